@@ -1,0 +1,183 @@
+/* Console output, command-line access and shutdown for test guests. */
+#include "guest.h"
+
+static const struct hvm_start_info *start_info;
+static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+    unsigned char *p = d;
+    while (n--)
+        *p++ = (unsigned char)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+    unsigned char *p = d;
+    const unsigned char *q = s;
+    while (n--)
+        *p++ = *q++;
+    return d;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        if (*a != *b)
+            return (unsigned char)*a - (unsigned char)*b;
+        if (!*a)
+            break;
+    }
+    return 0;
+}
+
+void guest_init_hypercall_page(void)
+{
+    uint64_t gpa = (uint64_t)(uintptr_t)hypercall_page;
+    __asm__ volatile("wrmsr" ::"c"(0x40000000), "a"((uint32_t)gpa), "d"((uint32_t)(gpa >> 32)));
+}
+
+long page_hypercall3(unsigned long nr, unsigned long a1, unsigned long a2, unsigned long a3)
+{
+    long ret;
+    void *stub = hypercall_page + nr * 32;
+    __asm__ volatile("call *%[stub]"
+                     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3)
+                     : [stub] "r"(stub)
+                     : "memory", "rcx", "r8", "r9", "r10", "r11");
+    return ret;
+}
+
+void guest_write(const char *s, size_t n)
+{
+    hypercall3(__HYPERVISOR_console_io, CONSOLEIO_write, n, (unsigned long)s);
+}
+
+static void put_number(char *buf, size_t *pos, size_t cap, uint64_t v, unsigned int base)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v);
+    while (n && *pos < cap)
+        buf[(*pos)++] = tmp[--n];
+}
+
+/* %s %d %u %x %lu %lx %ld only: all the guests need. */
+void guest_printf(const char *fmt, ...)
+{
+    char buf[256];
+    size_t pos = 0, cap = sizeof(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    for (; *fmt && pos < cap; fmt++) {
+        if (*fmt != '%') {
+            buf[pos++] = *fmt;
+            continue;
+        }
+        bool lng = false;
+        if (*++fmt == 'l') {
+            lng = true;
+            fmt++;
+        }
+        switch (*fmt) {
+        case 's':
+            for (const char *s = va_arg(ap, const char *); *s && pos < cap; s++)
+                buf[pos++] = *s;
+            break;
+        case 'd': {
+            long v = lng ? va_arg(ap, long) : va_arg(ap, int);
+            if (v < 0) {
+                buf[pos++] = '-';
+                v = -v;
+            }
+            put_number(buf, &pos, cap, (uint64_t)v, 10);
+            break;
+        }
+        case 'u':
+            put_number(buf, &pos, cap, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int), 10);
+            break;
+        case 'x':
+            put_number(buf, &pos, cap, lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int), 16);
+            break;
+        default:
+            buf[pos++] = *fmt;
+            break;
+        }
+    }
+    va_end(ap);
+    guest_write(buf, pos);
+}
+
+void guest_shutdown(unsigned int reason)
+{
+    struct sched_shutdown s = { .reason = reason };
+    hypercall2(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (unsigned long)&s);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+const char *guest_arg(const char *key, char *buf, size_t len)
+{
+    if (!start_info || !start_info->cmdline_paddr)
+        return NULL;
+    const char *p = (const char *)(uintptr_t)start_info->cmdline_paddr;
+    size_t klen = strlen(key);
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!strncmp(p, key, klen) && p[klen] == '=') {
+            p += klen + 1;
+            size_t n = 0;
+            while (p[n] && p[n] != ' ' && n + 1 < len) {
+                buf[n] = p[n];
+                n++;
+            }
+            buf[n] = '\0';
+            return buf;
+        }
+        while (*p && *p != ' ')
+            p++;
+    }
+    return NULL;
+}
+
+uint64_t guest_arg_u64(const char *key, uint64_t dflt)
+{
+    char buf[32];
+    if (!guest_arg(key, buf, sizeof(buf)))
+        return dflt;
+    uint64_t v = 0;
+    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (uint64_t)(*p - '0');
+    return v;
+}
+
+uint64_t guest_tsc_khz(void)
+{
+    uint32_t a, b, c, d;
+    cpuid(0x40000003, &a, &b, &c, &d);
+    return c;
+}
+
+void guest_main(uint32_t start_info_gpa)
+{
+    start_info = (const struct hvm_start_info *)(uintptr_t)start_info_gpa;
+    if (start_info->magic != XEN_HVM_START_MAGIC_VALUE) {
+        guest_printf("bad start info magic %x\n", start_info->magic);
+        guest_shutdown(SHUTDOWN_crash);
+    }
+    int rc = guest_main_entry(start_info);
+    guest_shutdown(rc == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}

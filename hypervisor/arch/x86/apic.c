@@ -1,0 +1,141 @@
+/*
+ * Local APIC driver. x2APIC (MSRs) where the CPU has it, xAPIC (MMIO)
+ * otherwise: QEMU's TCG has no x2APIC, real machines often start in it.
+ */
+#include <asm/acpi.h>
+#include <asm/apic.h>
+#include <asm/irq.h>
+#include <asm/x86.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+#include <basalt/time.h>
+
+static volatile uint32_t *xapic;
+static bool x2apic;
+static uint64_t lapic_ticks_per_ms; /* at divide-by-1 */
+
+bool lapic_x2apic_mode(void)
+{
+    return x2apic;
+}
+
+static uint32_t apic_read(uint32_t reg)
+{
+    if (x2apic)
+        return (uint32_t)rdmsr(0x800 + (reg >> 4));
+    return xapic[reg / 4];
+}
+
+static void apic_write(uint32_t reg, uint32_t v)
+{
+    if (x2apic)
+        wrmsr(0x800 + (reg >> 4), v);
+    else
+        xapic[reg / 4] = v;
+}
+
+static void icr_write(uint32_t dest, uint32_t low)
+{
+    if (x2apic) {
+        wrmsr(0x830, ((uint64_t)dest << 32) | low);
+        return;
+    }
+    while (apic_read(APIC_ICR) & APIC_ICR_BUSY)
+        cpu_relax();
+    apic_write(APIC_ICR2, dest << 24);
+    apic_write(APIC_ICR, low);
+}
+
+void lapic_init(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    x2apic = cpuid(1).ecx & BIT(21);
+    if (x2apic) {
+        if (!(base & APIC_BASE_EXTD))
+            wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+    } else {
+        if (!xapic)
+            xapic = ioremap(acpi.lapic_addr ? acpi.lapic_addr : (base & PAGE_MASK), PAGE_SIZE);
+        wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+        apic_write(APIC_DFR, 0xffffffff);
+        apic_write(APIC_LDR, 0);
+    }
+    apic_write(APIC_TPR, 0);
+    apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
+    apic_write(APIC_LVT_LINT1, APIC_DM_NMI);
+    apic_write(APIC_LVT_ERR, VEC_SPURIOUS - 1);
+    apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
+    apic_write(APIC_TDCR, 0xb); /* divide by 1 */
+    apic_write(APIC_ESR, 0);
+    apic_write(APIC_SVR, BIT(8) | VEC_SPURIOUS);
+    /* Drain any in-service interrupt left by the firmware. */
+    for (int i = 0; i < 8; i++)
+        if (apic_read(APIC_ISR + i * 0x10))
+            apic_write(APIC_EOI, 0);
+}
+
+uint32_t lapic_id(void)
+{
+    uint32_t id = apic_read(APIC_ID);
+    return x2apic ? id : id >> 24;
+}
+
+void lapic_eoi(void)
+{
+    apic_write(APIC_EOI, 0);
+}
+
+void lapic_send_ipi(uint32_t apic_id, uint32_t vector)
+{
+    uint64_t flags = local_irq_save();
+    icr_write(apic_id, APIC_DM_FIXED | vector);
+    local_irq_restore(flags);
+}
+
+void lapic_send_nmi_others(void)
+{
+    icr_write(0, APIC_DM_NMI | APIC_DEST_OTHERS);
+}
+
+void lapic_send_init(uint32_t apic_id)
+{
+    icr_write(apic_id, APIC_DM_INIT | APIC_LEVEL_ASSERT | APIC_TRIGGER_LEVEL);
+    icr_write(apic_id, APIC_DM_INIT | APIC_TRIGGER_LEVEL);
+}
+
+void lapic_send_startup(uint32_t apic_id, uint8_t page)
+{
+    icr_write(apic_id, APIC_DM_STARTUP | page);
+}
+
+/* Measures the timer's rate against the TSC, which time_init calibrated. */
+void lapic_timer_calibrate(void)
+{
+    apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_TIMER);
+    apic_write(APIC_TDCR, 0xb);
+    apic_write(APIC_TMICT, 0xffffffff);
+    uint64_t start = now_ns();
+    while (now_ns() - start < 10 * 1000 * 1000)
+        cpu_relax();
+    uint32_t elapsed = 0xffffffff - apic_read(APIC_TMCCT);
+    apic_write(APIC_TMICT, 0);
+    lapic_ticks_per_ms = elapsed / 10;
+    if (!lapic_ticks_per_ms)
+        panic("local APIC timer does not count");
+}
+
+void lapic_timer_oneshot(uint64_t ns)
+{
+    uint64_t ticks = ns * lapic_ticks_per_ms / 1000000;
+    if (ticks == 0)
+        ticks = 1;
+    if (ticks > 0xffffffff)
+        ticks = 0xffffffff;
+    apic_write(APIC_LVT_TIMER, VEC_TIMER);
+    apic_write(APIC_TMICT, (uint32_t)ticks);
+}
+
+void lapic_timer_stop(void)
+{
+    apic_write(APIC_TMICT, 0);
+}

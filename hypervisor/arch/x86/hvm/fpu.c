@@ -1,0 +1,104 @@
+/*
+ * The hypervisor itself never uses FPU or vector registers (it is built with
+ * -mgeneral-regs-only), so a guest's state can stay in the registers while
+ * we handle its exits; it is saved only when another vCPU takes the CPU.
+ */
+#include <asm/fpu.h>
+#include <asm/x86.h>
+#include <basalt/domain.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+
+static bool has_xsave;
+static uint32_t xsave_size = 512;
+uint64_t host_xcr0_mask = 0x3; /* x87 | SSE */
+
+#define XCR0_X87 BIT(0)
+#define XCR0_SSE BIT(1)
+#define XCR0_AVX BIT(2)
+
+void fpu_init(void)
+{
+    has_xsave = cpuid(1).ecx & BIT(26);
+    if (has_xsave) {
+        struct cpuid_regs d = cpuid_count(0xd, 0);
+        /* Offer the guest the user-state components (x87, SSE, AVX, AVX-512,
+         * PKRU); supervisor components need MSR state we do not switch. */
+        host_xcr0_mask = (((uint64_t)d.edx << 32) | d.eax) & 0x2ff;
+    }
+    fpu_cpu_init();
+    if (has_xsave)
+        xsave_size = cpuid_count(0xd, 0).ecx;
+}
+
+void fpu_cpu_init(void)
+{
+    uint64_t cr4 = read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+    if (has_xsave)
+        cr4 |= X86_CR4_OSXSAVE;
+    write_cr4(cr4);
+    if (has_xsave)
+        write_xcr0(host_xcr0_mask);
+    uint64_t cr0 = read_cr0();
+    write_cr0((cr0 & ~(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE);
+}
+
+int fpu_vcpu_init(struct vcpu *v)
+{
+    uint8_t *area = alloc_hv_pages(order_for_size(xsave_size));
+    if (!area)
+        return -ENOMEM;
+    /* Reset state: FCW 0x37f and MXCSR 0x1f80; the xsave header is zero,
+     * so every other component loads in its initial configuration. */
+    *(uint16_t *)(area + 0) = 0x37f;
+    *(uint32_t *)(area + 24) = 0x1f80;
+    v->arch.xsave_area = area;
+    v->arch.xcr0 = XCR0_X87;
+    return 0;
+}
+
+void fpu_vcpu_destroy(struct vcpu *v)
+{
+    free_hv_pages(v->arch.xsave_area, order_for_size(xsave_size));
+    v->arch.xsave_area = NULL;
+}
+
+void fpu_load(struct vcpu *v)
+{
+    void *area = v->arch.xsave_area;
+    if (has_xsave) {
+        write_xcr0(host_xcr0_mask);
+        __asm__ volatile("xrstor64 (%0)" ::"r"(area), "a"(0xffffffff), "d"(0xffffffff) : "memory");
+        write_xcr0(v->arch.xcr0);
+    } else {
+        __asm__ volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+    }
+}
+
+void fpu_save(struct vcpu *v)
+{
+    void *area = v->arch.xsave_area;
+    if (has_xsave) {
+        /* XSAVE with the host mask so components the guest disabled since
+         * loading are written as "initial" rather than left stale. */
+        write_xcr0(host_xcr0_mask);
+        __asm__ volatile("xsave64 (%0)" ::"r"(area), "a"(0xffffffff), "d"(0xffffffff) : "memory");
+    } else {
+        __asm__ volatile("fxsave64 (%0)" ::"r"(area) : "memory");
+    }
+}
+
+bool fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
+{
+    if (!has_xsave || !(xcr0 & XCR0_X87) || (xcr0 & ~host_xcr0_mask))
+        return false;
+    if ((xcr0 & XCR0_AVX) && !(xcr0 & XCR0_SSE))
+        return false;
+    /* AVX-512 components (5-7) come as a set and need AVX. */
+    uint64_t avx512 = xcr0 & 0xe0;
+    if (avx512 && (avx512 != 0xe0 || !(xcr0 & XCR0_AVX)))
+        return false;
+    v->arch.xcr0 = xcr0;
+    write_xcr0(xcr0);
+    return true;
+}

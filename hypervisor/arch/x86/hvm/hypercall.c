@@ -1,0 +1,62 @@
+/*
+ * VMMCALL: the Xen hypercall ABI. 64-bit callers pass the number in RAX and
+ * arguments in RDI, RSI, RDX, R10, R8; 32-bit callers in EAX and EBX, ECX,
+ * EDX, ESI, EDI. Only ring 0 may make hypercalls.
+ */
+#include <asm/hvm.h>
+#include <asm/hvm_exits.h>
+#include <basalt/domain.h>
+#include <basalt/guest_access.h>
+#include <basalt/hypercall.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+
+#define STUB_SIZE 32
+
+void hvm_handle_vmmcall(struct vcpu *v)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    struct guest_gprs *g = &v->arch.gprs;
+    long ret;
+
+    if (vmcb->s.cpl != 0) {
+        ret = -EPERM;
+    } else if (hvm_insn_mode(v) == INSN_MODE_LONG64) {
+        ret = hypercall_dispatch(v, vmcb->s.rax, g->rdi, g->rsi, g->rdx, g->r10, g->r8);
+    } else {
+        ret = hypercall_dispatch(v, (uint32_t)vmcb->s.rax, (uint32_t)g->rbx, (uint32_t)g->rcx,
+                                 (uint32_t)g->rdx, (uint32_t)g->rsi, (uint32_t)g->rdi);
+        ret = (uint32_t)ret;
+    }
+    if (ret == HYPERCALL_RESTART)
+        return; /* the guest re-executes VMMCALL with its updated arguments */
+    vmcb->s.rax = (uint64_t)ret;
+    hvm_skip_insn(v);
+}
+
+/* Each 32-byte stub: mov $nr, %eax; vmmcall; ret. */
+int hvm_write_hypercall_page(struct vcpu *v, uint64_t val)
+{
+    if (val & (PAGE_SIZE - 1))
+        return -EINVAL; /* only page 0 of the (one-page) hypercall area exists */
+    uint8_t *page = gfn_to_virt(v->dom, val >> PAGE_SHIFT, true);
+    if (!page)
+        return -EINVAL;
+    memset(page, 0xcc, PAGE_SIZE); /* int3 */
+    for (unsigned int nr = 0; nr < PAGE_SIZE / STUB_SIZE; nr++) {
+        uint8_t *p = page + nr * STUB_SIZE;
+        if (nr == __HYPERVISOR_iret) {
+            p[0] = 0x0f; /* ud2: iret is a PV-only hypercall */
+            p[1] = 0x0b;
+            continue;
+        }
+        p[0] = 0xb8;
+        p[1] = (uint8_t)nr;
+        p[2] = p[3] = p[4] = 0;
+        p[5] = 0x0f;
+        p[6] = 0x01;
+        p[7] = 0xd9;
+        p[8] = 0xc3;
+    }
+    return 0;
+}

@@ -1,0 +1,135 @@
+/*
+ * Nested page faults: accesses to guest-physical addresses with no RAM
+ * behind them. The local APIC page is emulated (decode the instruction,
+ * do the access, write back the register); anything else is a bug or an
+ * attack, and the domain is destroyed.
+ */
+#include <asm/hvm.h>
+#include <asm/hvm_exits.h>
+#include <asm/insn.h>
+#include <asm/svm.h>
+#include <asm/vlapic.h>
+#include <asm/x86.h>
+#include <basalt/domain.h>
+#include <basalt/guest_access.h>
+#include <basalt/lib.h>
+
+struct mmio_access {
+    bool write;
+    unsigned int size;
+    uint64_t value;   /* for writes */
+    int dest_reg;     /* for reads: register to fill, -1 for none */
+    bool zero_extend, sign_extend;
+    unsigned int dest_size;
+};
+
+/* Works out what a MOV-family instruction at RIP does to memory. */
+static int decode_access(struct vcpu *v, struct mmio_access *a)
+{
+    struct insn in;
+    if (hvm_fetch_insn(v, &in))
+        return -EFAULT;
+    a->dest_reg = -1;
+    a->value = 0;
+    a->zero_extend = a->sign_extend = false;
+    unsigned int opsize = in.byte_op ? 1 : in.opsize;
+    a->size = opsize;
+    a->dest_size = opsize;
+    if (in.map == INSN_MAP_ONEBYTE) {
+        switch (in.opcode) {
+        case 0x88: case 0x89: /* mov r/m, reg */
+            a->write = true;
+            a->value = hvm_get_gpr(v, in.reg);
+            if (in.byte_op && !in.rex && in.reg >= 4 && in.reg < 8)
+                a->value = hvm_get_gpr(v, in.reg - 4) >> 8; /* AH, CH, DH, BH */
+            break;
+        case 0x8a: case 0x8b: /* mov reg, r/m */
+            a->write = false;
+            a->dest_reg = in.reg;
+            break;
+        case 0xc6: case 0xc7: /* mov r/m, imm */
+            a->write = true;
+            a->value = in.imm;
+            if (opsize == 8)
+                a->value = (uint64_t)(int64_t)(int32_t)in.imm;
+            break;
+        case 0xa0: case 0xa1: /* mov al/eax, moffs */
+            a->write = false;
+            a->dest_reg = 0;
+            break;
+        case 0xa2: case 0xa3: /* mov moffs, al/eax */
+            a->write = true;
+            a->value = hvm_get_gpr(v, 0);
+            break;
+        default:
+            return -EOPNOTSUPP;
+        }
+    } else if (in.map == INSN_MAP_0F && (in.opcode == 0xb6 || in.opcode == 0xb7 ||
+                                         in.opcode == 0xbe || in.opcode == 0xbf)) {
+        a->write = false;
+        a->dest_reg = in.reg;
+        a->size = (in.opcode & 1) ? 2 : 1;
+        a->dest_size = in.opsize;
+        a->zero_extend = in.opcode < 0xb8;
+        a->sign_extend = !a->zero_extend;
+    } else {
+        return -EOPNOTSUPP;
+    }
+    if (a->write && a->size < 8)
+        a->value &= (1ULL << (a->size * 8)) - 1;
+    return in.len;
+}
+
+static void write_back(struct vcpu *v, const struct mmio_access *a, uint64_t val)
+{
+    unsigned int reg = (unsigned int)a->dest_reg;
+    if (a->sign_extend)
+        val = a->size == 1 ? (uint64_t)(int64_t)(int8_t)val : (uint64_t)(int64_t)(int16_t)val;
+    uint64_t old = hvm_get_gpr(v, reg);
+    switch (a->dest_size) {
+    case 1: val = (old & ~0xffULL) | (val & 0xff); break;
+    case 2: val = (old & ~0xffffULL) | (val & 0xffff); break;
+    case 4: val &= 0xffffffff; break; /* 32-bit writes zero the upper half */
+    default: break;
+    }
+    hvm_set_gpr(v, reg, val);
+}
+
+static bool lapic_mmio(struct vcpu *v, uint64_t gpa, struct mmio_access *a, uint64_t *val)
+{
+    uint32_t off = (uint32_t)(gpa & 0xfff);
+    if (a->size != 4 || (off & 3))
+        return a->write ? true : (*val = 0, true); /* other sizes are undefined: ignore */
+    uint32_t v32 = 0;
+    if (a->write)
+        vlapic_mmio_write(v, off, (uint32_t)a->value);
+    else
+        vlapic_mmio_read(v, off, &v32);
+    *val = v32;
+    return true;
+}
+
+void hvm_handle_npf(struct vcpu *v)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    uint64_t gpa = vmcb->c.exitinfo2;
+    uint64_t err = vmcb->c.exitinfo1;
+
+    if ((gpa & ~0xfffULL) == VLAPIC_BASE && !vlapic_x2apic_enabled(v) && !(err & NPF_FETCH)) {
+        struct mmio_access a;
+        int len = decode_access(v, &a);
+        if (len > 0) {
+            uint64_t val = 0;
+            lapic_mmio(v, gpa, &a, &val);
+            if (!a.write && a.dest_reg >= 0)
+                write_back(v, &a, val);
+            vmcb->s.rip += (uint64_t)len;
+            return;
+        }
+        domain_crash(v->dom, "unsupported instruction accessing the local APIC at rip %#lx", vmcb->s.rip);
+        return;
+    }
+    hvm_dump_guest(v);
+    domain_crash(v->dom, "bad memory access at gpa %#lx (%s)", gpa,
+                 err & NPF_FETCH ? "fetch" : err & NPF_WRITE ? "write" : "read");
+}

@@ -1,0 +1,170 @@
+/*
+ * MSRs as guests see them. The VMCB switches the syscall and segment-base
+ * MSRs itself (not intercepted); everything else is decided here. An MSR
+ * we do not know raises #GP, which Linux handles after its early boot.
+ */
+#include <asm/hvm.h>
+#include <asm/hvm_exits.h>
+#include <asm/vlapic.h>
+#include <asm/x86.h>
+#include <basalt/domain.h>
+#include <basalt/lib.h>
+
+#define MSR_XEN_HYPERCALL   0x40000000
+#define MSR_AMD_PATCH_LEVEL 0x0000008b
+#define MSR_K8_SYSCFG       0xc0010010
+#define MSR_K7_HWCR         0xc0010015
+#define MSR_AMD_NB_CFG      0xc001001f
+#define MSR_AMD_MMCONF      0xc0010058
+#define MSR_AMD_DE_CFG      0xc0011029
+#define MSR_MTRR_VAR_BASE   0x00000200
+#define MSR_MTRR_FIX_64K    0x00000250
+#define MSR_MTRR_FIX_16K_80 0x00000258
+#define MSR_MTRR_FIX_16K_A0 0x00000259
+#define MSR_MTRR_FIX_4K_C0  0x00000268
+#define MSR_MTRR_FIX_4K_F8  0x0000026f
+
+#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR)
+
+static bool pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (pat >> (i * 8)) & 0xff;
+        if (t == 2 || t == 3 || t > 7)
+            return false;
+    }
+    return true;
+}
+
+bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    if (msr >= 0x800 && msr <= 0x8ff)
+        return vlapic_msr_read(v, msr, val) == 0;
+    if (msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 16) {
+        *val = 0; /* no variable ranges are reported in MTRRcap */
+        return true;
+    }
+    if (msr == MSR_MTRR_FIX_64K || msr == MSR_MTRR_FIX_16K_80 || msr == MSR_MTRR_FIX_16K_A0 ||
+        (msr >= MSR_MTRR_FIX_4K_C0 && msr <= MSR_MTRR_FIX_4K_F8)) {
+        *val = 0x0606060606060606ULL; /* write-back */
+        return true;
+    }
+    switch (msr) {
+    case MSR_EFER:
+        *val = vmcb->s.efer & ~EFER_SVME;
+        return true;
+    case MSR_APIC_BASE:
+        *val = v->arch.apic_base_msr;
+        return true;
+    case MSR_TSC:
+        *val = rdtsc() + vmcb->c.tsc_offset;
+        return true;
+    case MSR_PAT:
+        *val = vmcb->s.g_pat;
+        return true;
+    case MSR_MTRR_CAP:
+        *val = BIT(8) | BIT(10); /* fixed ranges, write-combining; no variable ranges */
+        return true;
+    case MSR_MTRR_DEF_TYPE:
+        *val = v->arch.mtrr_def_type;
+        return true;
+    case MSR_TSC_AUX:
+        *val = v->arch.tsc_aux;
+        return true;
+    case MSR_AMD_PATCH_LEVEL:
+    case MSR_K8_SYSCFG:
+    case MSR_AMD_NB_CFG:
+    case MSR_AMD_MMCONF:
+    case MSR_MCG_CAP:
+    case MSR_MCG_STATUS:
+        *val = 0;
+        return true;
+    case MSR_K7_HWCR:
+        *val = BIT(24); /* TSC counts at the P0 frequency */
+        return true;
+    case MSR_AMD_DE_CFG:
+        *val = BIT(1); /* LFENCE is dispatch-serializing */
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    if (msr >= 0x800 && msr <= 0x8ff)
+        return vlapic_msr_write(v, msr, val) == 0;
+    if ((msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 16) || msr == MSR_MTRR_FIX_64K ||
+        msr == MSR_MTRR_FIX_16K_80 || msr == MSR_MTRR_FIX_16K_A0 ||
+        (msr >= MSR_MTRR_FIX_4K_C0 && msr <= MSR_MTRR_FIX_4K_F8))
+        return true; /* guest MTRRs have no effect under nested paging */
+    switch (msr) {
+    case MSR_EFER: {
+        if (val & ~EFER_GUEST_WRITABLE & ~EFER_LMA)
+            return false;
+        /* LME may not change while paging is on. */
+        bool paging = vmcb->s.cr0 & X86_CR0_PG;
+        if (paging && ((val ^ vmcb->s.efer) & EFER_LME))
+            return false;
+        vmcb->s.efer = (val & EFER_GUEST_WRITABLE) | (vmcb->s.efer & EFER_LMA) | EFER_SVME;
+        return true;
+    }
+    case MSR_APIC_BASE:
+        return vlapic_msr_write(v, MSR_APIC_BASE, val) == 0;
+    case MSR_TSC:
+        vmcb->c.tsc_offset = val - rdtsc();
+        return true;
+    case MSR_PAT:
+        if (!pat_valid(val))
+            return false;
+        vmcb->s.g_pat = val;
+        return true;
+    case MSR_MTRR_DEF_TYPE:
+        if (val & ~0xcffULL)
+            return false;
+        v->arch.mtrr_def_type = val;
+        return true;
+    case MSR_TSC_AUX:
+        if (val >> 32)
+            return false;
+        v->arch.tsc_aux = val;
+        wrmsr(MSR_TSC_AUX, val);
+        return true;
+    case MSR_XEN_HYPERCALL:
+        return hvm_write_hypercall_page(v, val) == 0;
+    case MSR_MCG_STATUS:
+    case MSR_K7_HWCR:
+    case MSR_AMD_DE_CFG:
+    case MSR_AMD_NB_CFG:
+        return true; /* accepted and ignored, as on a machine without these features */
+    default:
+        return false;
+    }
+}
+
+void hvm_handle_msr(struct vcpu *v)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    uint32_t msr = (uint32_t)v->arch.gprs.rcx;
+    bool write = vmcb->c.exitinfo1 & 1;
+    bool ok;
+    if (write) {
+        uint64_t val = (vmcb->s.rax & 0xffffffff) | (v->arch.gprs.rdx << 32);
+        ok = hvm_msr_write(v, msr, val);
+    } else {
+        uint64_t val = 0;
+        ok = hvm_msr_read(v, msr, &val);
+        if (ok) {
+            vmcb->s.rax = (uint32_t)val;
+            v->arch.gprs.rdx = val >> 32;
+        }
+    }
+    if (!ok) {
+        pr_debug("d%u v%u: #GP on %s of MSR %#x\n", v->dom->id, v->id, write ? "write" : "read", msr);
+        hvm_inject_gp(v);
+        return;
+    }
+    hvm_skip_insn(v);
+}

@@ -1,0 +1,230 @@
+/*
+ * Boot-time domains: reading the module strings (see boot_domains.h),
+ * building each domain, rebuilding one that reboots. A malformed string is
+ * reported with the module and the reason; that domain is skipped, the
+ * others are built.
+ */
+#include <basalt/boot.h>
+#include <basalt/boot_domains.h>
+#include <basalt/domain.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+#include <basalt/sched.h>
+
+#define MAX_BOOT_DOMAINS 16
+
+static struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
+static unsigned int nr_specs;
+
+static char opt_dom0[16] = "pvh";
+STR_PARAM("dom0", opt_dom0);
+
+/* Splits off the next space-separated word of *s into buf. */
+static bool next_word(const char **s, char *buf, size_t len)
+{
+    const char *p = *s;
+    while (*p == ' ')
+        p++;
+    if (!*p)
+        return false;
+    size_t n = 0;
+    while (p[n] && p[n] != ' ')
+        n++;
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    while (*p && *p != ' ')
+        p++;
+    *s = p;
+    return true;
+}
+
+static bool valid_name(const char *name)
+{
+    if (!*name)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+static bool parse_number(const char *s, uint64_t *out)
+{
+    const char *end;
+    *out = strtou64(s, &end, 10);
+    return end != s && *end == '\0';
+}
+
+/* "0-3,5" style CPU list into a mask. */
+static bool parse_cpus(const char *s, uint64_t *mask)
+{
+    *mask = 0;
+    while (*s) {
+        const char *end;
+        uint64_t a = strtou64(s, &end, 10), b = a;
+        if (end == s)
+            return false;
+        s = end;
+        if (*s == '-') {
+            b = strtou64(++s, &end, 10);
+            if (end == s)
+                return false;
+            s = end;
+        }
+        if (a > b || b >= MAX_CPUS)
+            return false;
+        for (uint64_t c = a; c <= b; c++)
+            *mask |= BIT(c);
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return false;
+    }
+    return *mask != 0;
+}
+
+static const char *parse_domain_module(unsigned int idx, const char *args, struct boot_domain_spec *spec)
+{
+    char word[256];
+    memset(spec, 0, sizeof(*spec));
+    spec->vcpus = 1;
+    spec->memory_mb = 0;
+    spec->weight = SCHED_DEFAULT_WEIGHT;
+    spec->kernel_module = (int)idx;
+    spec->initrd_module = -1;
+    while (next_word(&args, word, sizeof(word))) {
+        if (!strcmp(word, "--")) {
+            while (*args == ' ')
+                args++;
+            if (strlen(args) >= sizeof(spec->cmdline))
+                return "kernel command line too long";
+            strlcpy(spec->cmdline, args, sizeof(spec->cmdline));
+            break;
+        }
+        char *eq = strchr(word, '=');
+        if (!eq)
+            return "expected key=value or '--'";
+        *eq = '\0';
+        const char *key = word, *val = eq + 1;
+        uint64_t n;
+        if (!strcmp(key, "name")) {
+            if (strlen(val) >= sizeof(spec->name) || !valid_name(val))
+                return "bad name (letters, digits, '-', '_', '.'; at most 63)";
+            strlcpy(spec->name, val, sizeof(spec->name));
+        } else if (!strcmp(key, "vcpus")) {
+            if (!parse_number(val, &n) || n < 1 || n > MAX_VCPUS_PER_DOMAIN)
+                return "vcpus must be 1..64";
+            spec->vcpus = (unsigned int)n;
+        } else if (!strcmp(key, "memory")) {
+            if (!parse_number(val, &n) || n < 1 || n > 1024 * 1024)
+                return "memory must be a number of MiB";
+            spec->memory_mb = n;
+        } else if (!strcmp(key, "weight")) {
+            if (!parse_number(val, &n) || n < 1 || n > 65535)
+                return "weight must be 1..65535";
+            spec->weight = (uint32_t)n;
+        } else if (!strcmp(key, "cap")) {
+            if (!parse_number(val, &n) || n > 100 * MAX_CPUS)
+                return "cap must be a percentage of one CPU";
+            spec->cap = (uint32_t)n;
+        } else if (!strcmp(key, "cpus")) {
+            if (!parse_cpus(val, &spec->cpus))
+                return "cpus must be a list like 1-3,5";
+        } else {
+            return "unknown key (name, vcpus, memory, weight, cap, cpus)";
+        }
+    }
+    if (!spec->name[0])
+        return "name= is required";
+    if (!spec->memory_mb)
+        return "memory= is required";
+    for (unsigned int i = 0; i < nr_specs; i++)
+        if (!strcmp(specs[i].name, spec->name))
+            return "a domain with this name already exists";
+    return NULL;
+}
+
+static void module_error(unsigned int idx, const char *reason)
+{
+    pr_err("module %u (%s): %s; domain not built\n", idx, boot_info.modules[idx].cmdline, reason);
+}
+
+void domains_boot_prepare(void)
+{
+    /* Dom0's 1:1 memory is claimed here (issue: Dom0). */
+}
+
+void domains_boot_create(void)
+{
+    char word[256];
+    /* First pass: domain modules. */
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        const char *args = boot_info.modules[i].cmdline;
+        if (!next_word(&args, word, sizeof(word)))
+            continue;
+        if (strcmp(word, "domain"))
+            continue;
+        if (nr_specs == MAX_BOOT_DOMAINS) {
+            module_error(i, "too many boot-time domains");
+            continue;
+        }
+        const char *err = parse_domain_module(i, args, &specs[nr_specs]);
+        if (err) {
+            module_error(i, err);
+            continue;
+        }
+        nr_specs++;
+    }
+    /* Second pass: initrds name their domain. */
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        const char *args = boot_info.modules[i].cmdline;
+        if (!next_word(&args, word, sizeof(word)) || strcmp(word, "initrd"))
+            continue;
+        if (!next_word(&args, word, sizeof(word)) || strncmp(word, "name=", 5)) {
+            module_error(i, "an initrd module needs name=DOMAIN");
+            continue;
+        }
+        struct boot_domain_spec *owner = NULL;
+        for (unsigned int s = 0; s < nr_specs; s++)
+            if (!strcmp(specs[s].name, word + 5))
+                owner = &specs[s];
+        if (!owner)
+            module_error(i, "initrd for a domain that is not defined");
+        else if (owner->initrd_module >= 0)
+            module_error(i, "that domain already has an initrd");
+        else
+            owner->initrd_module = (int)i;
+    }
+    /* Untagged modules are Dom0's kernel and initrd. */
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        const char *args = boot_info.modules[i].cmdline;
+        if (next_word(&args, word, sizeof(word)) && (!strcmp(word, "domain") || !strcmp(word, "initrd")))
+            continue;
+        if (strcmp(opt_dom0, "none"))
+            pr_warn("module %u (%s): Dom0 is not supported yet; ignored\n", i,
+                    boot_info.modules[i].cmdline);
+    }
+
+    for (unsigned int i = 0; i < nr_specs; i++) {
+        specs[i].domid = (uint16_t)(i + 1);
+        pvh_build_boot_domain(&specs[i]);
+    }
+}
+
+void boot_domain_schedule_rebuild(const struct boot_domain_spec *spec)
+{
+    ((struct boot_domain_spec *)spec)->rebuild = true;
+}
+
+void boot_domains_after_destroy(uint16_t domid)
+{
+    for (unsigned int i = 0; i < nr_specs; i++) {
+        if (specs[i].domid == domid && specs[i].rebuild) {
+            specs[i].rebuild = false;
+            pvh_build_boot_domain(&specs[i]);
+        }
+    }
+}

@@ -1,0 +1,219 @@
+/*
+ * Domain and vCPU life cycle. Destruction is two-phase: domain_destroy()
+ * marks the domain dying and stops its vCPUs (it may be called from one of
+ * them); domain_reap(), run by idle loops, frees it once no vCPU is still
+ * on a CPU.
+ */
+#include <asm/hvm.h>
+#include <asm/svm.h>
+#include <basalt/boot_domains.h>
+#include <basalt/domain.h>
+#include <basalt/guest_console.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+#include <basalt/sched.h>
+
+struct domain *domains[MAX_DOMAINS];
+spinlock_t domains_lock = SPINLOCK_INIT;
+static struct domain *dying_list;
+
+struct domain *domain_by_id(domid_t id)
+{
+    return id < MAX_DOMAINS ? domains[id] : NULL;
+}
+
+struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
+{
+    if (id >= MAX_DOMAINS || max_vcpus == 0 || max_vcpus > MAX_VCPUS_PER_DOMAIN)
+        return NULL;
+    struct domain *d = xnew(struct domain);
+    if (!d)
+        return NULL;
+    d->id = id;
+    strlcpy(d->name, name, sizeof(d->name));
+    spin_lock_init(&d->lock);
+    spin_lock_init(&d->console_out.lock);
+    d->state = DOMAIN_BUILDING;
+    d->max_vcpus = max_vcpus;
+    d->weight = SCHED_DEFAULT_WEIGHT;
+    d->arch.iopm = iopm_all_intercepted;
+    if (p2m_init(&d->p2m)) {
+        xfree(d);
+        return NULL;
+    }
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    if (domains[id]) {
+        spin_unlock_irqrestore(&domains_lock, flags);
+        p2m_teardown(&d->p2m);
+        xfree(d);
+        return NULL;
+    }
+    domains[id] = d;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return d;
+}
+
+struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+{
+    if (id >= d->max_vcpus || d->vcpus[id])
+        return NULL;
+    struct vcpu *v = xnew(struct vcpu);
+    if (!v)
+        return NULL;
+    v->id = id;
+    v->dom = d;
+    v->state = VCPU_DOWN;
+    v->affinity = domu_cpu_mask;
+    v->processor = 0;
+    timer_init(&v->singleshot, vcpu_singleshot_fired, v);
+    timer_init(&v->periodic, vcpu_periodic_fired, v);
+    if (arch_vcpu_init(v)) {
+        xfree(v);
+        return NULL;
+    }
+    d->vcpus[id] = v;
+    sched_add_vcpu(v);
+    return v;
+}
+
+static void release_page(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t)
+{
+    if (t == P2M_RAM || t == P2M_RAM_RO) {
+        struct page_info *pg = mfn_to_page(mfn);
+        if (pg->owner == d->id && (pg->flags & PGF_ALLOCATOR)) {
+            pg->owner = OWNER_NONE;
+            free_pages(mfn, 0);
+        }
+    }
+}
+
+static void domain_free(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        sched_remove_vcpu(v);
+        arch_vcpu_destroy(v);
+        xfree(v);
+    }
+    domain_release_resources(d);
+    p2m_for_each(d, release_page);
+    p2m_teardown(&d->p2m);
+    if (d->arch.iopm != iopm_all_intercepted)
+        free_hv_pages(d->arch.iopm, 2);
+    xfree(d);
+}
+
+void domain_destroy(struct domain *d, const char *fmt, ...)
+{
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    if (d->state == DOMAIN_DYING) {
+        spin_unlock_irqrestore(&d->lock, flags);
+        return;
+    }
+    d->state = DOMAIN_DYING;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->destroy_reason, sizeof(d->destroy_reason), fmt, ap);
+    va_end(ap);
+    spin_unlock_irqrestore(&d->lock, flags);
+
+    guest_console_flush(d);
+    console_input_domain_gone(d);
+    /* Stop every vCPU; those on other CPUs notice at their next exit. */
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i])
+            vcpu_pause(d->vcpus[i]);
+
+    flags = spin_lock_irqsave(&domains_lock);
+    d->next_dying = dying_list;
+    dying_list = d;
+    spin_unlock_irqrestore(&domains_lock, flags);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    char why[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    pr_warn("domain %u (%s) crashed: %s\n", d->id, d->name, why);
+    domain_destroy(d, "%s", why);
+}
+
+static const char *const shutdown_names[] = {
+    [SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
+    [SHUTDOWN_suspend] = "suspend",   [SHUTDOWN_crash] = "crash",
+    [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
+};
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    if (reason > SHUTDOWN_MAX)
+        reason = SHUTDOWN_crash;
+    d->shutdown_reason = reason;
+    bool rebuild = reason == SHUTDOWN_reboot && d->boot_spec;
+    domain_destroy(d, "%s", shutdown_names[reason]);
+    if (rebuild)
+        boot_domain_schedule_rebuild(d->boot_spec);
+}
+
+static bool vcpus_stopped(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i] && READ_ONCE(d->vcpus[i]->running))
+            return false;
+    return true;
+}
+
+void domain_reap(void)
+{
+    if (!READ_ONCE(dying_list))
+        return;
+    for (;;) {
+        struct domain *found = NULL;
+        uint64_t flags = spin_lock_irqsave(&domains_lock);
+        for (struct domain **pp = &dying_list; *pp; pp = &(*pp)->next_dying) {
+            if (vcpus_stopped(*pp)) {
+                found = *pp;
+                *pp = found->next_dying;
+                domains[found->id] = NULL;
+                break;
+            }
+        }
+        spin_unlock_irqrestore(&domains_lock, flags);
+        if (!found)
+            break;
+        domid_t id = found->id;
+        char name[DOMAIN_NAME_LEN], reason[96];
+        strlcpy(name, found->name, sizeof(name));
+        strlcpy(reason, found->destroy_reason, sizeof(reason));
+        domain_free(found);
+        pr_notice("domain %u (%s) destroyed: %s\n", id, name, reason);
+        boot_domains_after_destroy(id);
+    }
+}
+
+static const char *const state_names[] = {
+    [DOMAIN_BUILDING] = "building", [DOMAIN_RUNNING] = "running",
+    [DOMAIN_SHUTDOWN] = "shutdown", [DOMAIN_DYING] = "dying",
+};
+
+void dump_domains(void)
+{
+    for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+        struct domain *d = domains[id];
+        if (!d)
+            continue;
+        printk("  domain %u (%s): %s, %lu pages, %u vcpus\n", d->id, d->name,
+               state_names[d->state], d->tot_pages, d->max_vcpus);
+        for (unsigned int i = 0; i < d->max_vcpus; i++) {
+            struct vcpu *v = d->vcpus[i];
+            if (v)
+                printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms\n", v->id, v->state,
+                       v->running ? " running" : "", v->processor, v->runtime_ns / 1000000);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/* The hypercall table. Numbers not in it return -ENOSYS. */
+#include <basalt/domain.h>
+#include <basalt/hypercall.h>
+#include <basalt/lib.h>
+
+static const hypercall_fn_t table[] = {
+    [__HYPERVISOR_xen_version] = do_xen_version,
+    [__HYPERVISOR_console_io] = do_console_io,
+    [__HYPERVISOR_sched_op] = do_sched_op,
+};
+
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                        uint64_t a4, uint64_t a5)
+{
+    if (nr >= ARRAY_SIZE(table) || !table[nr]) {
+        pr_debug("d%u v%u: unknown hypercall %lu\n", v->dom->id, v->id, nr);
+        return -ENOSYS;
+    }
+    return table[nr](v, a1, a2, a3, a4, a5);
+}

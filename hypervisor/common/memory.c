@@ -1,0 +1,78 @@
+/*
+ * Domain RAM. Pages come from the pool zone, are zeroed before a guest sees
+ * them (no domain reads another's old data) and carry their owner's id in
+ * the frame table, which grant and foreign mappings check.
+ */
+#include <basalt/domain.h>
+#include <basalt/lib.h>
+#include <basalt/memory.h>
+#include <basalt/mm.h>
+
+#define CHUNK_ORDER 9 /* 2 MiB: fewer allocator calls when building */
+
+static int map_new(struct domain *d, gfn_t gfn, mfn_t mfn, unsigned int order)
+{
+    uint64_t n = 1ULL << order;
+    memset(mfn_to_virt(mfn), 0, n << PAGE_SHIFT);
+    for (uint64_t i = 0; i < n; i++) {
+        mfn_to_page(mfn + i)->owner = d->id;
+        mfn_to_page(mfn + i)->refs = 0;
+        int rc = p2m_set(d, gfn + i, mfn + i, P2M_RAM);
+        if (rc) {
+            /* Give back what was not mapped; what was is freed with the domain. */
+            for (uint64_t j = i; j < n; j++) {
+                mfn_to_page(mfn + j)->owner = OWNER_NONE;
+                free_pages(mfn + j, 0);
+            }
+            return rc;
+        }
+        d->tot_pages++;
+    }
+    return 0;
+}
+
+int domain_populate(struct domain *d, gfn_t gfn, uint64_t nr)
+{
+    while (nr) {
+        if (d->tot_pages >= d->max_pages)
+            return -ENOMEM;
+        enum p2m_type t;
+        if (p2m_lookup(d, gfn, &t) != INVALID_MFN) {
+            gfn++, nr--; /* already populated */
+            continue;
+        }
+        unsigned int order = 0;
+        if (!(gfn & ((1ULL << CHUNK_ORDER) - 1)) && nr >= (1ULL << CHUNK_ORDER) &&
+            d->max_pages - d->tot_pages >= (1ULL << CHUNK_ORDER))
+            order = CHUNK_ORDER;
+        mfn_t mfn = alloc_pages(ZONE_POOL, order);
+        if (mfn == INVALID_MFN && order) {
+            order = 0;
+            mfn = alloc_pages(ZONE_POOL, 0);
+        }
+        if (mfn == INVALID_MFN)
+            return -ENOMEM;
+        int rc = map_new(d, gfn, mfn, order);
+        if (rc)
+            return rc;
+        gfn += 1ULL << order;
+        nr -= 1ULL << order;
+    }
+    return 0;
+}
+
+int domain_release_gfn(struct domain *d, gfn_t gfn)
+{
+    enum p2m_type t;
+    mfn_t mfn = p2m_lookup(d, gfn, &t);
+    if (mfn == INVALID_MFN || t != P2M_RAM)
+        return -EINVAL;
+    struct page_info *pg = mfn_to_page(mfn);
+    if (pg->owner != d->id || pg->refs)
+        return -EBUSY; /* granted to or mapped by someone: keep it */
+    p2m_clear(d, gfn, NULL); /* flushes every vCPU's TLB before we free */
+    pg->owner = OWNER_NONE;
+    free_pages(mfn, 0);
+    d->tot_pages--;
+    return 0;
+}

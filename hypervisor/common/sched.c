@@ -1,0 +1,385 @@
+/*
+ * Scheduler (see sched.h for the policy). Each physical CPU runs
+ * sched_idle_loop: pick the best runnable vCPU it may run, run it until
+ * something asks for a new pick (its slice ends, it blocks or yields, a
+ * better vCPU wakes), put it back, repeat; halt when there is nothing to run.
+ */
+#include <asm/apic.h>
+#include <asm/hvm.h>
+#include <asm/smp.h>
+#include <asm/x86.h>
+#include <basalt/domain.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+#include <basalt/sched.h>
+#include <basalt/time.h>
+#include <basalt/timer.h>
+
+#define CREDIT_INIT ((int64_t)SCHED_SLICE_NS)
+#define MIN_SLICE_NS (1000 * 1000ULL)
+
+struct runqueue {
+    struct timer slice_timer;
+    volatile bool need_resched;
+    volatile bool idle;
+};
+
+static spinlock_t sched_lock = SPINLOCK_INIT;
+static struct vcpu *runq; /* runnable, not running, linked by rq_next */
+static struct vcpu *all_vcpus; /* every vCPU, linked by sched_all_next */
+uint64_t domu_cpu_mask;
+
+uint64_t all_cpus_mask(void)
+{
+    uint64_t m = 0;
+    for (unsigned int i = 0; i < nr_pcpus; i++)
+        if (pcpus[i] && pcpus[i]->online)
+            m |= BIT(i);
+    return m;
+}
+
+static void slice_expired(void *data)
+{
+    this_cpu()->rq->need_resched = true;
+}
+
+void sched_init(void)
+{
+}
+
+void sched_cpu_init(struct pcpu *p)
+{
+    p->rq = xnew(struct runqueue);
+    if (!p->rq)
+        panic("no memory for the run queue of CPU %u", p->id);
+    timer_init(&p->rq->slice_timer, slice_expired, NULL);
+    timers_cpu_init();
+}
+
+void sched_raise_resched(unsigned int cpu)
+{
+    pcpus[cpu]->rq->need_resched = true;
+    smp_kick(cpu);
+}
+
+bool sched_resched_pending(void)
+{
+    return this_cpu()->rq->need_resched;
+}
+
+static bool can_run(const struct vcpu *v)
+{
+    return v->state == VCPU_RUNNABLE && !v->pause_count && !v->dom->pause_count &&
+           v->dom->state == DOMAIN_RUNNING;
+}
+
+static void enqueue_locked(struct vcpu *v)
+{
+    if (v->sched_queued || v->running || !can_run(v))
+        return;
+    v->rq_next = runq;
+    runq = v;
+    v->sched_queued = true;
+}
+
+static void dequeue_locked(struct vcpu *v)
+{
+    for (struct vcpu **pp = &runq; *pp; pp = &(*pp)->rq_next) {
+        if (*pp == v) {
+            *pp = v->rq_next;
+            v->sched_queued = false;
+            return;
+        }
+    }
+}
+
+/* Wakes a CPU that should look at v: an idle one it may use, or the one
+ * running the vCPU with the least credit if v has clearly more. */
+static void tickle_locked(struct vcpu *v)
+{
+    int target = -1;
+    int64_t lowest = v->credit;
+    for (unsigned int i = 0; i < nr_pcpus; i++) {
+        struct pcpu *p = pcpus[i];
+        if (!p || !p->online || !(v->affinity & BIT(i)))
+            continue;
+        if (p->rq->idle) {
+            if (target < 0 || i == v->processor || !pcpus[target]->rq->idle)
+                target = i;
+            if (i == v->processor)
+                break;
+            continue;
+        }
+        struct vcpu *cur = p->current;
+        if (cur && (target < 0 || !pcpus[target]->rq->idle) &&
+            cur->credit + (int64_t)MIN_SLICE_NS < lowest) {
+            lowest = cur->credit;
+            target = i;
+        }
+    }
+    if (target >= 0)
+        sched_raise_resched(target);
+}
+
+static void credit_reset_locked(void)
+{
+    for (struct vcpu *v = all_vcpus; v; v = v->sched_all_next) {
+        int64_t c = v->credit + CREDIT_INIT;
+        v->credit = (int)(c > CREDIT_INIT ? CREDIT_INIT : c);
+    }
+}
+
+void sched_add_vcpu(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    v->credit = CREDIT_INIT;
+    v->sched_all_next = all_vcpus;
+    all_vcpus = v;
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+static struct vcpu *pick_locked(unsigned int cpu)
+{
+    struct vcpu *best = NULL;
+    for (int round = 0; round < 2; round++) {
+        for (struct vcpu *v = runq; v; v = v->rq_next)
+            if ((v->affinity & BIT(cpu)) && (!best || v->credit > best->credit))
+                best = v;
+        if (!best || best->credit > 0 || round == 1)
+            break;
+        credit_reset_locked();
+        best = NULL;
+    }
+    if (best) {
+        dequeue_locked(best);
+        best->running = true;
+        best->processor = cpu;
+    }
+    return best;
+}
+
+static void burn_credit(struct vcpu *v, uint64_t now)
+{
+    uint64_t ran = now - v->run_start_ns;
+    v->runtime_ns += ran;
+    uint32_t weight = v->dom->weight ? v->dom->weight : SCHED_DEFAULT_WEIGHT;
+    int64_t burn = (int64_t)(ran * SCHED_DEFAULT_WEIGHT / weight);
+    int64_t c = v->credit - burn;
+    v->credit = (int)(c < -CREDIT_INIT ? -CREDIT_INIT : c);
+    v->run_start_ns = now;
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    if (v->state == VCPU_BLOCKED) {
+        v->state = VCPU_RUNNABLE;
+        v->state_entry_ns = now_ns();
+        if (!v->running) {
+            enqueue_locked(v);
+            if (v->sched_queued)
+                tickle_locked(v);
+        }
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void vcpu_start(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    if (v->state == VCPU_DOWN) {
+        v->state = VCPU_RUNNABLE;
+        v->state_entry_ns = now_ns();
+        enqueue_locked(v);
+        if (v->sched_queued)
+            tickle_locked(v);
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+bool vcpu_block(struct vcpu *v, bool (*wake_pending)(struct vcpu *))
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    v->state = VCPU_BLOCKED;
+    v->state_entry_ns = now_ns();
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    bool blocked = !wake_pending(v);
+    if (!blocked)
+        v->state = VCPU_RUNNABLE;
+    else
+        this_cpu()->rq->need_resched = true;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return blocked;
+}
+
+void vcpu_down(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    v->state = VCPU_DOWN;
+    v->state_entry_ns = now_ns();
+    if (v->running)
+        pcpus[v->processor]->rq->need_resched = true;
+    else
+        dequeue_locked(v);
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void vcpu_yield(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    /* Only give up the CPU if someone else could use it. */
+    for (struct vcpu *o = runq; o; o = o->rq_next)
+        if (o->affinity & BIT(v->processor)) {
+            this_cpu()->rq->need_resched = true;
+            break;
+        }
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void vcpu_pause(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    v->pause_count++;
+    dequeue_locked(v);
+    if (v->running)
+        sched_raise_resched(v->processor);
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+static void wait_not_running(struct vcpu *v)
+{
+    if (v == current_vcpu())
+        return;
+    while (READ_ONCE(v->running))
+        cpu_relax();
+}
+
+void vcpu_pause_sync(struct vcpu *v)
+{
+    vcpu_pause(v);
+    wait_not_running(v);
+}
+
+void vcpu_unpause(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    BUG_ON(!v->pause_count);
+    if (--v->pause_count == 0) {
+        enqueue_locked(v);
+        if (v->sched_queued)
+            tickle_locked(v);
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void domain_pause_sync(struct domain *d)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    d->pause_count++;
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        dequeue_locked(v);
+        if (v->running && v->processor != smp_processor_id())
+            sched_raise_resched(v->processor);
+        else if (v->running)
+            this_cpu()->rq->need_resched = true;
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i])
+            wait_not_running(d->vcpus[i]);
+}
+
+void domain_unpause(struct domain *d)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    BUG_ON(!d->pause_count);
+    if (--d->pause_count == 0) {
+        for (unsigned int i = 0; i < d->max_vcpus; i++) {
+            struct vcpu *v = d->vcpus[i];
+            if (!v)
+                continue;
+            enqueue_locked(v);
+            if (v->sched_queued)
+                tickle_locked(v);
+        }
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_remove_vcpu(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    BUG_ON(v->running);
+    dequeue_locked(v);
+    for (struct vcpu **pp = &all_vcpus; *pp; pp = &(*pp)->sched_all_next) {
+        if (*pp == v) {
+            *pp = v->sched_all_next;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+    timer_stop(&v->singleshot);
+    timer_stop(&v->periodic);
+}
+
+void sched_sync_domain(struct domain *d)
+{
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v || v == current_vcpu())
+            continue;
+        uint64_t seq = READ_ONCE(v->arch.entry_seq);
+        if (!READ_ONCE(v->arch.in_guest))
+            continue;
+        smp_kick(v->processor);
+        while (READ_ONCE(v->arch.in_guest) && READ_ONCE(v->arch.entry_seq) == seq)
+            cpu_relax();
+    }
+}
+
+void __noreturn sched_idle_loop(void)
+{
+    struct pcpu *p = this_cpu();
+    unsigned int cpu = p->id;
+    for (;;) {
+        local_irq_enable();
+        domain_reap();
+
+        local_irq_disable();
+        spin_lock(&sched_lock);
+        p->rq->need_resched = false;
+        struct vcpu *v = pick_locked(cpu);
+        p->rq->idle = !v;
+        spin_unlock(&sched_lock);
+
+        if (!v) {
+            uint64_t start = now_ns();
+            if (!p->rq->need_resched)
+                safe_halt();
+            local_irq_disable();
+            p->idle_ns += now_ns() - start;
+            continue;
+        }
+
+        uint64_t now = now_ns();
+        v->run_start_ns = now;
+        int64_t slice = v->credit > (int)MIN_SLICE_NS ? v->credit : (int64_t)MIN_SLICE_NS;
+        if (slice > (int64_t)SCHED_SLICE_NS)
+            slice = SCHED_SLICE_NS;
+        timer_set(&p->rq->slice_timer, now + slice);
+        p->current = v;
+
+        arch_vcpu_run(v); /* returns with interrupts disabled when a new pick is due */
+
+        timer_stop(&p->rq->slice_timer);
+        spin_lock(&sched_lock);
+        burn_credit(v, now_ns());
+        p->current = NULL;
+        v->running = false;
+        enqueue_locked(v);
+        spin_unlock(&sched_lock);
+    }
+}

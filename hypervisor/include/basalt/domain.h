@@ -1,0 +1,118 @@
+/* Domains and their virtual CPUs. */
+#ifndef BASALT_DOMAIN_H
+#define BASALT_DOMAIN_H
+
+#include <asm/hvm.h>
+#include <basalt/guest_console.h>
+#include <basalt/p2m.h>
+#include <basalt/spinlock.h>
+#include <basalt/timer.h>
+#include <basalt/types.h>
+
+#include <xen/sched.h>
+#include <xen/xen.h>
+
+#define MAX_DOMAINS 256
+#define MAX_VCPUS_PER_DOMAIN 64
+#define DOMAIN_NAME_LEN 64
+
+enum vcpu_state {
+    VCPU_DOWN,     /* not started, or offline (HLT with interrupts off) */
+    VCPU_RUNNABLE, /* wants a physical CPU */
+    VCPU_BLOCKED,  /* waiting for an event or a timer */
+};
+
+struct vcpu {
+    unsigned int id;
+    struct domain *dom;
+    struct arch_vcpu arch;
+
+    /* scheduling; the scheduler owns these under its locks */
+    enum vcpu_state state;
+    volatile bool running;      /* context loaded on a physical CPU */
+    unsigned int processor;     /* physical CPU it runs or queues on */
+    uint64_t affinity;          /* physical CPUs it may run on */
+    uint32_t pause_count;       /* > 0: not scheduled even if runnable */
+    struct vcpu *rq_next;       /* run queue link */
+    struct vcpu *sched_all_next;
+    int credit;
+    uint64_t runtime_ns;        /* total time spent running */
+    uint64_t run_start_ns;
+    uint64_t state_entry_ns;
+    bool sched_queued;
+
+    struct timer singleshot;    /* VCPUOP_set_singleshot_timer */
+    uint64_t periodic_period_ns;
+    struct timer periodic;
+    bool poll_pending;          /* blocked in SCHEDOP_poll */
+};
+
+enum domain_state {
+    DOMAIN_BUILDING,
+    DOMAIN_RUNNING,
+    DOMAIN_SHUTDOWN, /* vCPUs stopped, waiting for the toolstack or reboot */
+    DOMAIN_DYING,
+};
+
+struct boot_domain_spec;
+
+struct domain {
+    domid_t id;
+    char name[DOMAIN_NAME_LEN];
+    xen_domain_handle_t handle; /* UUID */
+    spinlock_t lock;
+    enum domain_state state;
+    bool is_privileged;
+    uint32_t shutdown_reason;
+    uint32_t shutdown_code;     /* SCHEDOP_shutdown_code: reason to report later */
+    char destroy_reason[96];
+
+    unsigned int max_vcpus;
+    struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
+
+    struct p2m p2m;
+    uint64_t tot_pages;  /* RAM pages it owns */
+    uint64_t max_pages;
+
+    uint32_t weight, cap;  /* credit scheduler: relative weight; cap in % of a CPU (0 = none) */
+    uint32_t pause_count;
+
+    struct arch_domain arch;
+    struct guest_console_out console_out;
+    const struct boot_domain_spec *boot_spec; /* set for boot-time domains */
+
+    struct domain *next_dying;
+};
+
+extern struct domain *domains[MAX_DOMAINS];
+extern spinlock_t domains_lock;
+
+struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
+struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+struct domain *domain_by_id(domid_t id);
+/* Stops the domain's vCPUs and frees it once none of them is running. */
+void domain_destroy(struct domain *d, const char *reason, ...) __attribute__((format(printf, 2, 3)));
+/* Guest-requested shutdown (SCHEDOP_shutdown, all vCPUs down, triple fault). */
+void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Called from idle loops: finishes destroying domains whose vCPUs have stopped. */
+void domain_reap(void);
+
+/* Frees event channels, grant tables and the like (before memory). */
+void domain_release_resources(struct domain *d);
+void vcpu_singleshot_fired(void *data);
+void vcpu_periodic_fired(void *data);
+
+/* Boot-time domains from multiboot modules. */
+void domains_boot_prepare(void);
+void domains_boot_create(void);
+
+static inline struct vcpu *current_vcpu(void);
+
+#include <asm/percpu.h>
+static inline struct vcpu *current_vcpu(void)
+{
+    return this_cpu()->current;
+}
+
+#endif

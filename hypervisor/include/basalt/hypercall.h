@@ -1,0 +1,35 @@
+/* Hypercall dispatch: Xen's numbers and register convention. */
+#ifndef BASALT_HYPERCALL_H
+#define BASALT_HYPERCALL_H
+
+#include <basalt/types.h>
+#include <xen/xen.h>
+
+struct vcpu;
+
+typedef long (*hypercall_fn_t)(struct vcpu *v, uint64_t a1, uint64_t a2, uint64_t a3,
+                               uint64_t a4, uint64_t a5);
+
+/* Runs hypercall nr for v; returns the value for RAX. */
+long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,
+                        uint64_t a4, uint64_t a5);
+
+/* Set by a hypercall that must not return to the guest yet (it will be
+ * re-executed): the VMMCALL is not skipped. */
+#define HYPERCALL_RESTART (-0x7fffffffL)
+
+long do_xen_version(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_console_io(struct vcpu *v, uint64_t cmd, uint64_t count, uint64_t buf, uint64_t, uint64_t);
+long do_sched_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_memory_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_hvm_op(struct vcpu *v, uint64_t op, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t, uint64_t);
+long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_grant_table_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t count, uint64_t, uint64_t);
+long do_vm_assist(struct vcpu *v, uint64_t cmd, uint64_t type, uint64_t, uint64_t, uint64_t);
+long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_platform_op(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+long do_basalt_ctl(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+
+#endif

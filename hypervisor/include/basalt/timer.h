@@ -1,0 +1,24 @@
+/* One-shot timers on a physical CPU, run from its timer interrupt. */
+#ifndef BASALT_TIMER_H
+#define BASALT_TIMER_H
+
+#include <basalt/types.h>
+
+struct timer {
+    uint64_t deadline;        /* system time, ns */
+    void (*fn)(void *data);
+    void *data;
+    unsigned int cpu;
+    bool active;
+    struct timer *next;
+};
+
+void timer_init(struct timer *t, void (*fn)(void *), void *data);
+/* (Re)arms t on the current CPU; fn runs with interrupts off, so keep it short. */
+void timer_set(struct timer *t, uint64_t deadline);
+void timer_stop(struct timer *t);
+void timers_cpu_init(void);
+/* Called from the LAPIC timer interrupt: runs expired timers, re-arms the LAPIC. */
+void timers_run(void);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Reading a PVH kernel image: an ELF file (32- or 64-bit) whose Xen note
+ * PHYS32_ENTRY gives the 32-bit entry point. Segments load at their
+ * physical addresses. Everything is bounds-checked: the image may be hostile.
+ */
+#ifndef LIB_PVH_ELF_H
+#define LIB_PVH_ELF_H
+
+#include "compat.h"
+
+#define PVH_MAX_SEGMENTS 16
+
+struct pvh_segment {
+    uint64_t paddr;
+    uint64_t offset;  /* in the file */
+    uint64_t filesz;
+    uint64_t memsz;
+};
+
+struct pvh_image {
+    uint32_t entry;   /* PHYS32_ENTRY */
+    unsigned int nr_segments;
+    struct pvh_segment seg[PVH_MAX_SEGMENTS];
+    uint64_t paddr_start, paddr_end; /* span of all segments */
+};
+
+/* Returns 0, or -1 with *err set to a static description. */
+int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const char **err);
+
+#endif
