@@ -127,7 +127,7 @@ static const uint16_t twobyte[256] = {
     MB, M, M | F_MEM, M, M | F_MEM, M | F_MEM, MB, M,
     M | F_GRP, M, M | IB | F_GRP, M, M, M, MB, M,
     /* C0 XADD CMPPS MOVNTI PINSRW PEXTRW SHUFPS grp9, BSWAP */
-    MB, M, M | IB, M | F_MEM, M | IB, M | IB, M | IB, M,
+    MB, M, M | IB, M | F_MEM | F_GRP, M | IB, M | IB, M | IB, M,
     0, 0, 0, 0, 0, 0, 0, 0,
     /* D0-FF SSE/MMX; FF is UD0 */
     M16,
@@ -161,6 +161,7 @@ static const uint8_t valid_0f38[][2] = {
 static const uint8_t valid_0f3a[][2] = {
     { 0x08, 0x0f }, { 0x14, 0x17 }, { 0x20, 0x22 }, { 0x40, 0x42 }, { 0x44, 0x44 },
     { 0x60, 0x63 }, { 0xcc, 0xcc }, { 0xce, 0xcf }, { 0xdf, 0xdf },
+    { 0xf0, 0xf0 }, /* HRESET */
 };
 
 static bool in_ranges(const uint8_t (*r)[2], size_t n, uint8_t op)
@@ -403,11 +404,15 @@ static int group_rules(struct insn *o, const struct state *s, uint8_t modrm, uns
         return s->mand == 0xf3 ? (int)imm : -1;
     case 0xba: /* BT BTS BTR BTC imm8 */
         return reg >= 4 ? (int)imm : -1;
+    case 0xc3: /* MOVNTI stores 32 bits, or 64 with REX.W; there is no 16-bit form */
+        o->opsize = s->w ? 8 : 4;
+        return (int)imm;
     }
     return (int)imm;
 }
 
-static uint8_t vex_map1_imm8(uint8_t op)
+/* The VEX/EVEX 0F-map opcodes with an imm8: PSHUF*, shift groups, CMPPS, PINSRW, PEXTRW, SHUFPS. */
+static bool vex_map1_imm8(uint8_t op)
 {
     return (op >= 0x70 && op <= 0x73) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6);
 }
@@ -560,9 +565,10 @@ opcode:
         if (b == 0xc4 || b == 0xc5 || b == 0x62 || b == 0x8f) {
             /*
              * Outside 64-bit mode C4/C5/62 are VEX/EVEX only where LES/LDS/BOUND
-             * would have a register operand (#UD); 8F is XOP when its map field
-             * is 8 or more (POP r/m has reg = 0 there). No VEX/XOP/EVEX in
-             * real or virtual-8086 mode.
+             * would have a register operand (ModRM.mod = 3, #UD for those). 8F
+             * is XOP when the map field (low five bits of the next byte) is 8
+             * or more, else POP r/m. Real and virtual-8086 mode have none of
+             * them: there these bytes always decode as LES/LDS/BOUND/POP.
              */
             uint8_t p0 = 0;
             bool esc;
