@@ -6,7 +6,7 @@
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps hypervisor guests dom0 images unit run test bench clean distclean
+.PHONY: all deps hypervisor guests images unit run test bench clean distclean
 
 all: deps hypervisor guests
 
@@ -19,16 +19,20 @@ hypervisor: deps
 guests: deps
 	@$(MAKE) --no-print-directory -C guests
 
+# Debian's kernel and a busybox initramfs, downloaded and assembled (images/).
+images: deps
+	@$(MAKE) --no-print-directory -s -C images
+
 unit: deps
 	@$(MAKE) --no-print-directory -C tests/unit
 
 run: all
 	@./scripts/run.sh
 
-test: all unit
+test: all unit images
 	@./tests/run
 
-bench: all
+bench: all images
 	@./scripts/bench.py
 
 clean:

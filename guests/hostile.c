@@ -7,9 +7,13 @@
  */
 #include "common/guest.h"
 
+#define EPERM 1
+#define ENOENT 2
+#define ESRCH 3
 #define ENOSYS 38
 #define EFAULT 14
 #define EINVAL 22
+#define BAD_PTR 0x7fff00000000UL  /* unmapped in our page tables */
 
 /* Set by the exception stubs in hostile_exc.S. */
 extern volatile uint64_t exc_vector, exc_skip;
@@ -68,6 +72,134 @@ static long console_write(const void *p, unsigned long n)
         expect(name, (long)exc_vector, want_vec);                              \
     } while (0)
 
+static long evtchn(unsigned int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg);
+}
+
+static long memop(unsigned int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_memory_op, cmd, (unsigned long)arg);
+}
+
+static long gnttab(unsigned int cmd, void *arg, unsigned int count)
+{
+    return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)arg, count);
+}
+
+/* The hypercalls Linux needs as a PVH guest, each given bad arguments. */
+static void probe_abi_hypercalls(void)
+{
+    /* event_channel_op */
+    expect("evtchn bad pointer", hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, BAD_PTR), -EFAULT);
+    expect("evtchn unknown command", evtchn(99, 0), -ENOSYS);
+    struct evtchn_send send = { .port = 4095 };
+    expect("evtchn send on a closed port", evtchn(EVTCHNOP_send, &send), -EINVAL);
+    send.port = 1u << 20;
+    expect("evtchn send on a port past the ABI", evtchn(EVTCHNOP_send, &send), -EINVAL);
+    struct evtchn_close cl = { .port = 5000 };
+    expect("evtchn close of a port past the ABI", evtchn(EVTCHNOP_close, &cl), -EINVAL);
+    struct evtchn_bind_virq bv = { .virq = 99, .vcpu = 0 };
+    expect("evtchn bind_virq to an unknown virq", evtchn(EVTCHNOP_bind_virq, &bv), -EINVAL);
+    bv = (struct evtchn_bind_virq){ .virq = VIRQ_TIMER, .vcpu = 7 };
+    expect("evtchn bind_virq on a missing vcpu", evtchn(EVTCHNOP_bind_virq, &bv), -EINVAL);
+    struct evtchn_bind_ipi bi = { .vcpu = 9 };
+    expect("evtchn bind_ipi on a missing vcpu", evtchn(EVTCHNOP_bind_ipi, &bi), -ENOENT);
+    struct evtchn_alloc_unbound au = { .dom = 5, .remote_dom = 0 };
+    expect("evtchn alloc_unbound for another domain", evtchn(EVTCHNOP_alloc_unbound, &au), -EPERM);
+    struct evtchn_bind_interdomain bd = { .remote_dom = 77, .remote_port = 1 };
+    expect("evtchn bind_interdomain to no domain", evtchn(EVTCHNOP_bind_interdomain, &bd), -ESRCH);
+    bd = (struct evtchn_bind_interdomain){ .remote_dom = DOMID_SELF, .remote_port = 3000 };
+    expect("evtchn bind_interdomain to a closed port", evtchn(EVTCHNOP_bind_interdomain, &bd), -EINVAL);
+    struct evtchn_status st = { .dom = DOMID_SELF, .port = 99999 };
+    expect("evtchn status past the ABI", evtchn(EVTCHNOP_status, &st), -EINVAL);
+    struct evtchn_unmask um = { .port = 4000 };
+    expect("evtchn unmask of a closed port", evtchn(EVTCHNOP_unmask, &um), -EINVAL);
+    struct evtchn_bind_vcpu bvc = { .port = 1, .vcpu = 40 };
+    expect("evtchn bind_vcpu to a missing vcpu", evtchn(EVTCHNOP_bind_vcpu, &bvc), -ENOENT);
+
+    /* memory_op */
+    expect("memory_op bad pointer", hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, BAD_PTR), -EFAULT);
+    struct xen_add_to_physmap ap = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 1, .gpfn = 0x300 };
+    expect("add_to_physmap shared_info index 1", memop(XENMEM_add_to_physmap, &ap), -EINVAL);
+    ap = (struct xen_add_to_physmap){ .domid = DOMID_SELF, .space = 99, .gpfn = 0x300 };
+    expect("add_to_physmap unknown space", memop(XENMEM_add_to_physmap, &ap), -EINVAL);
+    ap = (struct xen_add_to_physmap){ .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .gpfn = 1UL << 40 };
+    expect("add_to_physmap beyond the physical address space", memop(XENMEM_add_to_physmap, &ap), -EINVAL);
+    ap = (struct xen_add_to_physmap){ .domid = 100, .space = XENMAPSPACE_shared_info, .gpfn = 0x300 };
+    expect("add_to_physmap into another domain", memop(XENMEM_add_to_physmap, &ap), -ESRCH);
+    ap = (struct xen_add_to_physmap){ .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 5000, .gpfn = 0x300 };
+    expect("add_to_physmap grant frame past the maximum", memop(XENMEM_add_to_physmap, &ap), -EINVAL);
+    struct xen_memory_reservation mr = { .nr_extents = 1, .extent_order = 0, .domid = DOMID_SELF };
+    set_xen_guest_handle(mr.extent_start, (xen_pfn_t *)BAD_PTR);
+    expect("populate_physmap with a bad extent list", memop(XENMEM_populate_physmap, &mr), -EFAULT);
+    mr.extent_order = 30;
+    expect("populate_physmap with a huge extent order", memop(XENMEM_populate_physmap, &mr), -EINVAL);
+    static xen_pfn_t not_ram = 0x3f000;
+    mr = (struct xen_memory_reservation){ .nr_extents = 1, .domid = DOMID_SELF };
+    set_xen_guest_handle(mr.extent_start, &not_ram);
+    expect("decrease_reservation of memory we do not have", memop(XENMEM_decrease_reservation, &mr), 0);
+    struct xen_memory_map mm = { .nr_entries = 8 };
+    set_xen_guest_handle(mm.buffer, (void *)BAD_PTR);
+    expect("memory_map into a bad buffer", memop(XENMEM_memory_map, &mm), -EFAULT);
+    struct xen_remove_from_physmap rp = { .domid = DOMID_SELF, .gpfn = 0x3f000 };
+    expect("remove_from_physmap of nothing", memop(XENMEM_remove_from_physmap, &rp), -ENOENT);
+
+    /* hvm_op */
+    struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = 999 };
+    expect("hvm get_param past the table", hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, (unsigned long)&hp), -EINVAL);
+    hp = (struct xen_hvm_param){ .domid = DOMID_SELF, .index = HVM_PARAM_STORE_PFN, .value = 0x1000 };
+    expect("hvm set_param of the store page", hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_param, (unsigned long)&hp), -EPERM);
+    hp = (struct xen_hvm_param){ .domid = DOMID_SELF, .index = HVM_PARAM_CALLBACK_IRQ, .value = 9 };
+    expect("hvm callback via a GSI (not on PVH)", hypercall2(__HYPERVISOR_hvm_op, HVMOP_set_param, (unsigned long)&hp), -EINVAL);
+    hp = (struct xen_hvm_param){ .domid = 100, .index = HVM_PARAM_CALLBACK_IRQ };
+    expect("hvm get_param of another domain", hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, (unsigned long)&hp), -EPERM);
+    expect("hvm_op bad pointer", hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, BAD_PTR), -EFAULT);
+
+    /* vcpu_op */
+    expect("vcpu_op on a missing vcpu", hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_is_up, 5, 0), -ENOENT);
+    struct vcpu_register_vcpu_info vi = { .mfn = 0x200, .offset = 4090 };
+    expect("register_vcpu_info across a page end", hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, (unsigned long)&vi), -EINVAL);
+    vi = (struct vcpu_register_vcpu_info){ .mfn = 0x3f000, .offset = 0 };
+    expect("register_vcpu_info outside our memory", hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 0, (unsigned long)&vi), -EINVAL);
+    expect("vcpu_op bad pointer", hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_set_singleshot_timer, 0, BAD_PTR), -EFAULT);
+    struct vcpu_set_periodic_timer pt = { .period_ns = 10 };
+    expect("periodic timer of 10 ns", hypercall3(__HYPERVISOR_vcpu_op, VCPUOP_set_periodic_timer, 0, (unsigned long)&pt), -EINVAL);
+
+    /* grant_table_op */
+    struct gnttab_query_size qs = { .dom = DOMID_SELF };
+    expect("grant query_size with count 2", gnttab(GNTTABOP_query_size, &qs, 2), -EINVAL);
+    expect("grant_table_op bad pointer", hypercall3(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, BAD_PTR, 1), -EFAULT);
+    struct gnttab_setup_table su = { .dom = DOMID_SELF, .nr_frames = 1000 };
+    gnttab(GNTTABOP_setup_table, &su, 1);
+    expect("grant setup_table of 1000 frames fails", su.status, GNTST_general_error);
+    struct gnttab_map_grant_ref mg = { .host_addr = 0x3f000000, .flags = GNTMAP_host_map, .ref = 1, .dom = 7 };
+    gnttab(GNTTABOP_map_grant_ref, &mg, 1);
+    expect("grant map from no domain", mg.status, GNTST_bad_domain);
+    struct gnttab_unmap_grant_ref ug = { .host_addr = 0x3f000000, .handle = 12345 };
+    gnttab(GNTTABOP_unmap_grant_ref, &ug, 1);
+    expect("grant unmap of a bad handle", ug.status, GNTST_bad_handle);
+    struct gnttab_copy gc = { .source.domid = DOMID_SELF, .source.u.gmfn = 0x100, .dest.domid = DOMID_SELF,
+                              .dest.u.gmfn = 0x101, .len = 8192 };
+    gnttab(GNTTABOP_copy, &gc, 1);
+    expect("grant copy longer than a page", gc.status, GNTST_bad_copy_arg);
+    gc = (struct gnttab_copy){ .source.domid = 1, .source.u.gmfn = 0x100, .dest.domid = DOMID_SELF,
+                               .dest.u.gmfn = 0x101, .len = 8 };
+    gnttab(GNTTABOP_copy, &gc, 1);
+    expect("grant copy from another domain's frame", gc.status, GNTST_permission_denied);
+
+    /* sched_op poll, vm_assist */
+    static evtchn_port_t poll_port = 99999;
+    struct sched_poll sp = { .nr_ports = 1000 };
+    set_xen_guest_handle(sp.ports, &poll_port);
+    expect("poll on 1000 ports", hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&sp), -EINVAL);
+    sp.nr_ports = 1;
+    expect("poll on a port past the ABI", hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&sp), -EINVAL);
+    set_xen_guest_handle(sp.ports, (evtchn_port_t *)BAD_PTR);
+    expect("poll with a bad port list", hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&sp), -EFAULT);
+    expect("vm_assist of an unknown type", hypercall2(__HYPERVISOR_vm_assist, 0, 99), -EINVAL);
+}
+
 static void run_probes(void)
 {
     static const char ok_text[] = "hostile: a valid write still works\n";
@@ -107,6 +239,7 @@ static void run_probes(void)
     TRY_INSN("rdpmc raises #GP", 2, 13, "rdpmc", "c"(0));
     TRY_INSN("hypercall MSR at bad address raises #GP", 2, 13, "wrmsr", "c"(0x40000000), "a"(0x123), "d"(0));
 
+    probe_abi_hypercalls();
     guest_printf("hostile: probes passed %d/%d\n", probes - failures, probes);
 }
 

@@ -10,6 +10,12 @@
 #include <xen/xen.h>
 #include <xen/sched.h>
 #include <xen/version.h>
+#include <xen/event_channel.h>
+#include <xen/grant_table.h>
+#include <xen/memory.h>
+#include <xen/vcpu.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/arch-x86/hvm/start_info.h>
 
 /* Raw VMMCALL with the 64-bit Xen convention. */

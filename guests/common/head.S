@@ -36,7 +36,7 @@ pvh_start:
     jne     1b
 
     mov     %cr4, %eax
-    or      $0x20, %eax                  /* PAE */
+    or      $0xb0, %eax                  /* PAE, PSE, PGE: as an OS sets them */
     mov     %eax, %cr4
     mov     $pml4, %eax
     mov     %eax, %cr3
@@ -45,7 +45,7 @@ pvh_start:
     or      $0x100, %eax                 /* LME */
     wrmsr
     mov     %cr0, %eax
-    or      $0x80000001, %eax
+    or      $0x80010001, %eax            /* PG, WP, PE */
     mov     %eax, %cr0
     lgdt    gdt_desc
     ljmp    $0x08, $long_mode

@@ -11,7 +11,10 @@
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
+#include <basalt/pv_console.h>
 #include <basalt/sched.h>
+#include <basalt/shared_info.h>
+#include <xen/vcpu.h>
 
 struct domain *domains[MAX_DOMAINS];
 spinlock_t domains_lock = SPINLOCK_INIT;
@@ -20,6 +23,28 @@ static struct domain *dying_list;
 struct domain *domain_by_id(domid_t id)
 {
     return id < MAX_DOMAINS ? domains[id] : NULL;
+}
+
+struct domain *domain_get(domid_t id)
+{
+    if (id >= MAX_DOMAINS)
+        return NULL;
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    struct domain *d = domains[id];
+    if (d && d->state != DOMAIN_DYING)
+        d->refs++;
+    else
+        d = NULL;
+    spin_unlock_irqrestore(&domains_lock, flags);
+    return d;
+}
+
+void domain_put(struct domain *d)
+{
+    uint64_t flags = spin_lock_irqsave(&domains_lock);
+    BUG_ON(!d->refs);
+    d->refs--;
+    spin_unlock_irqrestore(&domains_lock, flags);
 }
 
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
@@ -36,14 +61,22 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->state = DOMAIN_BUILDING;
     d->max_vcpus = max_vcpus;
     d->weight = SCHED_DEFAULT_WEIGHT;
+    sched_domain_init(d);
     d->arch.iopm = iopm_all_intercepted;
     if (p2m_init(&d->p2m)) {
+        xfree(d);
+        return NULL;
+    }
+    if (shared_info_init(d) || evtchn_domain_init(d) || grant_table_init(d)) {
+        domain_release_resources(d);
+        p2m_teardown(&d->p2m);
         xfree(d);
         return NULL;
     }
     uint64_t flags = spin_lock_irqsave(&domains_lock);
     if (domains[id]) {
         spin_unlock_irqrestore(&domains_lock, flags);
+        domain_release_resources(d);
         p2m_teardown(&d->p2m);
         xfree(d);
         return NULL;
@@ -67,6 +100,10 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->processor = 0;
     timer_init(&v->singleshot, vcpu_singleshot_fired, v);
     timer_init(&v->periodic, vcpu_periodic_fired, v);
+    timer_init(&v->poll_timer, vcpu_poll_timeout, v);
+    v->vcpu_info_mfn = INVALID_MFN;
+    v->vcpu_info = id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[id] : NULL;
+    v->runstate = RUNSTATE_offline;
     if (arch_vcpu_init(v)) {
         xfree(v);
         return NULL;
@@ -80,11 +117,21 @@ static void release_page(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t
 {
     if (t == P2M_RAM || t == P2M_RAM_RO) {
         struct page_info *pg = mfn_to_page(mfn);
-        if (pg->owner == d->id && (pg->flags & PGF_ALLOCATOR)) {
-            pg->owner = OWNER_NONE;
-            free_pages(mfn, 0);
-        }
+        if (pg->owner == d->id && (pg->flags & PGF_ALLOCATOR))
+            page_release(mfn); /* still mapped by another domain: freed by its last unmap */
     }
+}
+
+/* Everything but memory and vCPUs, in an order where nothing still points
+ * at what is freed: channels first (peers stop signalling us), then grant
+ * mappings (pages pinned in others go), then the shared page. */
+void domain_release_resources(struct domain *d)
+{
+    pv_console_release(d);
+    evtchn_domain_destroy(d);
+    grant_table_destroy(d);
+    if (d->shared_info)
+        shared_info_destroy(d);
 }
 
 static void domain_free(struct domain *d)
@@ -97,6 +144,7 @@ static void domain_free(struct domain *d)
         arch_vcpu_destroy(v);
         xfree(v);
     }
+    timer_stop(&d->cap_timer);
     domain_release_resources(d);
     p2m_for_each(d, release_page);
     p2m_teardown(&d->p2m);
@@ -176,7 +224,7 @@ void domain_reap(void)
         struct domain *found = NULL;
         uint64_t flags = spin_lock_irqsave(&domains_lock);
         for (struct domain **pp = &dying_list; *pp; pp = &(*pp)->next_dying) {
-            if (vcpus_stopped(*pp)) {
+            if (vcpus_stopped(*pp) && !(*pp)->refs) {
                 found = *pp;
                 *pp = found->next_dying;
                 domains[found->id] = NULL;
@@ -203,6 +251,7 @@ static const char *const state_names[] = {
 
 void dump_domains(void)
 {
+    printk("  pool: %lu pages free of %lu\n", zone_free_pages(ZONE_POOL), zone_total_pages(ZONE_POOL));
     for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
         struct domain *d = domains[id];
         if (!d)
@@ -211,9 +260,12 @@ void dump_domains(void)
                state_names[d->state], d->tot_pages, d->max_vcpus);
         for (unsigned int i = 0; i < d->max_vcpus; i++) {
             struct vcpu *v = d->vcpus[i];
-            if (v)
-                printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms\n", v->id, v->state,
-                       v->running ? " running" : "", v->processor, v->runtime_ns / 1000000);
+            if (v) {
+                printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms, credit %d us, affinity %lx\n", v->id,
+                       v->state, v->running ? " running" : "", v->processor, v->runtime_ns / 1000000,
+                       v->credit / 1000, v->affinity);
+                hvm_dump_exit_stats(v);
+            }
         }
     }
 }

@@ -7,6 +7,13 @@ static const hypercall_fn_t table[] = {
     [__HYPERVISOR_xen_version] = do_xen_version,
     [__HYPERVISOR_console_io] = do_console_io,
     [__HYPERVISOR_sched_op] = do_sched_op,
+    [__HYPERVISOR_memory_op] = do_memory_op,
+    [__HYPERVISOR_hvm_op] = do_hvm_op,
+    [__HYPERVISOR_vcpu_op] = do_vcpu_op,
+    [__HYPERVISOR_event_channel_op] = do_event_channel_op,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
+    [__HYPERVISOR_vm_assist] = do_vm_assist,
+    [__HYPERVISOR_set_timer_op] = do_set_timer_op,
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

@@ -21,9 +21,28 @@
 static unsigned int opt_cpus = MAX_CPUS;
 UINT_PARAM("cpus", opt_cpus);
 
+/*
+ * Paging features the hypervisor itself does not need but enables anyway:
+ * an emulator (QEMU's TCG) flushes its whole TLB whenever these CR4 bits
+ * differ between host and guest, i.e. on every VMRUN and #VMEXIT if we left
+ * them off while Linux guests turn them on. Harmless for us: our pages are
+ * never user pages and never global.
+ */
+static void cr4_match_guests(void)
+{
+    uint64_t cr4 = read_cr4() | X86_CR4_PSE | X86_CR4_PGE;
+    struct cpuid_regs f7 = cpuid_count(7, 0);
+    if (f7.ebx & BIT(7))
+        cr4 |= X86_CR4_SMEP;
+    if (f7.ebx & BIT(20))
+        cr4 |= X86_CR4_SMAP;
+    write_cr4(cr4);
+}
+
 /* Per-CPU set-up shared by the BSP and the APs, after the local APIC. */
 void cpu_start_common(struct pcpu *p)
 {
+    cr4_match_guests();
     if (p->id == 0)
         fpu_init();
     else
@@ -65,6 +84,7 @@ void __noreturn start_basalt(uint32_t mb_magic, uint32_t mb_info)
     smp_init_ipis();
     pr_info("memory: hypervisor %lu MiB, domain pool %lu MiB\n",
             zone_total_pages(ZONE_HV) >> 8, zone_free_pages(ZONE_POOL) >> 8);
+    pr_notice("domain pool: %lu pages free\n", zone_free_pages(ZONE_POOL));
 
     sched_init();
     cpu_start_common(bsp);

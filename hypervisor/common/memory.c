@@ -68,11 +68,41 @@ int domain_release_gfn(struct domain *d, gfn_t gfn)
     if (mfn == INVALID_MFN || t != P2M_RAM)
         return -EINVAL;
     struct page_info *pg = mfn_to_page(mfn);
-    if (pg->owner != d->id || pg->refs)
-        return -EBUSY; /* granted to or mapped by someone: keep it */
+    if (pg->owner != d->id)
+        return -EINVAL;
     p2m_clear(d, gfn, NULL); /* flushes every vCPU's TLB before we free */
-    pg->owner = OWNER_NONE;
-    free_pages(mfn, 0);
     d->tot_pages--;
+    /* Still mapped by a backend or the toolstack: the last page_put frees it. */
+    page_release(mfn);
     return 0;
+}
+
+void grant_table_unmapped_gfn(struct domain *d, gfn_t gfn);
+void foreign_mapping_released(struct domain *d, mfn_t mfn, enum p2m_type t);
+
+int domain_remove_gfn(struct domain *d, gfn_t gfn)
+{
+    enum p2m_type t;
+    mfn_t mfn = p2m_lookup(d, gfn, &t);
+    if (mfn == INVALID_MFN)
+        return -ENOENT;
+    switch (t) {
+    case P2M_RAM:
+        return domain_release_gfn(d, gfn);
+    case P2M_SPECIAL:
+        p2m_clear(d, gfn, NULL);
+        if (gfn == d->shared_info_gfn)
+            d->shared_info_gfn = INVALID_GFN;
+        else
+            grant_table_unmapped_gfn(d, gfn);
+        return 0;
+    case P2M_FOREIGN:
+    case P2M_GRANT:
+    case P2M_GRANT_RO:
+        p2m_clear(d, gfn, NULL);
+        foreign_mapping_released(d, mfn, t);
+        return 0;
+    default:
+        return -EINVAL;
+    }
 }

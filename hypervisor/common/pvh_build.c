@@ -5,6 +5,7 @@
  * Xen puts them (lib/pvh_layout.h), vCPU 0 at the PVH entry point.
  */
 #include <asm/hvm.h>
+#include <asm/ioport.h>
 #include <basalt/boot.h>
 #include <basalt/boot_domains.h>
 #include <basalt/domain.h>
@@ -40,6 +41,8 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
         return -ENOMEM;
     }
     d->boot_spec = spec;
+    if (hvm_domu_ioports_init(d))
+        return fail(d, "out of I/O handler slots");
     d->weight = spec->weight;
     d->cap = spec->cap;
     d->max_pages = (mem >> PAGE_SHIFT) + PVH_ACPI_PAGES + 8;
@@ -59,8 +62,9 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
         if (!in_low_ram(img.seg[i].paddr, img.seg[i].memsz, low_end))
             return fail(d, "the kernel does not fit in the domain's memory");
 
-    struct hvm_memmap_table_entry map[PVH_MAX_MEMMAP];
+    struct hvm_memmap_table_entry *map = d->memmap;
     unsigned int nr_map = pvh_domu_memmap(mem, map);
+    d->memmap_entries = nr_map;
     for (unsigned int i = 0; i < nr_map; i++) {
         if (map[i].type == XEN_HVM_MEMMAP_TYPE_RESERVED && map[i].addr != PVH_SPECIAL_START)
             continue;

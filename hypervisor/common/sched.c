@@ -12,11 +12,14 @@
 #include <basalt/lib.h>
 #include <basalt/mm.h>
 #include <basalt/sched.h>
+#include <basalt/shared_info.h>
+#include <xen/vcpu.h>
 #include <basalt/time.h>
 #include <basalt/timer.h>
 
 #define CREDIT_INIT ((int64_t)SCHED_SLICE_NS)
 #define MIN_SLICE_NS (1000 * 1000ULL)
+#define CAP_PERIOD_NS (10 * 1000 * 1000ULL)
 
 struct runqueue {
     struct timer slice_timer;
@@ -121,12 +124,53 @@ static void tickle_locked(struct vcpu *v)
         sched_raise_resched(target);
 }
 
-static void credit_reset_locked(void)
+/* Tops up the vCPUs that compete for `cpu`: resets triggered by one CPU
+ * must not disturb the proportions among vCPUs confined to another. */
+static void credit_reset_locked(unsigned int cpu)
 {
     for (struct vcpu *v = all_vcpus; v; v = v->sched_all_next) {
+        if (!(v->affinity & BIT(cpu)))
+            continue;
         int64_t c = v->credit + CREDIT_INIT;
         v->credit = (int)(c > CREDIT_INIT ? CREDIT_INIT : c);
     }
+}
+
+/*
+ * Caps: a capped domain may run cap% of one CPU per CAP_PERIOD_NS, across
+ * all its vCPUs. Its budget is charged when a vCPU leaves a CPU and refilled
+ * at the start of each period; a domain out of budget is skipped by pick,
+ * and a timer kicks the CPUs when its budget comes back.
+ */
+static bool budget_left(struct domain *d, uint64_t now)
+{
+    if (!d->cap)
+        return true;
+    if (now >= d->budget_refill_at) {
+        /* Overspending (a slice cannot end exactly on budget) is paid back
+         * from the next periods, so the long-run share is the cap. */
+        int64_t quota = (int64_t)(CAP_PERIOD_NS * d->cap / 100);
+        uint64_t periods = d->budget_refill_at ? (now - d->budget_refill_at) / CAP_PERIOD_NS + 1 : 1;
+        int64_t budget = d->budget_ns + (int64_t)periods * quota;
+        d->budget_ns = budget > quota ? quota : budget;
+        d->budget_refill_at = now - (now % CAP_PERIOD_NS) + CAP_PERIOD_NS;
+    }
+    return d->budget_ns > 0;
+}
+
+static void budget_refilled(void *data)
+{
+    struct domain *d = data;
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i] && d->vcpus[i]->sched_queued)
+            tickle_locked(d->vcpus[i]);
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_domain_init(struct domain *d)
+{
+    timer_init(&d->cap_timer, budget_refilled, d);
 }
 
 void sched_add_vcpu(struct vcpu *v)
@@ -138,16 +182,24 @@ void sched_add_vcpu(struct vcpu *v)
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
-static struct vcpu *pick_locked(unsigned int cpu)
+static struct vcpu *pick_locked(unsigned int cpu, uint64_t now)
 {
     struct vcpu *best = NULL;
     for (int round = 0; round < 2; round++) {
-        for (struct vcpu *v = runq; v; v = v->rq_next)
-            if ((v->affinity & BIT(cpu)) && (!best || v->credit > best->credit))
+        for (struct vcpu *v = runq; v; v = v->rq_next) {
+            if (!(v->affinity & BIT(cpu)))
+                continue;
+            if (!budget_left(v->dom, now)) {
+                if (!v->dom->cap_timer.active)
+                    timer_set(&v->dom->cap_timer, v->dom->budget_refill_at);
+                continue;
+            }
+            if (!best || v->credit > best->credit)
                 best = v;
+        }
         if (!best || best->credit > 0 || round == 1)
             break;
-        credit_reset_locked();
+        credit_reset_locked(cpu);
         best = NULL;
     }
     if (best) {
@@ -162,6 +214,8 @@ static void burn_credit(struct vcpu *v, uint64_t now)
 {
     uint64_t ran = now - v->run_start_ns;
     v->runtime_ns += ran;
+    if (v->dom->cap)
+        v->dom->budget_ns -= (int64_t)ran;
     uint32_t weight = v->dom->weight ? v->dom->weight : SCHED_DEFAULT_WEIGHT;
     int64_t burn = (int64_t)(ran * SCHED_DEFAULT_WEIGHT / weight);
     int64_t c = v->credit - burn;
@@ -340,6 +394,23 @@ void sched_sync_domain(struct domain *d)
     }
 }
 
+/* What a guest sees change when its vCPU gets or loses a CPU. */
+static void vcpu_context_enter(struct vcpu *v, uint64_t now)
+{
+    vcpu_poll_done(v);
+    vcpu_runstate_change(v, RUNSTATE_running, now);
+    vcpu_update_time(v);
+    vcpu_runstate_publish(v);
+}
+
+static void vcpu_context_leave(struct vcpu *v, uint64_t now)
+{
+    int rs = v->state == VCPU_RUNNABLE ? RUNSTATE_runnable
+             : v->state == VCPU_BLOCKED ? RUNSTATE_blocked : RUNSTATE_offline;
+    vcpu_runstate_change(v, rs, now);
+    vcpu_runstate_publish(v);
+}
+
 void __noreturn sched_idle_loop(void)
 {
     struct pcpu *p = this_cpu();
@@ -351,7 +422,7 @@ void __noreturn sched_idle_loop(void)
         local_irq_disable();
         spin_lock(&sched_lock);
         p->rq->need_resched = false;
-        struct vcpu *v = pick_locked(cpu);
+        struct vcpu *v = pick_locked(cpu, now_ns());
         p->rq->idle = !v;
         spin_unlock(&sched_lock);
 
@@ -369,12 +440,16 @@ void __noreturn sched_idle_loop(void)
         int64_t slice = v->credit > (int)MIN_SLICE_NS ? v->credit : (int64_t)MIN_SLICE_NS;
         if (slice > (int64_t)SCHED_SLICE_NS)
             slice = SCHED_SLICE_NS;
+        if (v->dom->cap && slice > v->dom->budget_ns)
+            slice = MAX(v->dom->budget_ns, (int64_t)(MIN_SLICE_NS / 10));
         timer_set(&p->rq->slice_timer, now + slice);
         p->current = v;
+        vcpu_context_enter(v, now);
 
         arch_vcpu_run(v); /* returns with interrupts disabled when a new pick is due */
 
         timer_stop(&p->rq->slice_timer);
+        vcpu_context_leave(v, now_ns());
         spin_lock(&sched_lock);
         burn_credit(v, now_ns());
         p->current = NULL;

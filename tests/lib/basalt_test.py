@@ -113,6 +113,11 @@ class Qemu:
                 raise Timeout("missing: " + ", ".join(p.pattern for p in pending))
             time.sleep(0.05)
 
+    def mark(self):
+        """Later expect() calls only see output from now on."""
+        with self._lock:
+            self.pos = len(self.output)
+
     def text(self):
         with self._lock:
             return self.output

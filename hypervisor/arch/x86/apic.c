@@ -120,6 +120,7 @@ void lapic_timer_calibrate(void)
     uint32_t elapsed = 0xffffffff - apic_read(APIC_TMCCT);
     apic_write(APIC_TMICT, 0);
     lapic_ticks_per_ms = elapsed / 10;
+    pr_info("local APIC timer: %lu ticks/ms\n", lapic_ticks_per_ms);
     if (!lapic_ticks_per_ms)
         panic("local APIC timer does not count");
 }

@@ -164,3 +164,37 @@ unsigned int order_for_size(uint64_t bytes)
         order++;
     return order;
 }
+
+/* Serializes reference counts against a page's owner going away. */
+static spinlock_t page_ref_lock = SPINLOCK_INIT;
+
+void page_get(mfn_t mfn)
+{
+    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
+    mfn_to_page(mfn)->refs++;
+    spin_unlock_irqrestore(&page_ref_lock, flags);
+}
+
+void page_put(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
+    BUG_ON(!pg->refs);
+    bool free = --pg->refs == 0 && pg->owner == OWNER_ORPHAN;
+    if (free)
+        pg->owner = OWNER_NONE;
+    spin_unlock_irqrestore(&page_ref_lock, flags);
+    if (free)
+        free_pages(mfn, 0);
+}
+
+void page_release(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
+    bool free = pg->refs == 0;
+    pg->owner = free ? OWNER_NONE : OWNER_ORPHAN;
+    spin_unlock_irqrestore(&page_ref_lock, flags);
+    if (free)
+        free_pages(mfn, 0);
+}

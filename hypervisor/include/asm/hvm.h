@@ -9,6 +9,18 @@
 struct vcpu;
 struct domain;
 
+/* Why a vCPU left guest mode, for the 'd' console key and tuning. */
+enum exit_kind {
+    EXIT_INTR, EXIT_VINTR, EXIT_CPUID, EXIT_MSR, EXIT_IO, EXIT_HLT, EXIT_HYPERCALL,
+    EXIT_NPF, EXIT_PAUSE, EXIT_OTHER, NR_EXIT_KINDS,
+};
+
+struct exit_stats {
+    uint64_t kind[NR_EXIT_KINDS];
+    uint64_t hypercall[64];
+    uint64_t io_port_top[4][2]; /* most frequent ports seen: {port, count} */
+};
+
 /* Translation of the code page the last decoded instruction came from. */
 struct insn_cache {
     uint64_t cr3, linear, gen;
@@ -38,6 +50,7 @@ struct arch_vcpu {
 
     struct vlapic *vlapic;
     struct insn_cache insn_cache;
+    struct exit_stats stats;
 };
 
 #include <asm/ioport.h>
@@ -52,6 +65,8 @@ int arch_vcpu_init(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 /* Runs v until the scheduler wants a new pick; returns with interrupts off. */
 void arch_vcpu_run(struct vcpu *v);
+/* Prints v's exit statistics. */
+void hvm_dump_exit_stats(struct vcpu *v);
 
 /* Initial register state. */
 void hvm_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t ebx);

@@ -3,18 +3,22 @@
 #define BASALT_DOMAIN_H
 
 #include <asm/hvm.h>
+#include <basalt/event.h>
+#include <basalt/grant_table.h>
 #include <basalt/guest_console.h>
 #include <basalt/p2m.h>
 #include <basalt/spinlock.h>
 #include <basalt/timer.h>
 #include <basalt/types.h>
 
+#include <xen/arch-x86/hvm/start_info.h>
 #include <xen/sched.h>
 #include <xen/xen.h>
 
 #define MAX_DOMAINS 256
 #define MAX_VCPUS_PER_DOMAIN 64
 #define DOMAIN_NAME_LEN 64
+#define INVALID_GFN (~0ULL)
 
 enum vcpu_state {
     VCPU_DOWN,     /* not started, or offline (HLT with interrupts off) */
@@ -44,7 +48,21 @@ struct vcpu {
     struct timer singleshot;    /* VCPUOP_set_singleshot_timer */
     uint64_t periodic_period_ns;
     struct timer periodic;
-    bool poll_pending;          /* blocked in SCHEDOP_poll */
+
+    /* events */
+    struct vcpu_info *vcpu_info;  /* in shared_info, or where the guest registered it */
+    mfn_t vcpu_info_mfn;          /* registered page (holds a reference), or INVALID_MFN */
+    evtchn_port_t virq_to_port[NR_VIRQS];
+    const evtchn_port_t *poll_ports; /* SCHEDOP_poll: ports waited on, or NULL */
+    unsigned int poll_nr;
+    evtchn_port_t poll_buf[128];
+    struct timer poll_timer;
+
+    /* time */
+    gvaddr_t runstate_va;          /* VCPUOP_register_runstate_memory_area, or 0 */
+    uint64_t runstate_time[4];     /* ns spent in each RUNSTATE_* */
+    int runstate;
+    uint64_t runstate_entry_ns;
 };
 
 enum domain_state {
@@ -75,13 +93,28 @@ struct domain {
     uint64_t max_pages;
 
     uint32_t weight, cap;  /* credit scheduler: relative weight; cap in % of a CPU (0 = none) */
+    int64_t budget_ns;          /* cap: CPU time left in this period */
+    uint64_t budget_refill_at;
+    struct timer cap_timer;
     uint32_t pause_count;
 
     struct arch_domain arch;
     struct guest_console_out console_out;
+
+    struct shared_info *shared_info; /* hypervisor page, mapped where the guest asks */
+    gfn_t shared_info_gfn;           /* INVALID_GFN until mapped */
+    struct evtchn_table evtchn;
+    struct grant_table grant;
+    uint64_t hvm_params[64];
+    bool vmassist_runstate_flag;     /* VMASST_TYPE_runstate_update_flag */
+    evtchn_port_t pv_console_port;   /* console served by the hypervisor, or 0 */
+
+    struct hvm_memmap_table_entry memmap[8]; /* XENMEM_memory_map */
+    unsigned int memmap_entries;
     const struct boot_domain_spec *boot_spec; /* set for boot-time domains */
 
     struct domain *next_dying;
+    uint32_t refs;            /* domain_get() references; freed only at 0 */
 };
 
 extern struct domain *domains[MAX_DOMAINS];
@@ -90,6 +123,9 @@ extern spinlock_t domains_lock;
 struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
 struct vcpu *vcpu_create(struct domain *d, unsigned int id);
 struct domain *domain_by_id(domid_t id);
+/* A reference that keeps d's memory valid (NULL if absent or dying). */
+struct domain *domain_get(domid_t id);
+void domain_put(struct domain *d);
 /* Stops the domain's vCPUs and frees it once none of them is running. */
 void domain_destroy(struct domain *d, const char *reason, ...) __attribute__((format(printf, 2, 3)));
 /* Guest-requested shutdown (SCHEDOP_shutdown, all vCPUs down, triple fault). */
@@ -102,6 +138,8 @@ void domain_reap(void);
 void domain_release_resources(struct domain *d);
 void vcpu_singleshot_fired(void *data);
 void vcpu_periodic_fired(void *data);
+void vcpu_poll_timeout(void *data);
+void vcpu_poll_done(struct vcpu *v);
 
 /* Boot-time domains from multiboot modules. */
 void domains_boot_prepare(void);

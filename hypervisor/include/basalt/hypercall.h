@@ -18,6 +18,10 @@ long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, u
  * re-executed): the VMMCALL is not skipped. */
 #define HYPERCALL_RESTART (-0x7fffffffL)
 
+/* Rewrites argument argno (1-5) of the current hypercall and asks for it to
+ * be re-executed: how long operations give the CPU back between batches. */
+long hypercall_continue(struct vcpu *v, unsigned int argno, uint64_t val);
+
 long do_xen_version(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_console_io(struct vcpu *v, uint64_t cmd, uint64_t count, uint64_t buf, uint64_t, uint64_t);
 long do_sched_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);

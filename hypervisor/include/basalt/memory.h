@@ -10,5 +10,7 @@ struct domain;
 int domain_populate(struct domain *d, gfn_t gfn, uint64_t nr);
 /* Takes the RAM page at gfn away from d (balloon down). 0 or -errno. */
 int domain_release_gfn(struct domain *d, gfn_t gfn);
+/* XENMEM_remove_from_physmap: whatever is at gfn goes (RAM is freed). */
+int domain_remove_gfn(struct domain *d, gfn_t gfn);
 
 #endif

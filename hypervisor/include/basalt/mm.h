@@ -21,6 +21,7 @@ enum zone_id { ZONE_HV = 0, ZONE_POOL = 1, NR_ZONES = 2 };
 /* page_info.owner for frames not owned by a domain */
 #define OWNER_NONE 0xffff
 #define OWNER_HV   0xfff0
+#define OWNER_ORPHAN 0xfff1 /* its domain is gone but someone still maps it */
 
 struct page_info {
     uint16_t owner;    /* domain id, or OWNER_* */
@@ -59,6 +60,13 @@ mfn_t alloc_pages(enum zone_id z, unsigned int order);
 void free_pages(mfn_t mfn, unsigned int order);
 uint64_t zone_free_pages(enum zone_id z);
 uint64_t zone_total_pages(enum zone_id z);
+
+/* Mapping references on a domain's page (grant and foreign maps). */
+void page_get(mfn_t mfn);
+/* Drops one; frees an orphaned page with the last one. */
+void page_put(mfn_t mfn);
+/* The owner lets go of the page: freed now, or orphaned until its last put. */
+void page_release(mfn_t mfn);
 
 /* Hypervisor pages (zeroed). */
 void *alloc_hv_pages(unsigned int order);

@@ -16,6 +16,7 @@ enum p2m_type {
     P2M_GRANT,        /* another domain's page, mapped through a grant */
     P2M_FOREIGN,      /* another domain's page, mapped by the privileged domain */
     P2M_RAM_RO,       /* own memory, read-only */
+    P2M_GRANT_RO,     /* a grant mapped read-only */
 };
 
 struct domain;

@@ -8,6 +8,8 @@ struct domain;
 
 /* Sets up the console ring at gfn with an event channel to the hypervisor. */
 int pv_console_setup(struct domain *d, gfn_t gfn);
+/* Undoes pv_console_setup (domain teardown). */
+void pv_console_release(struct domain *d);
 /* True if the hypervisor serves d's console (so serial input can go to it). */
 bool pv_console_is_local(struct domain *d);
 /* A byte of serial input for d's console. */

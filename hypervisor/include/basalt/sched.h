@@ -19,6 +19,7 @@ void sched_init(void);
 void sched_cpu_init(struct pcpu *p);
 void __noreturn sched_idle_loop(void);
 
+void sched_domain_init(struct domain *d);
 /* Registers a new vCPU (not yet runnable). */
 void sched_add_vcpu(struct vcpu *v);
 /* Makes v runnable if it was blocked (or down and start is true). */

@@ -49,11 +49,67 @@ static void requeue_interrupted_event(struct vmcb *vmcb)
     vmcb->c.eventinj = info;
 }
 
+static void count_exit(struct vcpu *v, uint64_t code)
+{
+    struct exit_stats *st = &v->arch.stats;
+    enum exit_kind k;
+    switch (code) {
+    case VMEXIT_INTR: case VMEXIT_NMI: k = EXIT_INTR; break;
+    case VMEXIT_VINTR: k = EXIT_VINTR; break;
+    case VMEXIT_CPUID: k = EXIT_CPUID; break;
+    case VMEXIT_MSR: k = EXIT_MSR; break;
+    case VMEXIT_IOIO: k = EXIT_IO; break;
+    case VMEXIT_HLT: k = EXIT_HLT; break;
+    case VMEXIT_VMMCALL: k = EXIT_HYPERCALL; break;
+    case VMEXIT_NPF: k = EXIT_NPF; break;
+    case VMEXIT_PAUSE: k = EXIT_PAUSE; break;
+    default: k = EXIT_OTHER; break;
+    }
+    st->kind[k]++;
+    if (k == EXIT_HYPERCALL)
+        st->hypercall[v->arch.vmcb->s.rax & 63]++;
+    if (k == EXIT_IO) {
+        uint64_t port = v->arch.vmcb->c.exitinfo1 >> IOIO_PORT_SHIFT;
+        unsigned int i, lowest = 0;
+        for (i = 0; i < 4 && st->io_port_top[i][0] != port; i++)
+            if (st->io_port_top[i][1] < st->io_port_top[lowest][1])
+                lowest = i;
+        if (i < 4)
+            st->io_port_top[i][1]++;
+        else
+            st->io_port_top[lowest][0] = port, st->io_port_top[lowest][1] = 1;
+    }
+}
+
+void hvm_dump_exit_stats(struct vcpu *v)
+{
+    static const char *const names[NR_EXIT_KINDS] = {
+        "intr", "vintr", "cpuid", "msr", "io", "hlt", "hypercall", "npf", "pause", "other",
+    };
+    struct exit_stats *st = &v->arch.stats;
+    char line[256];
+    int n = snprintf(line, sizeof(line), "    d%u v%u exits:", v->dom->id, v->id);
+    for (int k = 0; k < NR_EXIT_KINDS; k++)
+        if (st->kind[k])
+            n += snprintf(line + n, sizeof(line) - n, " %s %lu", names[k], st->kind[k]);
+    printk("%s\n", line);
+    n = snprintf(line, sizeof(line), "      hypercalls:");
+    for (int h = 0; h < 64; h++)
+        if (st->hypercall[h] && n < (int)sizeof(line) - 20)
+            n += snprintf(line + n, sizeof(line) - n, " %d:%lu", h, st->hypercall[h]);
+    n += snprintf(line + n, sizeof(line) - n, "  ports:");
+    for (int i = 0; i < 4; i++)
+        if (st->io_port_top[i][1] && n < (int)sizeof(line) - 20)
+            n += snprintf(line + n, sizeof(line) - n, " %#lx:%lu", st->io_port_top[i][0], st->io_port_top[i][1]);
+    printk("%s\n", line);
+}
+
 void hvm_handle_exit(struct vcpu *v)
 {
     struct vmcb *vmcb = v->arch.vmcb;
     uint64_t code = vmcb->c.exitcode;
 
+    count_exit(v, code);
     vmcb->c.eventinj = 0;
     requeue_interrupted_event(vmcb);
 

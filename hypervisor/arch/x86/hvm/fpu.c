@@ -79,6 +79,9 @@ void fpu_save(struct vcpu *v)
 {
     void *area = v->arch.xsave_area;
     if (has_xsave) {
+        /* XCR0 is guest state: QEMU's TCG does not intercept XSETBV, so the
+         * guest may have changed it behind our back. Keep what it set. */
+        v->arch.xcr0 = read_xcr0();
         /* XSAVE with the host mask so components the guest disabled since
          * loading are written as "initial" rather than left stale. */
         write_xcr0(host_xcr0_mask);

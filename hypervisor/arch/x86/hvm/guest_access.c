@@ -19,6 +19,7 @@ void *gfn_to_virt(struct domain *d, gfn_t gfn, bool write)
     case P2M_FOREIGN:
         return mfn_to_virt(mfn);
     case P2M_RAM_RO:
+    case P2M_GRANT_RO:
         return write ? NULL : mfn_to_virt(mfn);
     default:
         return NULL; /* device space is never touched on a guest's behalf */

@@ -60,3 +60,14 @@ int hvm_write_hypercall_page(struct vcpu *v, uint64_t val)
     }
     return 0;
 }
+
+long hypercall_continue(struct vcpu *v, unsigned int argno, uint64_t val)
+{
+    static const unsigned int regs64[] = { 7, 6, 2, 10, 8 }; /* rdi rsi rdx r10 r8 */
+    static const unsigned int regs32[] = { 3, 1, 2, 6, 7 };  /* ebx ecx edx esi edi */
+    if (argno < 1 || argno > 5)
+        return -EINVAL;
+    bool is64 = hvm_insn_mode(v) == INSN_MODE_LONG64;
+    hvm_set_gpr(v, (is64 ? regs64 : regs32)[argno - 1], is64 ? val : (uint32_t)val);
+    return HYPERCALL_RESTART;
+}

@@ -154,3 +154,19 @@ void hvm_handle_io(struct vcpu *v)
     }
     vmcb->s.rip = vmcb->c.exitinfo2;
 }
+
+/*
+ * DomUs have no 8254. Its ports read as zero rather than all-ones: Linux's
+ * quick PIT calibration then gives up on its first read instead of spinning
+ * through 100000 port reads (each an exit) waiting for a counter that never
+ * moves. It takes the TSC frequency from the hypervisor anyway.
+ */
+static uint32_t pit_read_zero(struct vcpu *v, uint16_t port, unsigned int size)
+{
+    return 0;
+}
+
+int hvm_domu_ioports_init(struct domain *d)
+{
+    return ioport_register(d, 0x40, 4, pit_read_zero, NULL);
+}

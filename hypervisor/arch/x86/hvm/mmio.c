@@ -20,6 +20,7 @@ struct mmio_access {
     uint64_t value;   /* for writes */
     int dest_reg;     /* for reads: register to fill, -1 for none */
     bool zero_extend, sign_extend;
+    bool high_byte;   /* the destination is AH, CH, DH or BH */
     unsigned int dest_size;
 };
 
@@ -32,7 +33,10 @@ static int decode_access(struct vcpu *v, struct mmio_access *a)
     a->dest_reg = -1;
     a->value = 0;
     a->zero_extend = a->sign_extend = false;
+    if (in.vex)
+        return -EOPNOTSUPP; /* VEX maps reuse legacy opcode numbers */
     unsigned int opsize = in.byte_op ? 1 : in.opsize;
+    a->high_byte = false;
     a->size = opsize;
     a->dest_size = opsize;
     if (in.map == INSN_MAP_ONEBYTE) {
@@ -46,6 +50,10 @@ static int decode_access(struct vcpu *v, struct mmio_access *a)
         case 0x8a: case 0x8b: /* mov reg, r/m */
             a->write = false;
             a->dest_reg = in.reg;
+            if (in.byte_op && !in.rex && in.reg >= 4 && in.reg < 8) {
+                a->dest_reg = in.reg - 4; /* AH, CH, DH, BH */
+                a->high_byte = true;
+            }
             break;
         case 0xc6: case 0xc7: /* mov r/m, imm */
             a->write = true;
@@ -86,6 +94,10 @@ static void write_back(struct vcpu *v, const struct mmio_access *a, uint64_t val
     if (a->sign_extend)
         val = a->size == 1 ? (uint64_t)(int64_t)(int8_t)val : (uint64_t)(int64_t)(int16_t)val;
     uint64_t old = hvm_get_gpr(v, reg);
+    if (a->high_byte) {
+        hvm_set_gpr(v, reg, (old & ~0xff00ULL) | ((val & 0xff) << 8));
+        return;
+    }
     switch (a->dest_size) {
     case 1: val = (old & ~0xffULL) | (val & 0xff); break;
     case 2: val = (old & ~0xffffULL) | (val & 0xffff); break;

@@ -17,6 +17,7 @@
 #define MSR_AMD_NB_CFG      0xc001001f
 #define MSR_AMD_MMCONF      0xc0010058
 #define MSR_AMD_DE_CFG      0xc0011029
+#define MSR_K8_INT_PENDING  0xc0010055
 #define MSR_MTRR_VAR_BASE   0x00000200
 #define MSR_MTRR_FIX_64K    0x00000250
 #define MSR_MTRR_FIX_16K_80 0x00000258
@@ -76,6 +77,7 @@ bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_K8_SYSCFG:
     case MSR_AMD_NB_CFG:
     case MSR_AMD_MMCONF:
+    case MSR_K8_INT_PENDING:
     case MSR_MCG_CAP:
     case MSR_MCG_STATUS:
         *val = 0;

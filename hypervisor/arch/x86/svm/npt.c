@@ -68,7 +68,7 @@ static uint64_t leaf_bits(enum p2m_type t)
     uint64_t bits = PTE_P | PTE_U | PTE_W;
     if (t == P2M_MMIO)
         bits |= PTE_PCD | PTE_PWT;
-    if (t == P2M_RAM_RO)
+    if (t == P2M_RAM_RO || t == P2M_GRANT_RO)
         bits &= ~PTE_W;
     return bits | ((uint64_t)t << NPT_TYPE_SHIFT);
 }

@@ -1,0 +1,130 @@
+/* vcpu_op: vcpu_info and runstate registration, timers, state queries. */
+#include <basalt/domain.h>
+#include <basalt/event.h>
+#include <basalt/guest_access.h>
+#include <basalt/hypercall.h>
+#include <basalt/lib.h>
+#include <basalt/sched.h>
+#include <basalt/shared_info.h>
+#include <basalt/time.h>
+#include <xen/vcpu.h>
+
+void vcpu_singleshot_fired(void *data)
+{
+    send_guest_vcpu_virq(data, VIRQ_TIMER);
+}
+
+void vcpu_periodic_fired(void *data)
+{
+    struct vcpu *v = data;
+    send_guest_vcpu_virq(v, VIRQ_TIMER);
+    if (v->periodic_period_ns)
+        timer_set(&v->periodic, now_ns() + v->periodic_period_ns);
+}
+
+/* Arms v's one-shot timer for absolute system time `deadline`. */
+long vcpu_set_singleshot(struct vcpu *v, uint64_t deadline, bool must_be_future)
+{
+    uint64_t now = now_ns();
+    if (deadline <= now) {
+        if (must_be_future)
+            return -ETIME;
+        timer_stop(&v->singleshot);
+        send_guest_vcpu_virq(v, VIRQ_TIMER);
+        return 0;
+    }
+    timer_set(&v->singleshot, deadline);
+    return 0;
+}
+
+long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
+{
+    struct domain *d = v->dom;
+    if (vcpuid >= d->max_vcpus || !d->vcpus[vcpuid])
+        return -ENOENT;
+    struct vcpu *t = d->vcpus[vcpuid];
+
+    switch (cmd) {
+    case VCPUOP_register_vcpu_info: {
+        struct vcpu_register_vcpu_info r;
+        if (copy_from_guest(v, &r, arg, sizeof(r)))
+            return -EFAULT;
+        return vcpu_register_vcpu_info(t, r.mfn, r.offset);
+    }
+    case VCPUOP_register_runstate_memory_area: {
+        struct vcpu_register_runstate_memory_area r;
+        if (copy_from_guest(v, &r, arg, sizeof(r)))
+            return -EFAULT;
+        /* The address is in the caller's address space, as Xen defines it. */
+        if (t != v && r.addr.v)
+            return -EINVAL;
+        t->runstate_va = (gvaddr_t)r.addr.v;
+        vcpu_runstate_publish(t);
+        return 0;
+    }
+    case VCPUOP_get_runstate_info: {
+        struct vcpu_runstate_info r = { .state = t->runstate, .state_entry_time = t->runstate_entry_ns };
+        memcpy(r.time, t->runstate_time, sizeof(r.time));
+        return copy_to_guest(v, arg, &r, sizeof(r)) ? -EFAULT : 0;
+    }
+    case VCPUOP_set_singleshot_timer: {
+        struct vcpu_set_singleshot_timer s;
+        if (t != v)
+            return -EINVAL;
+        if (copy_from_guest(v, &s, arg, sizeof(s)))
+            return -EFAULT;
+        return vcpu_set_singleshot(v, s.timeout_abs_ns, s.flags & VCPU_SSHOTTMR_future);
+    }
+    case VCPUOP_stop_singleshot_timer:
+        if (t != v)
+            return -EINVAL;
+        timer_stop(&v->singleshot);
+        return 0;
+    case VCPUOP_set_periodic_timer: {
+        struct vcpu_set_periodic_timer p;
+        if (t != v)
+            return -EINVAL;
+        if (copy_from_guest(v, &p, arg, sizeof(p)))
+            return -EFAULT;
+        if (p.period_ns < 1000000) /* 1 ms: Xen's floor */
+            return -EINVAL;
+        v->periodic_period_ns = p.period_ns;
+        timer_set(&v->periodic, now_ns() + p.period_ns);
+        return 0;
+    }
+    case VCPUOP_stop_periodic_timer:
+        if (t != v)
+            return -EINVAL;
+        v->periodic_period_ns = 0;
+        timer_stop(&v->periodic);
+        return 0;
+    case VCPUOP_is_up:
+        return t->state != VCPU_DOWN;
+    default:
+        /* initialise/up/down are the PV way to start vCPUs; PVH uses
+         * INIT/STARTUP through the local APIC. */
+        return -ENOSYS;
+    }
+}
+
+long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    if (timeout == 0) {
+        timer_stop(&v->singleshot);
+        return 0;
+    }
+    return vcpu_set_singleshot(v, timeout, false);
+}
+
+long do_vm_assist(struct vcpu *v, uint64_t cmd, uint64_t type, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    if (type != VMASST_TYPE_runstate_update_flag)
+        return -EINVAL;
+    if (cmd == VMASST_CMD_enable)
+        v->dom->vmassist_runstate_flag = true;
+    else if (cmd == VMASST_CMD_disable)
+        v->dom->vmassist_runstate_flag = false;
+    else
+        return -ENOSYS;
+    return 0;
+}

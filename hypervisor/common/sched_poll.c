@@ -1,0 +1,63 @@
+/*
+ * SCHEDOP_poll: block until one of a few event-channel ports is pending
+ * (whatever its mask), an upcall is pending, or the timeout passes. Linux's
+ * PV spinlocks wait this way on a masked per-CPU port.
+ */
+#include <basalt/domain.h>
+#include <basalt/event.h>
+#include <basalt/guest_access.h>
+#include <basalt/lib.h>
+#include <basalt/sched.h>
+#include <basalt/time.h>
+#include <xen/sched.h>
+
+#define MAX_POLL_PORTS 128
+
+static bool poll_wake(struct vcpu *v)
+{
+    return vcpu_event_pending(v) || evtchn_any_pending(v->dom, v->poll_ports, v->poll_nr) ||
+           !v->poll_ports;
+}
+
+void vcpu_poll_timeout(void *data)
+{
+    struct vcpu *v = data;
+    WRITE_ONCE(v->poll_ports, NULL);
+    vcpu_wake(v);
+}
+
+/* The vCPU is running again: whatever woke it ended the poll. */
+void vcpu_poll_done(struct vcpu *v)
+{
+    if (!v->poll_ports && !v->poll_nr)
+        return;
+    timer_stop(&v->poll_timer);
+    WRITE_ONCE(v->poll_ports, NULL);
+    v->poll_nr = 0;
+}
+
+long sched_poll(struct vcpu *v, uint64_t arg)
+{
+    struct sched_poll p;
+    if (copy_from_guest(v, &p, arg, sizeof(p)))
+        return -EFAULT;
+    if (p.nr_ports > MAX_POLL_PORTS)
+        return -EINVAL;
+    evtchn_port_t *buf = v->poll_buf;
+    if (p.nr_ports && copy_from_guest(v, buf, (gvaddr_t)(uintptr_t)p.ports.p, p.nr_ports * sizeof(*buf)))
+        return -EFAULT;
+    for (unsigned int i = 0; i < p.nr_ports; i++)
+        if (buf[i] >= EVTCHN_MAX_PORTS)
+            return -EINVAL;
+    if (evtchn_any_pending(v->dom, buf, p.nr_ports))
+        return 0;
+    if (p.timeout && p.timeout <= now_ns())
+        return 0;
+    v->poll_nr = p.nr_ports;
+    WRITE_ONCE(v->poll_ports, buf);
+    if (p.timeout)
+        timer_set(&v->poll_timer, p.timeout);
+    if (!vcpu_block(v, poll_wake))
+        vcpu_poll_done(v);
+    return 0;
+}

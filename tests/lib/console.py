@@ -1,0 +1,55 @@
+"""Driving guests' consoles over the shared serial line.
+
+Ctrl-A three times moves serial input to the next receiver (the hypervisor,
+then each domain with a console on the line); the hypervisor announces each
+move, which is how we know where input goes.
+"""
+import re
+import time
+
+
+def input_to(q, target, tries=8):
+    """Moves serial input to `target`: "hypervisor" or a domain id (int)."""
+    want = ("serial input to the hypervisor" if target == "hypervisor"
+            else "serial input to domain %d " % target)
+    for _ in range(tries):
+        q.mark()
+        q.send("\x01\x01\x01")
+        m = q.expect(r"basalt: serial input to (the hypervisor|domain \d+ )", timeout=20)
+        if m.group(0).endswith(want) or want in m.group(0):
+            return
+    raise AssertionError("could not move serial input to %s" % target)
+
+
+_seq = [0]
+
+
+def run(q, domid, command, timeout=60):
+    """Runs a shell command in domain `domid` (input must be there) and
+    returns what it printed between two unique markers."""
+    _seq[0] += 1
+    tag = "BSLT%d" % _seq[0]
+    # The markers are built by the shell so that the echo of the typed
+    # line itself does not match.
+    q.send("echo %s_BEGIN$((1)); %s; echo %s_END$((2))\n" % (tag, command, tag))
+    m = q.expect(r"\(d%d\) %s_BEGIN1\n((?:.*\n)*?)\(d%d\) %s_END2" % (domid, tag, domid, tag), timeout=timeout)
+    lines = [re.sub(r"^\(d%d\) " % domid, "", l) for l in m.group(1).splitlines()]
+    return "\n".join(lines)
+
+
+def hypervisor_key(q, key, settle=2.0):
+    """Presses a hypervisor console key (input must be at the hypervisor)."""
+    start = len(q.text())
+    q.send(key)
+    time.sleep(settle)
+    return q.text()[start:]
+
+
+def pool_free(text):
+    m = list(re.finditer(r"pool: (\d+) pages free of (\d+)", text))
+    return int(m[-1].group(1)) if m else None
+
+
+def domain_pages(text, domid):
+    m = list(re.finditer(r"domain %d \(\S+\): \w+, (\d+) pages" % domid, text))
+    return int(m[-1].group(1)) if m else None
