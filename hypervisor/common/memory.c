@@ -10,25 +10,23 @@
 
 #define CHUNK_ORDER 9 /* 2 MiB: fewer allocator calls when building */
 
-static int map_new(struct domain *d, gfn_t gfn, mfn_t mfn, unsigned int order)
+/* Gives a fresh block of 2^order pages to d at gfn; returns how many pages
+ * were mapped (the rest went back to the pool: something was already there). */
+static uint64_t map_new(struct domain *d, gfn_t gfn, mfn_t mfn, unsigned int order)
 {
     uint64_t n = 1ULL << order;
     memset(mfn_to_virt(mfn), 0, n << PAGE_SHIFT);
     for (uint64_t i = 0; i < n; i++) {
         mfn_to_page(mfn + i)->owner = d->id;
         mfn_to_page(mfn + i)->refs = 0;
-        int rc = p2m_set(d, gfn + i, mfn + i, P2M_RAM);
-        if (rc) {
-            /* Give back what was not mapped; what was is freed with the domain. */
-            for (uint64_t j = i; j < n; j++) {
-                mfn_to_page(mfn + j)->owner = OWNER_NONE;
-                free_pages(mfn + j, 0);
-            }
-            return rc;
-        }
-        d->tot_pages++;
     }
-    return 0;
+    uint64_t done = p2m_populate_range(d, gfn, mfn, n, P2M_RAM);
+    for (uint64_t j = done; j < n; j++) {
+        mfn_to_page(mfn + j)->owner = OWNER_NONE;
+        free_pages(mfn + j, 0);
+    }
+    d->tot_pages += done;
+    return done;
 }
 
 int domain_populate(struct domain *d, gfn_t gfn, uint64_t nr)
@@ -52,11 +50,11 @@ int domain_populate(struct domain *d, gfn_t gfn, uint64_t nr)
         }
         if (mfn == INVALID_MFN)
             return -ENOMEM;
-        int rc = map_new(d, gfn, mfn, order);
-        if (rc)
-            return rc;
-        gfn += 1ULL << order;
-        nr -= 1ULL << order;
+        uint64_t done = map_new(d, gfn, mfn, order);
+        if (!done && p2m_lookup(d, gfn, &t) == INVALID_MFN)
+            return -ENOMEM; /* could not even build the page tables */
+        gfn += done ? done : 1;
+        nr -= done ? done : 1;
     }
     return 0;
 }

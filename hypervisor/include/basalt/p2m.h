@@ -36,6 +36,9 @@ int p2m_init(struct p2m *p2m);
 void p2m_teardown(struct p2m *p2m);
 /* Maps gfn to mfn with type t; replaces whatever was there. */
 int p2m_set(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t);
+/* Maps [gfn, gfn+n) to [mfn, mfn+n) where nothing is mapped yet; stops at the
+ * first gfn that is. Returns how many it mapped. */
+uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, enum p2m_type t);
 /* Removes the mapping; returns the old mfn (or INVALID_MFN) and its type. */
 mfn_t p2m_clear(struct domain *d, gfn_t gfn, enum p2m_type *old);
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, enum p2m_type *t);

@@ -133,6 +133,62 @@ fault:
     vmcb->s.cr2 = base + ((in ? v->arch.gprs.rdi : v->arch.gprs.rsi) & amask);
 }
 
+static bool port_intercepted(struct domain *d, uint16_t port, unsigned int size)
+{
+    for (unsigned int p = port; p < (unsigned int)port + size; p++)
+        if (d->arch.iopm[p / 8] & (1 << (p % 8)))
+            return true;
+    return false;
+}
+
+/*
+ * Port I/O comes in runs (`mov $0xcf8,%edx; out; mov $0xcfc,%edx; in` for
+ * each PCI configuration read). Every exit costs tens of microseconds under
+ * an emulator, so after one intercepted IN/OUT we look at the instructions
+ * that follow and carry out the next few IN/OUTs to intercepted ports, and
+ * the immediate loads of DX between them, before re-entering the guest.
+ * Only at CPL 0 (no IOPL check to repeat) and with no single-stepping or
+ * interrupt shadow; anything else ends the run.
+ */
+#define MAX_BATCHED 8
+
+static void batch_following_io(struct vcpu *v)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    for (int n = 0; n < MAX_BATCHED; n++) {
+        if (vmcb->s.cpl != 0 || (vmcb->s.rflags & X86_EFLAGS_TF) || (vmcb->c.interrupt_shadow & 1))
+            return;
+        struct insn in;
+        if (hvm_fetch_insn(v, &in) || in.map != INSN_MAP_ONEBYTE || in.vex || in.rep || in.repne || in.lock)
+            return;
+        uint8_t op = in.opcode;
+        if (op == 0xba && !in.rex) { /* mov $imm, %edx / %dx */
+            if (in.opsize == 4)
+                v->arch.gprs.rdx = (uint32_t)in.imm;
+            else
+                v->arch.gprs.rdx = (v->arch.gprs.rdx & ~0xffffULL) | (in.imm & 0xffff);
+        } else if ((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef)) {
+            uint16_t port = op >= 0xec ? (uint16_t)v->arch.gprs.rdx : (uint16_t)in.imm;
+            unsigned int size = (op & 1) ? (in.opsize == 2 ? 2 : 4) : 1;
+            bool is_in = !(op & 2);
+            if (!port_intercepted(v->dom, port, size))
+                return; /* the guest may touch it itself */
+            if (is_in) {
+                uint32_t val = port_read(v, port, size);
+                uint64_t keep = size == 4 ? 0 : vmcb->s.rax & ~((1ULL << (size * 8)) - 1);
+                vmcb->s.rax = keep | val;
+            } else {
+                port_write(v, port, size, (uint32_t)vmcb->s.rax & (size == 4 ? 0xffffffff : (1U << (size * 8)) - 1));
+            }
+        } else {
+            return;
+        }
+        vmcb->s.rip += in.len;
+        if (hvm_insn_mode(v) != INSN_MODE_LONG64)
+            vmcb->s.rip &= 0xffffffff;
+    }
+}
+
 void hvm_handle_io(struct vcpu *v)
 {
     struct vmcb *vmcb = v->arch.vmcb;
@@ -153,6 +209,7 @@ void hvm_handle_io(struct vcpu *v)
         port_write(v, port, size, (uint32_t)vmcb->s.rax & (size == 4 ? 0xffffffff : (1U << (size * 8)) - 1));
     }
     vmcb->s.rip = vmcb->c.exitinfo2;
+    batch_following_io(v);
 }
 
 /*

@@ -92,6 +92,33 @@ int p2m_set(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t)
     return 0;
 }
 
+uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, enum p2m_type t)
+{
+    struct p2m *p2m = &d->p2m;
+    if (gfn >= MAX_GFN || n > MAX_GFN - gfn)
+        return 0;
+    uint64_t bits = leaf_bits(t), done = 0;
+    uint64_t flags = spin_lock_irqsave(&p2m->lock);
+    uint64_t *leaf = NULL;
+    while (done < n) {
+        gfn_t g = gfn + done;
+        /* One walk per leaf table, not per page. */
+        if (!leaf || !(g & (PT_ENTRIES - 1))) {
+            leaf = leaf_entry(p2m, g, true);
+            if (!leaf)
+                break;
+            leaf -= g & (PT_ENTRIES - 1);
+        }
+        uint64_t *e = &leaf[g & (PT_ENTRIES - 1)];
+        if (*e & PTE_P)
+            break;
+        *e = ((mfn + done) << PAGE_SHIFT) | bits;
+        done++;
+    }
+    spin_unlock_irqrestore(&p2m->lock, flags);
+    return done;
+}
+
 mfn_t p2m_clear(struct domain *d, gfn_t gfn, enum p2m_type *old)
 {
     struct p2m *p2m = &d->p2m;
