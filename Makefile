@@ -6,7 +6,7 @@
 BUILD ?= $(CURDIR)/build
 export BUILD
 
-.PHONY: all deps hypervisor guests images unit run test bench clean distclean
+.PHONY: all deps hypervisor guests dom0 images unit run test bench clean distclean
 
 all: deps hypervisor guests
 
@@ -19,14 +19,20 @@ hypervisor: deps
 guests: deps
 	@$(MAKE) --no-print-directory -C guests
 
-# Debian's kernel and a busybox initramfs, downloaded and assembled (images/).
-images: deps
+# Dom0's user space: static binaries in $(BUILD)/dom0/bin, which the Dom0
+# initramfs includes.
+DOM0_DIRS := $(patsubst %/Makefile,%,$(wildcard dom0/*/Makefile))
+dom0: deps
+	@for d in $(DOM0_DIRS); do $(MAKE) --no-print-directory -s -C $$d || exit 1; done
+
+# Debian's kernel and busybox initramfs images, downloaded and assembled (images/).
+images: deps dom0
 	@$(MAKE) --no-print-directory -s -C images
 
 unit: deps
 	@$(MAKE) --no-print-directory -C tests/unit
 
-run: all
+run: all images
 	@./scripts/run.sh
 
 test: all unit images

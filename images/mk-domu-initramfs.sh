@@ -22,6 +22,9 @@ compress=$3
 init=$4
 shift 4
 
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/initramfs-lib.sh"
+
 busybox=$img/busybox
 mods=$img/modules
 [ -x "$busybox" ] || die "$busybox missing (build it first)"
@@ -29,11 +32,7 @@ mods=$img/modules
 [ -f "$img/kernel-version" ] || die "$img/kernel-version missing"
 [ -f "$init" ] || die "$init: no such file"
 ver=$(cat "$img/kernel-version")
-case $compress in
-gzip) zcmd="gzip -9n" ;;
-xz) zcmd="xz -9 --check=crc32" ;;   # the kernel's XZ decoder wants CRC32
-*) die "unknown compression '$compress' (gzip or xz)" ;;
-esac
+ir_compressor "$compress"
 command -v cpio >/dev/null 2>&1 || die "cpio not found"
 
 tmp=$out.tmp.d
@@ -41,33 +40,9 @@ rm -rf "$tmp"
 trap 'rm -rf "$tmp" "$out.tmp"' EXIT
 root=$tmp/root
 mkdir -p "$root"
-for d in bin sbin usr/bin usr/sbin dev proc sys tmp etc run root var/log \
-         lib/modules/"$ver"; do
-    mkdir -p "$root/$d"
-done
-chmod 1777 "$root/tmp"
-chmod 0700 "$root/root"
-
-# busybox and its applets, where busybox itself puts them.
-cp "$busybox" "$root/bin/busybox"
-chmod 0755 "$root/bin/busybox"
-"$busybox" --list-full >"$tmp/applets" || die "$busybox does not run on this host"
-while read -r a; do
-    case $a in
-    bin/busybox|'') continue ;;
-    bin/*) target=busybox ;;
-    sbin/*) target=../bin/busybox ;;
-    usr/bin/*|usr/sbin/*) target=../../bin/busybox ;;
-    *) continue ;;   # linuxrc: we have our own /init
-    esac
-    [ -e "$root/$a" ] || ln -s "$target" "$root/$a"
-done <"$tmp/applets"
-
-# /dev/console, so the kernel can open init's stdin/out/err before /init
-# mounts devtmpfs (needs root; /init copes without it).
-mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
-mknod -m 666 "$root/dev/null" c 1 3 2>/dev/null || true
-
+ir_skeleton "$root" "$ver"
+ir_busybox "$root" "$busybox" "$tmp"
+ir_dev_nodes "$root"
 install -m 0755 "$init" "$root/init"
 
 # Minimal /etc.
@@ -76,43 +51,11 @@ printf 'root:x:0:\ntty:x:5:\n' >"$root/etc/group"
 printf 'basalt-domu\n' >"$root/etc/hostname"
 : >"$root/etc/modules"
 
-# Modules: the closure of the requested ones over modules.dep. Names match
-# file names with '-' and '_' treated alike, as modprobe does.
+# Modules: the closure of the requested ones over modules.dep.
 if [ $# -gt 0 ]; then
     printf '%s\n' "$@" >"$root/etc/modules"
-    awk -v want="$*" '
-        function norm(s) { gsub(/-/, "_", s); return s }
-        BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) wanted[norm(w[i])] = 1 }
-        {
-            key = $1; sub(/:$/, "", key)
-            base = key; sub(/.*\//, "", base); sub(/\.ko(\.(xz|gz|zst))?$/, "", base)
-            base = norm(base)
-            if (base in wanted) {
-                found[base] = 1; print key
-                for (i = 2; i <= NF; i++) print $i
-            }
-        }
-        END {
-            for (b in wanted) if (!(b in found)) { print "missing " b > "/dev/stderr"; bad = 1 }
-            exit bad
-        }' "$mods/modules.dep" | sort -u >"$tmp/modlist" ||
-        die "module(s) not found in $mods/modules.dep"
-    while read -r m; do
-        mkdir -p "$root/lib/modules/$ver/$(dirname "$m")"
-        case $m in
-        *.ko) cp "$mods/$m" "$root/lib/modules/$ver/$m" ;;
-        *.ko.xz) xz -dc "$mods/$m" >"$root/lib/modules/$ver/${m%.xz}" ;;
-        *.ko.gz) gzip -dc "$mods/$m" >"$root/lib/modules/$ver/${m%.gz}" ;;
-        *.ko.zst) zstd -qdc "$mods/$m" >"$root/lib/modules/$ver/${m%.zst}" ;;
-        *) die "unexpected module file $m" ;;
-        esac
-    done <"$tmp/modlist"
-    "$busybox" depmod -b "$root" "$ver" || die "busybox depmod failed"
+    ir_modules "$root" "$mods" "$ver" "$tmp" "$@"
+    ir_depmod "$root" "$ver" "$busybox"
 fi
 
-# Reproducible archive: fixed order, owner and timestamps.
-find "$root" -exec touch -h -d @0 {} +
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
-    cpio -o -H newc -R 0:0 --reproducible --quiet) | $zcmd >"$out.tmp" ||
-    die "cpio/$compress failed"
-mv -f "$out.tmp" "$out"
+ir_pack "$root" "$out"

@@ -16,6 +16,7 @@ xz-utils
 libxen-dev
 xenstore-utils
 e2fsprogs
+liblzma-dev
 clang
 llvm
 libclang-rt-14-dev

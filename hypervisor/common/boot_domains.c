@@ -6,6 +6,7 @@
  */
 #include <basalt/boot.h>
 #include <basalt/boot_domains.h>
+#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
@@ -16,7 +17,7 @@
 static struct boot_domain_spec specs[MAX_BOOT_DOMAINS];
 static unsigned int nr_specs;
 
-static char opt_dom0[16] = "pvh";
+char opt_dom0[16] = "pvh";
 STR_PARAM("dom0", opt_dom0);
 
 /* Splits off the next space-separated word of *s into buf. */
@@ -154,12 +155,14 @@ static void module_error(unsigned int idx, const char *reason)
 
 void domains_boot_prepare(void)
 {
-    /* Dom0's 1:1 memory is claimed here (issue: Dom0). */
+    dom0_prepare();
 }
 
 void domains_boot_create(void)
 {
     char word[256];
+    if (dom0_plan.present)
+        dom0_build(); /* first: Dom0 is the one that makes the machine useful */
     /* First pass: domain modules. */
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const char *args = boot_info.modules[i].cmdline;
@@ -198,13 +201,13 @@ void domains_boot_create(void)
         else
             owner->initrd_module = (int)i;
     }
-    /* Untagged modules are Dom0's kernel and initrd. */
+    /* Untagged modules beyond Dom0's kernel and initrd have no owner. */
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const char *args = boot_info.modules[i].cmdline;
         if (next_word(&args, word, sizeof(word)) && (!strcmp(word, "domain") || !strcmp(word, "initrd")))
             continue;
-        if (strcmp(opt_dom0, "none"))
-            pr_warn("module %u (%s): Dom0 is not supported yet; ignored\n", i,
+        if (!dom0_plan.present || ((int)i != dom0_plan.kernel_module && (int)i != dom0_plan.initrd_module))
+            pr_warn("module %u (%s): not a domain, initrd or Dom0 module; ignored\n", i,
                     boot_info.modules[i].cmdline);
     }
 

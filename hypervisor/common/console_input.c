@@ -31,6 +31,16 @@ void machine_power_off(void);
 void machine_restart(void);
 void dump_domains(void);
 
+void console_input_set_owner(struct domain *d)
+{
+    uint64_t flags = spin_lock_irqsave(&input_lock);
+    owner_id = d ? (int)d->id : -1;
+    buf_head = buf_tail = 0;
+    spin_unlock_irqrestore(&input_lock, flags);
+    if (d)
+        pr_notice("serial input to domain %u (%s) (Ctrl-A three times to switch)\n", d->id, d->name);
+}
+
 struct domain *console_input_owner(void)
 {
     int id = READ_ONCE(owner_id);

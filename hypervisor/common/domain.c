@@ -6,7 +6,9 @@
  */
 #include <asm/hvm.h>
 #include <asm/svm.h>
+#include <asm/vioapic.h>
 #include <basalt/boot_domains.h>
+#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
@@ -14,6 +16,7 @@
 #include <basalt/pv_console.h>
 #include <basalt/sched.h>
 #include <basalt/shared_info.h>
+#include <basalt/time.h>
 #include <xen/vcpu.h>
 
 struct domain *domains[MAX_DOMAINS];
@@ -59,6 +62,7 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     spin_lock_init(&d->lock);
     spin_lock_init(&d->console_out.lock);
     d->state = DOMAIN_BUILDING;
+    d->created_ns = now_ns();
     d->max_vcpus = max_vcpus;
     d->weight = SCHED_DEFAULT_WEIGHT;
     sched_domain_init(d);
@@ -127,6 +131,7 @@ static void release_page(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t
  * mappings (pages pinned in others go), then the shared page. */
 void domain_release_resources(struct domain *d)
 {
+    vioapic_domain_destroy(d);
     pv_console_release(d);
     evtchn_domain_destroy(d);
     grant_table_destroy(d);
@@ -150,6 +155,7 @@ static void domain_free(struct domain *d)
     p2m_teardown(&d->p2m);
     if (d->arch.iopm != iopm_all_intercepted)
         free_hv_pages(d->arch.iopm, 2);
+    xfree(d->memmap);
     xfree(d);
 }
 
@@ -188,6 +194,11 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
     pr_warn("domain %u (%s) crashed: %s\n", d->id, d->name, why);
+    if (!d->boot_spec && !d->is_privileged) {
+        strlcpy(d->crash_reason, why, sizeof(d->crash_reason));
+        domain_shutdown(d, SHUTDOWN_crash); /* the toolstack applies on_crash */
+        return;
+    }
     domain_destroy(d, "%s", why);
 }
 
@@ -202,10 +213,51 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     if (reason > SHUTDOWN_MAX)
         reason = SHUTDOWN_crash;
     d->shutdown_reason = reason;
-    bool rebuild = reason == SHUTDOWN_reboot && d->boot_spec;
-    domain_destroy(d, "%s", shutdown_names[reason]);
-    if (rebuild)
-        boot_domain_schedule_rebuild(d->boot_spec);
+    if (d->id == 0 && d->is_privileged) {
+        if (reason == SHUTDOWN_crash)
+            pr_err("Dom0 crashed\n");
+        machine_shutdown_from_dom0(reason != SHUTDOWN_poweroff,
+                                   reason == SHUTDOWN_crash ? "Dom0 crashed" :
+                                   reason == SHUTDOWN_poweroff ? "Dom0 powered off" : "Dom0 rebooted");
+        return;
+    }
+    if (d->boot_spec) {
+        /* Built by the hypervisor: it decides what happens next. */
+        bool rebuild = reason == SHUTDOWN_reboot;
+        domain_destroy(d, "%s", shutdown_names[reason]);
+        if (rebuild)
+            boot_domain_schedule_rebuild(d->boot_spec);
+        return;
+    }
+    /* Built by the toolstack: stop it, keep it, tell Dom0 (on_poweroff etc.
+     * are the toolstack's to apply). */
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    if (d->state != DOMAIN_RUNNING) {
+        spin_unlock_irqrestore(&d->lock, flags);
+        return;
+    }
+    d->state = DOMAIN_SHUTDOWN;
+    spin_unlock_irqrestore(&d->lock, flags);
+    guest_console_flush(d);
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i])
+            vcpu_pause(d->vcpus[i]);
+    pr_notice("domain %u (%s) shut down: %s\n", d->id, d->name, shutdown_names[reason]);
+    notify_dom0_domain_change();
+}
+
+const char *shutdown_reason_name(unsigned int reason)
+{
+    return reason <= SHUTDOWN_MAX ? shutdown_names[reason] : "unknown";
+}
+
+void notify_dom0_domain_change(void)
+{
+    struct domain *d0 = domain_get(0);
+    if (d0) {
+        send_guest_global_virq(d0, VIRQ_DOM_EXC);
+        domain_put(d0);
+    }
 }
 
 static bool vcpus_stopped(struct domain *d)
@@ -240,6 +292,7 @@ void domain_reap(void)
         strlcpy(reason, found->destroy_reason, sizeof(reason));
         domain_free(found);
         pr_notice("domain %u (%s) destroyed: %s\n", id, name, reason);
+        notify_dom0_domain_change();
         boot_domains_after_destroy(id);
     }
 }

@@ -11,6 +11,7 @@
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
 #include <basalt/lib.h>
+#include <basalt/memory.h>
 #include <basalt/mm.h>
 
 void foreign_map_released(struct domain *d, mfn_t mfn);
@@ -115,8 +116,12 @@ static int map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     if (!(op->flags & GNTMAP_host_map) || (op->host_addr & (PAGE_SIZE - 1)))
         return GNTST_bad_virt_addr;
     gfn_t gfn = op->host_addr >> PAGE_SHIFT;
-    if (p2m_lookup(d, gfn, NULL) != INVALID_MFN)
-        return GNTST_bad_virt_addr; /* only on an empty slot of the caller's space */
+    enum p2m_type old;
+    if (p2m_lookup(d, gfn, &old) != INVALID_MFN) {
+        /* Only over an empty slot, or Dom0's 1:1 device space in a hole. */
+        if (old != P2M_MMIO || domain_remove_gfn(d, gfn))
+            return GNTST_bad_virt_addr;
+    }
 
     struct domain *rd = op->dom == d->id ? NULL : domain_get(op->dom);
     if (!rd)

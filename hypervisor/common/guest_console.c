@@ -12,17 +12,35 @@
 
 #define OUTPUT_BUDGET (64 * 1024)
 
-static void emit_line(struct domain *d)
+/* Writes what the line buffer holds; the "(dN) " prefix starts each line
+ * (Dom0's output is the machine's console and goes unprefixed). */
+static void emit(struct domain *d, bool end_line)
 {
     struct guest_console_out *o = &d->console_out;
     char buf[GUEST_LINE_MAX + 16];
-    int n = d->id == 0 ? 0 : snprintf(buf, sizeof(buf), "(d%u) ", d->id);
+    int n = 0;
+    if (!o->mid_line && d->id != 0)
+        n = snprintf(buf, sizeof(buf), "(d%u) ", d->id);
     memcpy(buf + n, o->line, o->len);
     n += o->len;
-    if (!o->len || o->line[o->len - 1] != '\n')
+    bool complete = o->len && o->line[o->len - 1] == '\n';
+    if (end_line && !complete) {
         buf[n++] = '\n';
+        complete = true;
+    }
     console_write(buf, n);
+    o->mid_line = !complete;
     o->len = 0;
+}
+
+static void emit_line(struct domain *d)
+{
+    emit(d, true);
+}
+
+static void emit_partial(struct domain *d)
+{
+    emit(d, false);
 }
 
 static bool take_budget(struct guest_console_out *o, size_t n)
@@ -61,6 +79,10 @@ void guest_console_write(struct domain *d, const char *buf, size_t n)
         if (c == '\n' || o->len == GUEST_LINE_MAX)
             emit_line(d);
     }
+    /* The domain someone is typing to shows its prompt (a line without its
+     * end) at once; the others keep lines whole so that they never mix. */
+    if (o->len && console_input_owner() == d)
+        emit_partial(d);
     spin_unlock_irqrestore(&o->lock, flags);
 }
 

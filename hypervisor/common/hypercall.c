@@ -2,6 +2,7 @@
 #include <basalt/domain.h>
 #include <basalt/hypercall.h>
 #include <basalt/lib.h>
+#include <lib/basalt_ctl.h>
 
 static const hypercall_fn_t table[] = {
     [__HYPERVISOR_xen_version] = do_xen_version,
@@ -14,6 +15,9 @@ static const hypercall_fn_t table[] = {
     [__HYPERVISOR_grant_table_op] = do_grant_table_op,
     [__HYPERVISOR_vm_assist] = do_vm_assist,
     [__HYPERVISOR_set_timer_op] = do_set_timer_op,
+    [__HYPERVISOR_platform_op] = do_platform_op,
+    [__HYPERVISOR_physdev_op] = do_physdev_op,
+    [__HYPERVISOR_basalt_ctl] = do_basalt_ctl,
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

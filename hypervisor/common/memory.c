@@ -3,6 +3,7 @@
  * them (no domain reads another's old data) and carry their owner's id in
  * the frame table, which grant and foreign mappings check.
  */
+#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 #include <basalt/memory.h>
@@ -29,8 +30,27 @@ static uint64_t map_new(struct domain *d, gfn_t gfn, mfn_t mfn, unsigned int ord
     return done;
 }
 
+/* Dom0's RAM is 1:1: it can only get back the frames of its own range. */
+static int dom0_populate(struct domain *d, gfn_t gfn, uint64_t nr)
+{
+    for (; nr; gfn++, nr--) {
+        paddr_t pa = gfn << PAGE_SHIFT;
+        if (!dom0_owns_ram(pa, pa + PAGE_SIZE))
+            return -ENOMEM;
+        if (p2m_lookup(d, gfn, NULL) != INVALID_MFN)
+            continue;
+        memset(mfn_to_virt(gfn), 0, PAGE_SIZE);
+        if (p2m_populate_range(d, gfn, gfn, 1, P2M_RAM) != 1)
+            return -ENOMEM;
+        d->tot_pages++;
+    }
+    return 0;
+}
+
 int domain_populate(struct domain *d, gfn_t gfn, uint64_t nr)
 {
+    if (d->id == 0 && dom0_plan.present)
+        return dom0_populate(d, gfn, nr);
     while (nr) {
         if (d->tot_pages >= d->max_pages)
             return -ENOMEM;
@@ -99,6 +119,11 @@ int domain_remove_gfn(struct domain *d, gfn_t gfn)
     case P2M_GRANT_RO:
         p2m_clear(d, gfn, NULL);
         foreign_mapping_released(d, mfn, t);
+        return 0;
+    case P2M_MMIO:
+        /* Dom0's identity-mapped device space: Linux puts grant and foreign
+         * mappings in holes of its map, which may already be mapped 1:1. */
+        p2m_clear(d, gfn, NULL);
         return 0;
     default:
         return -EINVAL;

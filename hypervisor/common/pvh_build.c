@@ -62,7 +62,9 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
         if (!in_low_ram(img.seg[i].paddr, img.seg[i].memsz, low_end))
             return fail(d, "the kernel does not fit in the domain's memory");
 
-    struct hvm_memmap_table_entry *map = d->memmap;
+    struct hvm_memmap_table_entry *map = d->memmap = xmalloc(PVH_MAX_MEMMAP * sizeof(*map));
+    if (!map)
+        return fail(d, "out of hypervisor memory");
     unsigned int nr_map = pvh_domu_memmap(mem, map);
     d->memmap_entries = nr_map;
     for (unsigned int i = 0; i < nr_map; i++) {

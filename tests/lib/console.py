@@ -26,14 +26,16 @@ _seq = [0]
 
 def run(q, domid, command, timeout=60):
     """Runs a shell command in domain `domid` (input must be there) and
-    returns what it printed between two unique markers."""
+    returns what it printed between two unique markers. Dom0's console
+    lines carry no (d0) prefix; other domains' do."""
     _seq[0] += 1
     tag = "BSLT%d" % _seq[0]
+    prefix = "" if domid == 0 else r"\(d%d\) " % domid
     # The markers are built by the shell so that the echo of the typed
     # line itself does not match.
     q.send("echo %s_BEGIN$((1)); %s; echo %s_END$((2))\n" % (tag, command, tag))
-    m = q.expect(r"\(d%d\) %s_BEGIN1\n((?:.*\n)*?)\(d%d\) %s_END2" % (domid, tag, domid, tag), timeout=timeout)
-    lines = [re.sub(r"^\(d%d\) " % domid, "", l) for l in m.group(1).splitlines()]
+    m = q.expect(r"^%s%s_BEGIN1\n((?:.*\n)*?)%s%s_END2" % (prefix, tag, prefix, tag), timeout=timeout)
+    lines = [re.sub(r"^" + prefix, "", l) for l in m.group(1).splitlines()]
     return "\n".join(lines)
 
 

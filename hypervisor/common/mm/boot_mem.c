@@ -67,6 +67,34 @@ bool mm_claim_range(paddr_t start, paddr_t end)
     return covered == end - start;
 }
 
+void mm_release_range(paddr_t start, paddr_t end)
+{
+    BUG_ON(zones_populated);
+    start = ALIGN_UP(start, PAGE_SIZE);
+    end = ALIGN_DOWN(end, PAGE_SIZE);
+    if (start >= end)
+        return;
+    remove_range(start, end); /* never twice */
+    BUG_ON(nr_free == MAX_FREE_RANGES);
+    free_ranges[nr_free++] = (struct mem_range){ start, end, MEM_RAM };
+}
+
+unsigned int mm_free_ranges(struct mem_range *out, unsigned int max)
+{
+    unsigned int n = 0;
+    for (unsigned int i = 0; i < nr_free && n < max; i++)
+        if (free_ranges[i].end > free_ranges[i].start)
+            out[n++] = free_ranges[i];
+    /* ascending order */
+    for (unsigned int i = 1; i < n; i++)
+        for (unsigned int j = i; j > 0 && out[j].start < out[j - 1].start; j--) {
+            struct mem_range t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return n;
+}
+
 paddr_t mm_early_alloc(uint64_t size, uint64_t align, paddr_t limit)
 {
     BUG_ON(zones_populated);

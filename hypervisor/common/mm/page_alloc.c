@@ -191,6 +191,8 @@ void page_put(mfn_t mfn)
 void page_release(mfn_t mfn)
 {
     struct page_info *pg = mfn_to_page(mfn);
+    if (!(pg->flags & PGF_ALLOCATOR))
+        return; /* Dom0's 1:1 memory: stays Dom0's, merely unmapped */
     uint64_t flags = spin_lock_irqsave(&page_ref_lock);
     bool free = pg->refs == 0;
     pg->owner = free ? OWNER_NONE : OWNER_ORPHAN;

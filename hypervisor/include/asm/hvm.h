@@ -55,8 +55,12 @@ struct arch_vcpu {
 
 #include <asm/ioport.h>
 
+struct vioapic;
+
 struct arch_domain {
     uint8_t *iopm;               /* I/O permission map (shared all-intercept map for DomUs) */
+    struct vioapic *vioapic[8];  /* Dom0 only */
+    unsigned int nr_vioapics;
     struct ioport_handler io_handlers[MAX_IOPORT_HANDLERS];
     unsigned int nr_io_handlers;
 };

@@ -84,6 +84,7 @@ struct domain {
     uint32_t shutdown_reason;
     uint32_t shutdown_code;     /* SCHEDOP_shutdown_code: reason to report later */
     char destroy_reason[96];
+    char crash_reason[96];      /* why the hypervisor crashed it, if it did */
 
     unsigned int max_vcpus;
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
@@ -97,6 +98,9 @@ struct domain {
     uint64_t budget_refill_at;
     struct timer cap_timer;
     uint32_t pause_count;
+    bool user_paused;           /* BCTL_DOMAIN_PAUSE (not counted) */
+    bool entry_set;             /* BCTL_VCPU_SET_ENTRY done */
+    uint64_t created_ns;
 
     struct arch_domain arch;
     struct guest_console_out console_out;
@@ -109,7 +113,7 @@ struct domain {
     bool vmassist_runstate_flag;     /* VMASST_TYPE_runstate_update_flag */
     evtchn_port_t pv_console_port;   /* console served by the hypervisor, or 0 */
 
-    struct hvm_memmap_table_entry memmap[8]; /* XENMEM_memory_map */
+    struct hvm_memmap_table_entry *memmap; /* XENMEM_memory_map (xmalloc'd) */
     unsigned int memmap_entries;
     const struct boot_domain_spec *boot_spec; /* set for boot-time domains */
 
@@ -130,6 +134,9 @@ void domain_put(struct domain *d);
 void domain_destroy(struct domain *d, const char *reason, ...) __attribute__((format(printf, 2, 3)));
 /* Guest-requested shutdown (SCHEDOP_shutdown, all vCPUs down, triple fault). */
 void domain_shutdown(struct domain *d, unsigned int reason);
+const char *shutdown_reason_name(unsigned int reason);
+/* Raises VIRQ_DOM_EXC in Dom0: a domain shut down or went away. */
+void notify_dom0_domain_change(void);
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Called from idle loops: finishes destroying domains whose vCPUs have stopped. */
 void domain_reap(void);

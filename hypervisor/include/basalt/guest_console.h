@@ -16,6 +16,7 @@ struct guest_console_out {
     uint64_t budget_bytes;  /* rate limit: bytes it may still print this period */
     uint64_t budget_period; /* period the budget belongs to */
     bool dropping;          /* reported that output is being dropped */
+    bool mid_line;          /* part of the current line was already written */
 };
 
 /* Prints guest output line by line as "(dID) text"; Dom0's is unprefixed. */
@@ -26,6 +27,7 @@ void guest_console_flush(struct domain *d);
 void console_start_input(void);
 /* The domain whose console receives serial input now (NULL: the hypervisor). */
 struct domain *console_input_owner(void);
+void console_input_set_owner(struct domain *d);
 /* Called when a domain goes away, so input never points at a dead domain. */
 void console_input_domain_gone(struct domain *d);
 /* Hooks for receivers: Dom0 reads through CONSOLEIO_read, boot-time DomUs

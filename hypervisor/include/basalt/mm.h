@@ -7,6 +7,7 @@
 #define BASALT_MM_H
 
 #include <basalt/types.h>
+#include <basalt/boot.h>
 
 #define MAX_ORDER 20 /* 4 GiB blocks */
 
@@ -48,6 +49,11 @@ void mm_init(void);
 void mm_populate_zones(void);
 /* Boot: takes [start, end) out of the free ranges; false if not all of it was free RAM. */
 bool mm_claim_range(paddr_t start, paddr_t end);
+/* Boot: gives [start, end) back to the free ranges (e.g. a module that moved). */
+void mm_release_range(paddr_t start, paddr_t end);
+/* Boot: the free ranges, ascending; returns how many were copied. */
+struct mem_range;
+unsigned int mm_free_ranges(struct mem_range *out, unsigned int max);
 /* Boot: carves size bytes, aligned, from free RAM below limit (highest first). */
 paddr_t mm_early_alloc(uint64_t size, uint64_t align, paddr_t limit);
 /* True if [start, end) lies wholly inside RAM reported by the loader. */

@@ -31,6 +31,9 @@ static void iopm_set(struct domain *d, uint16_t base, uint16_t count, bool inter
             return; /* keeps intercepting: slower, still correct */
         memset(own, 0xff, 3 * PAGE_SIZE);
         d->arch.iopm = own;
+        for (unsigned int i = 0; i < d->max_vcpus; i++)
+            if (d->vcpus[i])
+                d->vcpus[i]->arch.vmcb->c.iopm_base_pa = virt_to_phys(own);
     }
     for (uint32_t p = base; p < (uint32_t)base + count; p++) {
         if (intercept)

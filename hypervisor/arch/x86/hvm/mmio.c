@@ -8,7 +8,9 @@
 #include <asm/hvm_exits.h>
 #include <asm/insn.h>
 #include <asm/svm.h>
+#include <asm/vioapic.h>
 #include <asm/vlapic.h>
+#include <basalt/dom0.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
@@ -107,18 +109,40 @@ static void write_back(struct vcpu *v, const struct mmio_access *a, uint64_t val
     hvm_set_gpr(v, reg, val);
 }
 
-static bool lapic_mmio(struct vcpu *v, uint64_t gpa, struct mmio_access *a, uint64_t *val)
+/* Registers of the emulated devices are 32 bits wide; other access sizes
+ * are undefined on hardware and ignored here. */
+typedef void (*mmio_fn_t)(struct vcpu *v, uint64_t gpa, bool write, uint32_t *val);
+
+static void lapic_mmio(struct vcpu *v, uint64_t gpa, bool write, uint32_t *val)
 {
-    uint32_t off = (uint32_t)(gpa & 0xfff);
-    if (a->size != 4 || (off & 3))
-        return a->write ? true : (*val = 0, true); /* other sizes are undefined: ignore */
-    uint32_t v32 = 0;
-    if (a->write)
-        vlapic_mmio_write(v, off, (uint32_t)a->value);
+    if (write)
+        vlapic_mmio_write(v, (uint32_t)(gpa & 0xfff), *val);
     else
-        vlapic_mmio_read(v, off, &v32);
-    *val = v32;
-    return true;
+        vlapic_mmio_read(v, (uint32_t)(gpa & 0xfff), val);
+}
+
+static void ioapic_mmio(struct vcpu *v, uint64_t gpa, bool write, uint32_t *val)
+{
+    vioapic_mmio(v, gpa, write, val);
+}
+
+static void emulate(struct vcpu *v, uint64_t gpa, mmio_fn_t fn, const char *what)
+{
+    struct vmcb *vmcb = v->arch.vmcb;
+    struct mmio_access a;
+    int len = decode_access(v, &a);
+    if (len <= 0) {
+        domain_crash(v->dom, "unsupported instruction accessing the %s at rip %#lx", what, vmcb->s.rip);
+        return;
+    }
+    uint32_t val = (uint32_t)a.value;
+    if (a.size == 4 && !(gpa & 3))
+        fn(v, gpa, a.write, &val);
+    else
+        val = 0;
+    if (!a.write && a.dest_reg >= 0)
+        write_back(v, &a, val);
+    vmcb->s.rip += (uint64_t)len;
 }
 
 void hvm_handle_npf(struct vcpu *v)
@@ -126,20 +150,19 @@ void hvm_handle_npf(struct vcpu *v)
     struct vmcb *vmcb = v->arch.vmcb;
     uint64_t gpa = vmcb->c.exitinfo2;
     uint64_t err = vmcb->c.exitinfo1;
+    struct domain *d = v->dom;
 
     if ((gpa & ~0xfffULL) == VLAPIC_BASE && !vlapic_x2apic_enabled(v) && !(err & NPF_FETCH)) {
-        struct mmio_access a;
-        int len = decode_access(v, &a);
-        if (len > 0) {
-            uint64_t val = 0;
-            lapic_mmio(v, gpa, &a, &val);
-            if (!a.write && a.dest_reg >= 0)
-                write_back(v, &a, val);
-            vmcb->s.rip += (uint64_t)len;
+        emulate(v, gpa, lapic_mmio, "local APIC");
+        return;
+    }
+    if (d->is_privileged && d->id == 0) {
+        if (is_ioapic_page(gpa) && !(err & NPF_FETCH)) {
+            emulate(v, gpa, ioapic_mmio, "IOAPIC");
             return;
         }
-        domain_crash(v->dom, "unsupported instruction accessing the local APIC at rip %#lx", vmcb->s.rip);
-        return;
+        if (dom0_fixup_npf(d, gpa))
+            return; /* device space now mapped: the access is retried */
     }
     hvm_dump_guest(v);
     domain_crash(v->dom, "bad memory access at gpa %#lx (%s)", gpa,

@@ -37,11 +37,25 @@ static bool pat_valid(uint64_t pat)
     return true;
 }
 
+static bool is_mtrr(uint32_t msr)
+{
+    return msr == MSR_MTRR_CAP || msr == MSR_MTRR_DEF_TYPE ||
+           (msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 16) || msr == MSR_MTRR_FIX_64K ||
+           msr == MSR_MTRR_FIX_16K_80 || msr == MSR_MTRR_FIX_16K_A0 ||
+           (msr >= MSR_MTRR_FIX_4K_C0 && msr <= MSR_MTRR_FIX_4K_F8);
+}
+
 bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     struct vmcb *vmcb = v->arch.vmcb;
     if (msr >= 0x800 && msr <= 0x8ff)
         return vlapic_msr_read(v, msr, val) == 0;
+    /* Dom0 sees the firmware's MTRRs (read-only), so that its idea of which
+     * ranges are device memory matches the machine's. */
+    if (v->dom->is_privileged && is_mtrr(msr)) {
+        *val = rdmsr(msr);
+        return true;
+    }
     if (msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 16) {
         *val = 0; /* no variable ranges are reported in MTRRcap */
         return true;

@@ -1,0 +1,136 @@
+/*
+ * Choosing Dom0's memory at boot. Dom0's RAM is the machine's own RAM from
+ * address 0 up (1:1), so the Linux kernel, which must sit at 16 MiB, lands
+ * where it wants. Multiboot modules that a loader put in that range are
+ * moved to high memory first; the hypervisor keeps its image and whatever
+ * it allocated at the top of RAM.
+ */
+#include <basalt/boot.h>
+#include <basalt/dom0.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+
+struct dom0_plan dom0_plan;
+
+static uint64_t opt_dom0_mem;
+SIZE_PARAM("dom0_mem", opt_dom0_mem);
+static unsigned int opt_dom0_vcpus = 1;
+UINT_PARAM("dom0_vcpus", opt_dom0_vcpus);
+
+extern char opt_dom0[];
+
+/* The first two modules without a "domain"/"initrd" tag are Dom0's. */
+static void find_modules(void)
+{
+    dom0_plan.kernel_module = dom0_plan.initrd_module = -1;
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        const char *s = boot_info.modules[i].cmdline;
+        if (!strncmp(s, "domain ", 7) || !strcmp(s, "domain") || !strncmp(s, "initrd ", 7))
+            continue;
+        if (dom0_plan.kernel_module < 0)
+            dom0_plan.kernel_module = (int)i;
+        else if (dom0_plan.initrd_module < 0)
+            dom0_plan.initrd_module = (int)i;
+    }
+}
+
+static uint64_t total_ram(void)
+{
+    uint64_t t = 0;
+    for (unsigned int i = 0; i < boot_info.nr_mem; i++)
+        if (boot_info.mem[i].type == MEM_RAM)
+            t += boot_info.mem[i].end - boot_info.mem[i].start;
+    return t;
+}
+
+/* Moves every module to the highest free memory (out of Dom0's way). */
+static void relocate_modules(void)
+{
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+        struct boot_module *m = &boot_info.modules[i];
+        uint64_t size = m->end - m->start;
+        if (!size)
+            continue;
+        paddr_t to = mm_early_alloc(size, PAGE_SIZE, ~0ULL);
+        memcpy(phys_to_virt(to), phys_to_virt(m->start), size);
+        mm_release_range(ALIGN_DOWN(m->start, PAGE_SIZE), ALIGN_UP(m->end, PAGE_SIZE));
+        m->start = to;
+        m->end = to + size;
+    }
+}
+
+static void add_ram(paddr_t start, paddr_t end)
+{
+    if (start >= end)
+        return;
+    if (dom0_plan.nr_ram && dom0_plan.ram[dom0_plan.nr_ram - 1].end == start) {
+        dom0_plan.ram[dom0_plan.nr_ram - 1].end = end; /* contiguous: one range */
+        return;
+    }
+    if (dom0_plan.nr_ram == DOM0_MAX_RAM_RANGES)
+        panic("Dom0: too many memory ranges");
+    dom0_plan.ram[dom0_plan.nr_ram++] = (struct mem_range){ start, end, MEM_RAM };
+}
+
+bool dom0_owns_ram(paddr_t start, paddr_t end)
+{
+    for (unsigned int i = 0; i < dom0_plan.nr_ram; i++)
+        if (start >= dom0_plan.ram[i].start && end <= dom0_plan.ram[i].end)
+            return true;
+    return false;
+}
+
+void dom0_prepare(void)
+{
+    find_modules();
+    if (!strcmp(opt_dom0, "none") || dom0_plan.kernel_module < 0)
+        return;
+    dom0_plan.present = true;
+
+    uint64_t want = opt_dom0_mem;
+    if (!want) {
+        want = total_ram() / 4;
+        want = MAX(want, MiB(256));
+        want = MIN(want, GiB(4));
+    }
+    want = ALIGN_UP(want, PAGE_SIZE);
+
+    relocate_modules();
+
+    /* The machine's RAM below 1 MiB (the BIOS data areas, the real-mode
+     * trampoline Linux needs), then free RAM upwards. */
+    uint64_t got = 0;
+    for (unsigned int i = 0; i < boot_info.nr_mem; i++) {
+        const struct mem_range *r = &boot_info.mem[i];
+        if (r->type != MEM_RAM || r->start >= MiB(1))
+            continue;
+        paddr_t s = ALIGN_UP(r->start, PAGE_SIZE), e = ALIGN_DOWN(MIN(r->end, MiB(1)), PAGE_SIZE);
+        if (s < e) {
+            add_ram(s, e);
+            got += e - s;
+        }
+    }
+    struct mem_range free[128];
+    unsigned int n = mm_free_ranges(free, ARRAY_SIZE(free));
+    for (unsigned int i = 0; i < n && got < want; i++) {
+        paddr_t s = MAX(free[i].start, MiB(1));
+        paddr_t e = MIN(free[i].end, s + (want - got));
+        if (s >= e)
+            continue;
+        if (!mm_claim_range(s, e))
+            panic("Dom0: memory %#lx-%#lx is not free", s, e);
+        add_ram(s, e);
+        got += e - s;
+    }
+    if (got < want)
+        pr_warn("Dom0: asked for %lu MiB, only %lu MiB free\n", want >> 20, got >> 20);
+
+    for (unsigned int i = 0; i < dom0_plan.nr_ram; i++)
+        for (mfn_t m = dom0_plan.ram[i].start >> PAGE_SHIFT; m < dom0_plan.ram[i].end >> PAGE_SHIFT; m++)
+            if (m < max_mfn)
+                mfn_to_page(m)->owner = 0;
+
+    dom0_plan.nr_vcpus = MAX(opt_dom0_vcpus, 1u);
+    pr_info("Dom0: %lu MiB of RAM in %u ranges, %u vCPUs\n", got >> 20, dom0_plan.nr_ram,
+            dom0_plan.nr_vcpus);
+}

@@ -1,0 +1,368 @@
+/*
+ * The control hypercall (docs/abi/control.md): the toolstack in Dom0
+ * creates, starts, inspects and destroys domains with it. Every field that
+ * comes in is checked; nothing a caller passes can hurt another domain or
+ * the hypervisor, and only the privileged domain may call at all.
+ */
+#include <asm/fpu.h>
+#include <asm/hvm.h>
+#include <asm/ioport.h>
+#include <basalt/console.h>
+#include <basalt/dom0.h>
+#include <basalt/domain.h>
+#include <basalt/grant_table.h>
+#include <basalt/guest_access.h>
+#include <basalt/hypercall.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+#include <basalt/sched.h>
+#include <basalt/time.h>
+#include <basalt/version.h>
+#include <lib/basalt_ctl.h>
+#include <lib/pvh_layout.h>
+
+#define MAX_MEMMAP 16
+
+static domid_t next_domid = 1;
+
+static bool valid_name(const char *name, size_t len)
+{
+    size_t n = strnlen(name, len);
+    if (n == 0 || n == len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '+' || c == '@' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool name_in_use(const char *name)
+{
+    for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+        struct domain *d = domain_get((domid_t)id);
+        if (!d)
+            continue;
+        bool same = !strcmp(d->name, name);
+        domain_put(d);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+static long host_info(struct basalt_host_info *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->nr_cpus = nr_pcpus;
+    h->nr_cpus_online = (uint32_t)__builtin_popcountll(all_cpus_mask());
+    h->cpu_khz = (uint32_t)tsc_khz;
+    h->xen_major = XEN_ABI_MAJOR;
+    h->xen_minor = XEN_ABI_MINOR;
+    strlcpy(h->xen_extra, XEN_ABI_EXTRAVERSION, sizeof(h->xen_extra));
+    h->total_pages = zone_total_pages(ZONE_POOL);
+    h->free_pages = zone_free_pages(ZONE_POOL);
+    h->hv_pages = zone_total_pages(ZONE_HV);
+    for (unsigned int i = 0; i < dom0_plan.nr_ram; i++)
+        h->dom0_pages += (dom0_plan.ram[i].end - dom0_plan.ram[i].start) >> PAGE_SHIFT;
+    h->uptime_ns = now_ns();
+    h->wallclock_boot_sec = wallclock_boot_sec;
+    for (unsigned int id = 0; id < MAX_DOMAINS; id++)
+        h->nr_domains += domains[id] != NULL;
+    return 0;
+}
+
+static long domain_create_op(struct basalt_ctl *op)
+{
+    struct basalt_domain_create *c = &op->u.create;
+    if (!valid_name(c->name, sizeof(c->name)) || c->max_vcpus < 1 ||
+        c->max_vcpus > MAX_VCPUS_PER_DOMAIN || c->max_mem_kb < 1024 || c->max_mem_kb > (1ULL << 40) ||
+        c->weight > 65535 || c->cap > 100 * c->max_vcpus || c->flags ||
+        (c->cpu_affinity && !(c->cpu_affinity & all_cpus_mask())))
+        return -EINVAL;
+    if (name_in_use(c->name))
+        return -EEXIST;
+
+    struct domain *d = NULL;
+    for (unsigned int tries = 0; tries < MAX_DOMAINS && !d; tries++) {
+        domid_t id = next_domid;
+        next_domid = next_domid + 1 >= MAX_DOMAINS ? 1 : next_domid + 1;
+        if (!domains[id])
+            d = domain_create(id, c->name, c->max_vcpus);
+    }
+    if (!d)
+        return -ENOSPC;
+    memcpy(d->handle, c->handle, sizeof(d->handle));
+    d->weight = c->weight ? c->weight : SCHED_DEFAULT_WEIGHT;
+    d->cap = c->cap;
+    d->max_pages = c->max_mem_kb >> 2;
+    uint64_t affinity = c->cpu_affinity ? c->cpu_affinity & all_cpus_mask() : domu_cpu_mask;
+    for (unsigned int i = 0; i < c->max_vcpus; i++) {
+        struct vcpu *v = vcpu_create(d, i);
+        if (!v) {
+            domain_destroy(d, "build failed: out of memory for vCPUs");
+            return -ENOMEM;
+        }
+        v->affinity = affinity;
+    }
+    if (hvm_domu_ioports_init(d)) {
+        domain_destroy(d, "build failed: out of I/O handler slots");
+        return -ENOMEM;
+    }
+    op->domid = d->id;
+    return 0;
+}
+
+/* A domain the toolstack may act on: not Dom0, not being torn down. */
+static struct domain *target(struct basalt_ctl *op, long *rc)
+{
+    if (op->domid == 0) {
+        *rc = -EPERM;
+        return NULL;
+    }
+    struct domain *d = domain_get((domid_t)op->domid);
+    *rc = d ? 0 : -ESRCH;
+    return d;
+}
+
+static long domain_info_op(struct basalt_ctl *op)
+{
+    for (unsigned int id = op->domid; id < MAX_DOMAINS; id++) {
+        struct domain *d = domain_get((domid_t)id);
+        if (!d)
+            continue;
+        struct basalt_domain_info *i = &op->u.info;
+        memset(i, 0, sizeof(*i));
+        i->domid = d->id;
+        i->shutdown_reason = d->shutdown_reason;
+        i->nr_vcpus = d->max_vcpus;
+        i->weight = d->weight;
+        i->cap = d->cap;
+        strlcpy(i->name, d->name, sizeof(i->name));
+        memcpy(i->handle, d->handle, sizeof(i->handle));
+        i->tot_pages = d->tot_pages;
+        i->max_pages = d->max_pages;
+        i->created_ns = d->created_ns;
+        bool any_running = false, all_blocked = true;
+        for (unsigned int k = 0; k < d->max_vcpus; k++) {
+            struct vcpu *v = d->vcpus[k];
+            if (!v)
+                continue;
+            i->cpu_time_ns += v->runtime_ns;
+            if (v->state != VCPU_DOWN)
+                i->nr_online_vcpus++;
+            any_running |= v->running;
+            all_blocked &= v->state != VCPU_RUNNABLE;
+        }
+        if (d->state == DOMAIN_SHUTDOWN)
+            i->flags |= BDOM_SHUTDOWN;
+        else if (d->state == DOMAIN_BUILDING)
+            i->flags |= BDOM_BUILDING;
+        if (d->user_paused)
+            i->flags |= BDOM_PAUSED;
+        if (any_running)
+            i->flags |= BDOM_RUNNING;
+        else if (all_blocked && d->state == DOMAIN_RUNNING)
+            i->flags |= BDOM_BLOCKED;
+        if (d->is_privileged)
+            i->flags |= BDOM_PRIVILEGED;
+        op->domid = d->id;
+        domain_put(d);
+        return 0;
+    }
+    return -ESRCH;
+}
+
+static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_memmap *m)
+{
+    if (d->state != DOMAIN_BUILDING || !m->nr_entries || m->nr_entries > MAX_MEMMAP)
+        return -EINVAL;
+    struct hvm_memmap_table_entry *map = xmalloc(MAX_MEMMAP * sizeof(*map));
+    if (!map)
+        return -ENOMEM;
+    if (copy_from_guest(v, map, m->entries, m->nr_entries * sizeof(*map))) {
+        xfree(map);
+        return -EFAULT;
+    }
+    for (unsigned int i = 0; i < m->nr_entries; i++) {
+        bool bad = !map[i].size || map[i].type < XEN_HVM_MEMMAP_TYPE_RAM ||
+                   map[i].type > XEN_HVM_MEMMAP_TYPE_PMEM || map[i].addr + map[i].size < map[i].addr ||
+                   (i && map[i].addr < map[i - 1].addr + map[i - 1].size);
+        if (bad) {
+            xfree(map);
+            return -EINVAL;
+        }
+    }
+    xfree(d->memmap);
+    d->memmap = map;
+    d->memmap_entries = m->nr_entries;
+    return 0;
+}
+
+static long unpause(struct domain *d)
+{
+    if (d->state == DOMAIN_BUILDING) {
+        if (!d->entry_set)
+            return -EINVAL;
+        d->state = DOMAIN_RUNNING;
+        d->user_paused = false;
+        pr_notice("domain %u (%s) created\n", d->id, d->name);
+        vcpu_start(d->vcpus[0]);
+        return 0;
+    }
+    if (d->user_paused) {
+        d->user_paused = false;
+        domain_unpause(d);
+    }
+    return 0;
+}
+
+static long pause(struct domain *d)
+{
+    if (d->state != DOMAIN_RUNNING || d->user_paused)
+        return 0;
+    d->user_paused = true;
+    domain_pause_sync(d);
+    return 0;
+}
+
+static long read_log(struct vcpu *v, struct basalt_log *l)
+{
+    char buf[512];
+    uint32_t want = l->size, done = 0;
+    while (done < want) {
+        size_t n = console_log_read(buf, MIN(sizeof(buf), (size_t)(want - done)), &l->pos);
+        if (!n)
+            break;
+        if (copy_to_guest(v, l->buffer + done, buf, n))
+            return -EFAULT;
+        done += (uint32_t)n;
+    }
+    l->size = done;
+    return 0;
+}
+
+static long dispatch(struct vcpu *v, struct basalt_ctl *op)
+{
+    long rc;
+    struct domain *d;
+    switch (op->cmd) {
+    case BCTL_HOST_INFO:
+        return host_info(&op->u.host);
+    case BCTL_DOMAIN_CREATE:
+        return domain_create_op(op);
+    case BCTL_DOMAIN_INFO:
+        return domain_info_op(op);
+    case BCTL_READ_LOG:
+        return read_log(v, &op->u.log);
+    }
+
+    if (!(d = target(op, &rc)))
+        return rc;
+    switch (op->cmd) {
+    case BCTL_DOMAIN_DESTROY:
+        if (d->state == DOMAIN_SHUTDOWN)
+            domain_destroy(d, "%s", d->crash_reason[0] ? d->crash_reason
+                                                         : shutdown_reason_name(d->shutdown_reason));
+        else
+            domain_destroy(d, "destroyed by the toolstack");
+        break;
+    case BCTL_DOMAIN_PAUSE:
+        rc = pause(d);
+        break;
+    case BCTL_DOMAIN_UNPAUSE:
+        rc = unpause(d);
+        break;
+    case BCTL_DOMAIN_SET_MEMMAP:
+        rc = set_memmap(v, d, &op->u.memmap);
+        break;
+    case BCTL_VCPU_SET_ENTRY:
+        if (d->state != DOMAIN_BUILDING || !d->vcpus[0]) {
+            rc = -EINVAL;
+            break;
+        }
+        hvm_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
+        d->entry_set = true;
+        break;
+    case BCTL_VCPU_INFO:
+    case BCTL_VCPU_SET_AFFINITY: {
+        struct basalt_vcpu_info *vi = &op->u.vcpu;
+        struct vcpu *t = vi->vcpu < d->max_vcpus ? d->vcpus[vi->vcpu] : NULL;
+        if (!t) {
+            rc = -ENOENT;
+            break;
+        }
+        if (op->cmd == BCTL_VCPU_SET_AFFINITY) {
+            if (!(vi->affinity & all_cpus_mask())) {
+                rc = -EINVAL;
+                break;
+            }
+            t->affinity = vi->affinity & all_cpus_mask();
+            if (t->running && !(t->affinity & BIT(t->processor)))
+                sched_raise_resched(t->processor);
+        }
+        vi->state = t->state;
+        vi->running = t->running;
+        vi->cpu = t->processor;
+        vi->affinity = t->affinity;
+        vi->cpu_time_ns = t->runtime_ns;
+        break;
+    }
+    case BCTL_SCHED: {
+        struct basalt_sched *s = &op->u.sched;
+        if (s->set) {
+            if (s->weight < 1 || s->weight > 65535 || s->cap > 100 * d->max_vcpus) {
+                rc = -EINVAL;
+                break;
+            }
+            d->weight = s->weight;
+            d->cap = s->cap;
+        }
+        s->weight = d->weight;
+        s->cap = d->cap;
+        break;
+    }
+    case BCTL_GRANT_SEED:
+        if (op->u.grant.ref >= 8 || op->u.grant.backend >= DOMID_FIRST_RESERVED)
+            rc = -EINVAL;
+        else
+            rc = grant_table_seed(d, op->u.grant.ref, (domid_t)op->u.grant.backend, op->u.grant.gfn);
+        break;
+    case BCTL_SET_MAX_MEM: {
+        uint64_t pages = op->u.max_mem_kb >> 2;
+        if (pages < d->tot_pages || op->u.max_mem_kb > (1ULL << 40))
+            rc = -EINVAL;
+        else
+            d->max_pages = pages;
+        break;
+    }
+    case BCTL_DOMAIN_SHUTDOWN:
+        if (op->u.shutdown_reason > SHUTDOWN_MAX)
+            rc = -EINVAL;
+        else
+            domain_shutdown(d, op->u.shutdown_reason);
+        break;
+    default:
+        rc = -EOPNOTSUPP;
+        break;
+    }
+    domain_put(d);
+    return rc;
+}
+
+long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+    if (!v->dom->is_privileged)
+        return -EPERM;
+    struct basalt_ctl op;
+    if (copy_from_guest(v, &op, arg, sizeof(op)))
+        return -EFAULT;
+    if (op.version != BASALT_CTL_VERSION)
+        return -EACCES;
+    long rc = dispatch(v, &op);
+    if (copy_to_guest(v, arg, &op, sizeof(op)))
+        return -EFAULT;
+    return rc;
+}
