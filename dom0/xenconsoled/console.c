@@ -6,8 +6,9 @@
 #include <unistd.h>
 #include <xen/grant_table.h>
 
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/log.h"
+#include "dom0/lib/mem.h"
+
 #include "options.h"
 #include "ring.h"
 

@@ -7,9 +7,10 @@
 #include <string.h>
 #include <xen/xen.h>
 
+#include "dom0/lib/log.h"
+#include "dom0/lib/mem.h"
+
 #include "console.h"
-#include "log.h"
-#include "mem.h"
 #include "options.h"
 #include "store.h"
 

@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/log.h"
+#include "dom0/lib/mem.h"
 
 #define NAME_MAX_CHARS 200
 

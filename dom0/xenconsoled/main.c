@@ -2,7 +2,6 @@
  * poll() loop over the xenstore connection, the event channel device and
  * every console's pty. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,45 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dom0/lib/daemon.h"
+#include "dom0/lib/log.h"
+#include "dom0/lib/mem.h"
+
 #include "domain.h"
-#include "log.h"
-#include "mem.h"
 #include "options.h"
 #include "platform.h"
 #include "store.h"
 
 #define TOKEN_INTRODUCE "introduce"
 #define TOKEN_RELEASE "release"
-
-static int signal_pipe[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-    char c = (char)sig;
-    int saved = errno;
-
-    (void)!write(signal_pipe[1], &c, 1);
-    errno = saved;
-}
-
-static int setup_signals(void)
-{
-    struct sigaction sa;
-
-    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-        return -1;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
-    /* A pty or socket peer going away must be an error return, not death. */
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
-}
 
 static void log_stats(void)
 {
@@ -65,19 +36,16 @@ static void log_stats(void)
 /* Returns true when the daemon should stop. */
 static bool handle_signals(void)
 {
-    char sigs[16];
-    ssize_t n, i;
     bool stop = false;
+    int sig;
 
-    while ((n = read(signal_pipe[0], sigs, sizeof(sigs))) > 0) {
-        for (i = 0; i < n; i++) {
-            if (sigs[i] == SIGHUP)
-                domains_reopen_logs();
-            else if (sigs[i] == SIGUSR1)
-                log_stats();
-            else
-                stop = true;
-        }
+    while ((sig = daemon_signal_next())) {
+        if (sig == SIGHUP)
+            domains_reopen_logs();
+        else if (sig == SIGUSR1)
+            log_stats();
+        else
+            stop = true;
     }
     return stop;
 }
@@ -133,7 +101,7 @@ static int main_loop(void)
             fds = mem_zalloc(cap * sizeof(*fds));
             owners = mem_zalloc(cap * sizeof(*owners));
         }
-        fds[0] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
+        fds[0] = (struct pollfd){ .fd = daemon_signal_fd(), .events = POLLIN };
         fds[1] = (struct pollfd){ .fd = store_fd(), .events = POLLIN };
         fds[2] = (struct pollfd){ .fd = platform_event_fd(), .events = POLLIN };
         n += domains_poll_fill(fds + 3, owners + 3, cap - 3);
@@ -176,72 +144,22 @@ static int main_loop(void)
     return status;
 }
 
-static int write_pid_file(const char *path)
-{
-    FILE *f = fopen(path, "w");
-
-    if (!f)
-        return -1;
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f);
-}
-
-/* Forks before any thread exists (libxenstore starts one with the first
- * watch). The parent exits only when the child reports it is serving (pid
- * file written), so an init script may rely on it at once. Returns the
- * child's end of that report pipe, or -1. */
-static int daemonize(void)
-{
-    int report[2];
-    pid_t pid;
-    char c;
-
-    if (pipe2(report, O_CLOEXEC) < 0)
-        return -1;
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid > 0) {
-        close(report[1]);
-        _exit(read(report[0], &c, 1) == 1 ? 0 : 1);
-    }
-    close(report[0]);
-    setsid();
-    if (chdir("/") < 0) {
-        close(report[1]);
-        return -1;
-    }
-    return report[1];
-}
-
-static void detach_stdio(void)
-{
-    int fd = open("/dev/null", O_RDWR);
-
-    if (fd >= 0) {
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (fd > 2)
-            close(fd);
-    }
-    log_use_syslog(true);
-}
-
 int main(int argc, char **argv)
 {
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0 };
     struct mem_stats m;
     int rc, report_fd = -1, status = 0;
 
+    log_set_ident("xenconsoled");
     rc = options_parse(argc, argv);
     if (rc)
         return rc > 0 ? 0 : 2;
     log_set_verbose(opts.verbose);
-    if (setup_signals() < 0) {
+    if (daemon_signals_init(sigs) < 0) {
         log_msg(LOG_LVL_ERR, "pipe: %s", strerror(errno));
         return 1;
     }
-    if (!opts.interactive && (report_fd = daemonize()) < 0) {
+    if (!opts.interactive && (report_fd = daemon_fork()) < 0) {
         log_msg(LOG_LVL_ERR, "cannot daemonize: %s", strerror(errno));
         return 1;
     }
@@ -269,13 +187,10 @@ int main(int argc, char **argv)
         return 1;
     }
     domains_scan();
-    if (opts.pid_file && write_pid_file(opts.pid_file) < 0)
+    if (opts.pid_file && daemon_write_pid_file(opts.pid_file) < 0)
         log_msg(LOG_LVL_WARN, "cannot write pid file %s: %s", opts.pid_file, strerror(errno));
-    if (report_fd >= 0) {
-        detach_stdio();
-        (void)!write(report_fd, "", 1);
-        close(report_fd);
-    }
+    if (report_fd >= 0)
+        daemon_ready(report_fd);
     log_msg(LOG_LVL_INFO, "ready");
 
     status = main_loop();
@@ -286,8 +201,7 @@ int main(int argc, char **argv)
     platform_close();
     if (opts.pid_file)
         unlink(opts.pid_file);
-    close(signal_pipe[0]);
-    close(signal_pipe[1]);
+    daemon_signals_close();
     mem_get_stats(&m);
     if (m.blocks) {
         log_msg(LOG_LVL_WARN, "%zu blocks (%zu bytes) still allocated at exit", m.blocks,

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "dom0/lib/log.h"
 
 #define DEFAULT_LOG_DIR "/var/log/xen/console"
 #define DEFAULT_PID_FILE "/var/run/xenconsoled.pid"

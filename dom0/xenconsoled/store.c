@@ -14,8 +14,8 @@
 /* xs_wire.h defines its error table only when the errno names exist. */
 #include <xen/io/xs_wire.h>
 
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/log.h"
+#include "dom0/lib/mem.h"
 
 #define STORE_TIMEOUT_MS 30000
 #define HDR_SIZE sizeof(struct xsd_sockmsg)

@@ -2,11 +2,13 @@
 
 #include <string.h>
 
+#include "dom0/lib/log.h"
+
 #include "domain.h"
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "quota.h"
 #include "request.h"
+#include "trace.h"
 #include "transaction.h"
 #include "watch.h"
 
@@ -18,7 +20,7 @@ static unsigned conn_next_id = 1;
 
 struct conn *conn_new(const struct conn_ops *ops, unsigned domid)
 {
-    struct conn *c = xs_zalloc(sizeof(*c)), **pp;
+    struct conn *c = mem_zalloc(sizeof(*c)), **pp;
 
     c->id = conn_next_id++;
     c->domid = domid;
@@ -45,7 +47,7 @@ static void conn_drop_output(struct conn *c)
 
     for (m = c->out_head; m; m = next) {
         next = m->next;
-        xs_free(m);
+        mem_free(m);
     }
     c->out_head = c->out_tail = NULL;
     c->out_bytes = 0;
@@ -92,7 +94,7 @@ static void conn_free(struct conn *c)
         c->domain->conn = NULL;
     if (c->ops->release)
         c->ops->release(c);
-    xs_free(c);
+    mem_free(c);
 }
 
 void conn_reap(void)
@@ -161,7 +163,7 @@ static void conn_enqueue(struct conn *c, struct outmsg *m)
 static struct outmsg *conn_msg_new(uint32_t type, uint32_t req_id, uint32_t tx_id,
                                    unsigned len, bool is_reply)
 {
-    struct outmsg *m = xs_zalloc(sizeof(*m) + sizeof(struct xsd_sockmsg) + len);
+    struct outmsg *m = mem_zalloc(sizeof(*m) + sizeof(struct xsd_sockmsg) + len);
     struct xsd_sockmsg hdr = { .type = type, .req_id = req_id, .tx_id = tx_id, .len = len };
 
     memcpy(m->data, &hdr, sizeof(hdr));
@@ -252,7 +254,7 @@ static int conn_write_some(struct conn *c)
         c->out_count--;
         if (m->is_reply)
             c->out_replies--;
-        xs_free(m);
+        mem_free(m);
         if (c->dropped_events && !c->out_head) {
             log_msg(LOG_LVL_WARN, "dom %u dropped %lu watch events", c->domid,
                     c->dropped_events);

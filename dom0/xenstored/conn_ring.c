@@ -3,9 +3,10 @@
 #include <string.h>
 #include "xs_abi.h"
 
+#include "dom0/lib/log.h"
+
 #include "conn.h"
 #include "domain.h"
-#include "log.h"
 #include "platform.h"
 
 #define RING_LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)

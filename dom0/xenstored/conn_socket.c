@@ -10,9 +10,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "dom0/lib/log.h"
+
 #include "conn.h"
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 
 const char *socket_default_path(char *buf, size_t len)
 {
@@ -85,7 +86,7 @@ static const struct conn_ops socket_ops = {
 
 static int socket_make_dir(const char *path)
 {
-    char *dir = xs_strdup(path), *slash = strrchr(dir, '/');
+    char *dir = mem_strdup(path), *slash = strrchr(dir, '/');
     int rc = 0;
 
     if (slash && slash != dir) {
@@ -93,7 +94,7 @@ static int socket_make_dir(const char *path)
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
             rc = -errno;
     }
-    xs_free(dir);
+    mem_free(dir);
     return rc;
 }
 

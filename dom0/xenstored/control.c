@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dom0/lib/log.h"
+
 #include "conn.h"
 #include "domain.h"
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "quota.h"
 #include "transaction.h"
 #include "tree.h"

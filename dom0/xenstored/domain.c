@@ -6,10 +6,11 @@
 #include <string.h>
 #include <xen/xen.h>
 
+#include "dom0/lib/log.h"
+
 #include "conn.h"
 #include "conn_ring.h"
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "perms.h"
 #include "special.h"
 #include "store.h"
@@ -43,7 +44,7 @@ struct domain *domain_get(unsigned domid)
     struct domain **pp = domain_slot(domid);
 
     if (!*pp) {
-        struct domain *d = xs_zalloc(sizeof(*d));
+        struct domain *d = mem_zalloc(sizeof(*d));
 
         d->domid = domid;
         d->local_port = -1;
@@ -62,7 +63,7 @@ void domain_maybe_free(struct domain *d)
         return;
     pp = domain_slot(d->domid);
     *pp = d->next;
-    xs_free(d);
+    mem_free(d);
 }
 
 void domain_account_perms(const struct xs_permissions *p, unsigned n, int delta)
@@ -228,8 +229,8 @@ struct path_list {
 
 static void path_list_add(struct path_list *l, const char *path)
 {
-    l->paths = xs_realloc(l->paths, (l->n + 1) * sizeof(*l->paths));
-    l->paths[l->n++] = xs_strdup(path);
+    l->paths = mem_realloc(l->paths, (l->n + 1) * sizeof(*l->paths));
+    l->paths[l->n++] = mem_strdup(path);
 }
 
 static void path_list_free(struct path_list *l)
@@ -237,8 +238,8 @@ static void path_list_free(struct path_list *l)
     unsigned i;
 
     for (i = 0; i < l->n; i++)
-        xs_free(l->paths[i]);
-    xs_free(l->paths);
+        mem_free(l->paths[i]);
+    mem_free(l->paths);
 }
 
 static void collect_owned(const struct node *n, void *arg)
@@ -405,7 +406,7 @@ static void collect_domid(struct domain *d, void *arg)
 {
     struct domid_list *l = arg;
 
-    l->ids = xs_realloc(l->ids, (l->n + 1) * sizeof(*l->ids));
+    l->ids = mem_realloc(l->ids, (l->n + 1) * sizeof(*l->ids));
     l->ids[l->n++] = d->domid;
 }
 
@@ -440,7 +441,7 @@ void domain_check_all(void)
             fired = true;
         }
     }
-    xs_free(l.ids);
+    mem_free(l.ids);
     if (notify && !fired)
         watch_fire_special("@releaseDomain", 0, true, false);
 }
@@ -510,7 +511,7 @@ static void domain_free_one(struct domain *d, void *arg)
 {
     (void)arg;
     *domain_slot(d->domid) = d->next;
-    xs_free(d);
+    mem_free(d);
 }
 
 void domain_free_all(void)

@@ -8,9 +8,10 @@
 #include <string.h>
 #include <xen/xen.h>
 
+#include "dom0/lib/log.h"
+
 #include "conn.h"
 #include "conn_ring.h"
-#include "log.h"
 #include "watch.h"
 #include "wire.h"
 

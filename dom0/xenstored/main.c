@@ -1,7 +1,6 @@
 /* xenstored for Basalt: command line, start-up, and the single-threaded
  * poll() loop that moves bytes between clients and the store. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,14 +10,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dom0/lib/daemon.h"
+#include "dom0/lib/log.h"
+
 #include "conn.h"
 #include "conn_socket.h"
 #include "domain.h"
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "platform.h"
 #include "quota.h"
 #include "special.h"
+#include "trace.h"
 #include "tree.h"
 
 struct options {
@@ -30,17 +32,6 @@ struct options {
     const char *socket_path;
     const char *platform_arg;
 };
-
-static int signal_pipe[2] = { -1, -1 };
-
-static void on_signal(int sig)
-{
-    char c = (char)sig;
-    int saved = errno;
-
-    (void)!write(signal_pipe[1], &c, 1);
-    errno = saved;
-}
 
 static void usage(FILE *f)
 {
@@ -170,89 +161,17 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-static int write_pid_file(const char *path)
-{
-    FILE *f = fopen(path, "w");
-
-    if (!f)
-        return -1;
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f);
-}
-
-/* Forks once the socket and rings are ready. The parent exits only when
- * the child reports that it is set up (pid file written), so whoever
- * started the daemon may use it, and read its pid file, at once. Returns
- * the child's end of that report pipe, or -1. */
-static int daemonize(void)
-{
-    int report[2];
-    pid_t pid;
-    char c;
-
-    if (pipe2(report, O_CLOEXEC) < 0)
-        return -1;
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid > 0) {
-        close(report[1]);
-        _exit(read(report[0], &c, 1) == 1 ? 0 : 1);
-    }
-    close(report[0]);
-    setsid();
-    if (chdir("/") < 0) {
-        close(report[1]);
-        return -1;
-    }
-    return report[1];
-}
-
-static void detach_stdio(void)
-{
-    int fd = open("/dev/null", O_RDWR);
-
-    if (fd >= 0) {
-        dup2(fd, 0);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (fd > 2)
-            close(fd);
-    }
-    log_use_syslog(true);
-}
-
-static void setup_signals(void)
-{
-    struct sigaction sa;
-
-    if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        log_msg(LOG_LVL_ERR, "pipe: %s", strerror(errno));
-        exit(1);
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 /* Returns true when the daemon should stop. */
 static bool handle_signals(void)
 {
-    char sigs[16];
-    ssize_t n, i;
     bool stop = false;
+    int sig;
 
-    while ((n = read(signal_pipe[0], sigs, sizeof(sigs))) > 0) {
-        for (i = 0; i < n; i++) {
-            if (sigs[i] == SIGHUP)
-                trace_reopen();
-            else
-                stop = true;
-        }
+    while ((sig = daemon_signal_next())) {
+        if (sig == SIGHUP)
+            trace_reopen();
+        else
+            stop = true;
     }
     return stop;
 }
@@ -272,10 +191,10 @@ static void main_loop(int listen_fd)
 
         if (cap < nconn) {
             cap = nconn * 2;
-            fds = xs_realloc(fds, cap * sizeof(*fds));
-            owners = xs_realloc(owners, cap * sizeof(*owners));
+            fds = mem_realloc(fds, cap * sizeof(*fds));
+            owners = mem_realloc(owners, cap * sizeof(*owners));
         }
-        fds[n] = (struct pollfd){ .fd = signal_pipe[0], .events = POLLIN };
+        fds[n] = (struct pollfd){ .fd = daemon_signal_fd(), .events = POLLIN };
         owners[n++] = NULL;
         fds[n] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
         owners[n++] = NULL;
@@ -321,17 +240,19 @@ static void main_loop(int listen_fd)
                 conn_flush(c);
         conn_reap();
     }
-    xs_free(fds);
-    xs_free(owners);
+    mem_free(fds);
+    mem_free(owners);
 }
 
 int main(int argc, char **argv)
 {
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
     struct options o = { 0 };
     char sockbuf[256];
     struct mem_stats m;
     int listen_fd, rc, report_fd = -1;
 
+    log_set_ident("xenstored");
     quota_set_defaults();
     if (parse_options(argc, argv, &o) < 0)
         return 2;
@@ -341,7 +262,10 @@ int main(int argc, char **argv)
         log_msg(LOG_LVL_ERR, "cannot open trace file %s: %s", o.trace_file, strerror(-rc));
         return 1;
     }
-    setup_signals();
+    if (daemon_signals_init(sigs) < 0) {
+        log_msg(LOG_LVL_ERR, "pipe: %s", strerror(errno));
+        return 1;
+    }
     tree_init();
     special_init();
 
@@ -365,21 +289,19 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (!o.no_fork && (report_fd = daemonize()) < 0) {
+    /* Forks once the socket and rings are ready. */
+    if (!o.no_fork && (report_fd = daemon_fork()) < 0) {
         log_msg(LOG_LVL_ERR, "cannot daemonize: %s", strerror(errno));
         return 1;
     }
-    if (o.pid_file && write_pid_file(o.pid_file) < 0)
+    if (o.pid_file && daemon_write_pid_file(o.pid_file) < 0)
         log_msg(LOG_LVL_WARN, "cannot write pid file %s", o.pid_file);
     if (o.output_pid) {
         printf("%ld\n", (long)getpid());
         fflush(stdout);
     }
-    if (!o.no_fork) {
-        detach_stdio();
-        (void)!write(report_fd, "", 1);
-        close(report_fd);
-    }
+    if (!o.no_fork)
+        daemon_ready(report_fd);
     log_msg(LOG_LVL_INFO, "ready on %s", o.socket_path);
 
     main_loop(listen_fd);
@@ -396,8 +318,7 @@ int main(int argc, char **argv)
     if (o.pid_file)
         unlink(o.pid_file);
     trace_close();
-    close(signal_pipe[0]);
-    close(signal_pipe[1]);
+    daemon_signals_close();
     mem_get_stats(&m);
     if (m.blocks)
         log_msg(LOG_LVL_WARN, "%zu blocks (%zu bytes) still allocated at exit", m.blocks,

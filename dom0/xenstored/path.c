@@ -3,7 +3,7 @@
 #include <string.h>
 #include "xs_abi.h"
 
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "quota.h"
 
 static bool path_char_ok(char c)
@@ -57,8 +57,8 @@ bool path_is_special(const char *path)
 char *path_canonical(unsigned domid, const char *path)
 {
     if (path[0] == '/' || path[0] == '@')
-        return xs_strdup(path);
-    return xs_asprintf("/local/domain/%u/%s", domid, path);
+        return mem_strdup(path);
+    return mem_asprintf("/local/domain/%u/%s", domid, path);
 }
 
 char *path_parent(const char *path)
@@ -69,8 +69,8 @@ char *path_parent(const char *path)
     if (!slash || !strcmp(path, "/"))
         return NULL;
     if (slash == path)
-        return xs_strdup("/");
-    parent = xs_memdup(path, (size_t)(slash - path) + 1);
+        return mem_strdup("/");
+    parent = mem_dup(path, (size_t)(slash - path) + 1);
     parent[slash - path] = '\0';
     return parent;
 }
@@ -85,8 +85,8 @@ const char *path_basename(const char *path)
 char *path_child(const char *dir, const char *name)
 {
     if (!strcmp(dir, "/"))
-        return xs_asprintf("/%s", name);
-    return xs_asprintf("%s/%s", dir, name);
+        return mem_asprintf("/%s", name);
+    return mem_asprintf("%s/%s", dir, name);
 }
 
 bool path_is_below(const char *child, const char *parent)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "conn.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 
 static int perm_parse_one(const char *s, struct xs_permissions *out)
 {
@@ -34,12 +34,12 @@ static int perm_parse_one(const char *s, struct xs_permissions *out)
 
 int perms_parse(const char *strings, unsigned count, struct xs_permissions **out)
 {
-    struct xs_permissions *p = xs_zalloc(count * sizeof(*p));
+    struct xs_permissions *p = mem_zalloc(count * sizeof(*p));
     unsigned i;
 
     for (i = 0; i < count; i++) {
         if (perm_parse_one(strings, &p[i])) {
-            xs_free(p);
+            mem_free(p);
             return EINVAL;
         }
         strings += strlen(strings) + 1;
@@ -50,7 +50,7 @@ int perms_parse(const char *strings, unsigned count, struct xs_permissions **out
 
 char *perms_format(const struct xs_permissions *p, unsigned n, unsigned *len)
 {
-    char *buf = xs_zalloc(n * 8 + 1);
+    char *buf = mem_zalloc(n * 8 + 1);
     unsigned i, off = 0;
 
     for (i = 0; i < n; i++) {

@@ -1,16 +1,20 @@
 /* Everything xenstored needs from the hypervisor, behind one small
- * interface: event channels, mapping a domain's xenstore ring, Dom0's own
- * ring in Linux "local" mode, and whether a domain is still alive.
+ * interface: event channels (dom0/lib/platform.h, shared with xenconsoled),
+ * mapping a domain's xenstore ring, Dom0's own ring in Linux "local" mode,
+ * and whether a domain is still alive.
  *
  * platform_xen.c implements it with Debian's libxenevtchn, libxengnttab and
- * libxenforeignmemory; domain_state.c holds the domain-state query, which
- * needs Basalt's control hypercall. platform_fake.c (test binary only)
- * implements it with files and datagram sockets so rings, introduce/release
- * and domain death can be exercised on a machine without Xen. */
+ * libxenforeignmemory, on dom0/lib/platform_xen.c; domain_state.c holds the
+ * domain-state query, which needs Basalt's control hypercall.
+ * platform_fake.c (test binary only) implements it with files and datagram
+ * sockets, on dom0/lib/platform_fake.c, so rings, introduce/release and
+ * domain death can be exercised on a machine without Xen. */
 #ifndef XENSTORED_PLATFORM_H
 #define XENSTORED_PLATFORM_H
 
 #include <stdint.h>
+
+#include "dom0/lib/platform.h"
 #include "xs_abi.h"
 
 enum platform_domain_state {
@@ -25,22 +29,9 @@ struct platform_ring {
     int how;                /* implementation's record of how it was mapped */
 };
 
-/* `arg` is implementation-specific (the fake platform's directory).
- * Returns 0 or -errno. */
-int platform_open(const char *arg);
-void platform_close(void);
-/* Readable when platform_pending() has something to report. */
-int platform_event_fd(void);
-
-/* Event channels. Local port numbers are >= 0; errors are -errno. */
-int platform_bind_interdomain(unsigned domid, unsigned remote_port);
+/* Xen's virtual IRQ for a domain's state change (VIRQ_DOM_EXC): the local
+ * port, or -errno. */
 int platform_bind_virq_dom_exc(void);
-void platform_unbind(unsigned local_port);
-void platform_notify(unsigned local_port);
-/* One pending local port (masked until platform_unmask), or -1. Call once
- * per readable event fd. */
-int platform_pending(void);
-void platform_unmask(unsigned local_port);
 
 /* Maps a domain's ring (grant reference GNTTAB_RESERVED_XENSTORE, with the
  * ring's GFN as fallback). Returns 0 or -errno. */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "xs_abi.h"
 
-#include "log.h"
+#include "dom0/lib/log.h"
 
 struct quotas quota;
 

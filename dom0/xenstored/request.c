@@ -4,17 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dom0/lib/log.h"
+
 #include "conn.h"
 #include "control.h"
 #include "domain.h"
-#include "log.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "path.h"
 #include "perms.h"
 #include "platform.h"
 #include "quota.h"
 #include "special.h"
 #include "store.h"
+#include "trace.h"
 #include "transaction.h"
 #include "watch.h"
 #include "wire.h"
@@ -37,7 +39,7 @@ static int do_read(struct request *r)
         reply_data(r, n->value, n->vlen);
         err = 0;
     }
-    xs_free(path);
+    mem_free(path);
     return err;
 }
 
@@ -53,7 +55,7 @@ static int do_write(struct request *r)
     off = (unsigned)strlen(vec[0]) + 1;
     path = path_canonical(r->conn->domid, vec[0]);
     err = store_write(r->conn, r->txn, path, r->body + off, r->hdr.len - off);
-    xs_free(path);
+    mem_free(path);
     if (!err)
         reply_ok(r);
     return err;
@@ -64,7 +66,7 @@ static int do_mkdir(struct request *r)
     char *path = req_path(r);
     int err = path ? store_mkdir(r->conn, r->txn, path) : EINVAL;
 
-    xs_free(path);
+    mem_free(path);
     if (!err)
         reply_ok(r);
     return err;
@@ -75,7 +77,7 @@ static int do_rm(struct request *r)
     char *path = req_path(r);
     int err = path ? store_rm(r->conn, r->txn, path) : EINVAL;
 
-    xs_free(path);
+    mem_free(path);
     if (!err)
         reply_ok(r);
     return err;
@@ -91,7 +93,7 @@ static int do_directory(struct request *r)
         reply_data(r, n->children, n->childlen);
         err = 0;
     }
-    xs_free(path);
+    mem_free(path);
     return err;
 }
 
@@ -112,7 +114,7 @@ static int do_directory_part(struct request *r)
         return EINVAL;
     path = path_canonical(r->conn->domid, vec[0]);
     n = store_get(r->conn, r->txn, path, XS_PERM_READ, &err);
-    xs_free(path);
+    mem_free(path);
     if (!n)
         return err;
     for (d = vec[1]; *d >= '0' && *d <= '9' && off_arg <= 0xffffffffULL; d++)
@@ -135,13 +137,13 @@ static int do_directory_part(struct request *r)
             break;
         len += l;
     }
-    out = xs_zalloc(genlen + len + 1);
+    out = mem_zalloc(genlen + len + 1);
     memcpy(out, gen, genlen);
     memcpy(out + genlen, n->children + off, len);
     if (off + len == n->childlen)
         out[genlen + len++] = '\0';
     reply_data(r, out, genlen + len);
-    xs_free(out);
+    mem_free(out);
     return 0;
 }
 
@@ -166,7 +168,7 @@ static int do_get_perms(struct request *r)
 
         path = path_canonical(r->conn->domid, arg);
         n = store_get(r->conn, r->txn, path, XS_PERM_READ, &err);
-        xs_free(path);
+        mem_free(path);
         if (!n)
             return err;
         p = n->perms;
@@ -174,7 +176,7 @@ static int do_get_perms(struct request *r)
     }
     s = perms_format(p, np, &len);
     reply_data(r, s, len);
-    xs_free(s);
+    mem_free(s);
     return 0;
 }
 
@@ -217,10 +219,10 @@ static int do_set_perms(struct request *r)
         path = path_canonical(r->conn->domid, first);
         err = store_set_perms(r->conn, r->txn, path, perms, n);
         perms = NULL;
-        xs_free(path);
+        mem_free(path);
     }
     if (err) {
-        xs_free(perms);
+        mem_free(perms);
         return err;
     }
     reply_ok(r);

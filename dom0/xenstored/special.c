@@ -9,7 +9,7 @@
 
 #include "conn.h"
 #include "domain.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "perms.h"
 
 struct special_node {
@@ -38,7 +38,7 @@ static void special_replace(struct special_node *s, struct xs_permissions *p, un
     domain_account_perms(p, n, +1);
     if (s->perms)
         domain_account_perms(s->perms, s->nperms, -1);
-    xs_free(s->perms);
+    mem_free(s->perms);
     s->perms = p;
     s->nperms = n;
 }
@@ -48,7 +48,7 @@ void special_init(void)
     unsigned i;
 
     for (i = 0; i < NSPECIALS; i++) {
-        struct xs_permissions *p = xs_zalloc(sizeof(*p));
+        struct xs_permissions *p = mem_zalloc(sizeof(*p));
 
         p->id = 0;
         p->perms = XS_PERM_NONE;
@@ -63,7 +63,7 @@ void special_free(void)
     for (i = 0; i < NSPECIALS; i++) {
         if (specials[i].perms)
             domain_account_perms(specials[i].perms, specials[i].nperms, -1);
-        xs_free(specials[i].perms);
+        mem_free(specials[i].perms);
         specials[i].perms = NULL;
         specials[i].nperms = 0;
     }
@@ -108,7 +108,7 @@ void special_forget_domain(unsigned domid)
 
     for (i = 0; i < NSPECIALS; i++) {
         struct special_node *sp = &specials[i];
-        struct xs_permissions *p = xs_memdup(sp->perms, sp->nperms * sizeof(*p));
+        struct xs_permissions *p = mem_dup(sp->perms, sp->nperms * sizeof(*p));
 
         special_replace(sp, p, perms_remove_domain(p, sp->nperms, domid, priv_domid));
     }

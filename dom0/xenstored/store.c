@@ -5,7 +5,7 @@
 
 #include "conn.h"
 #include "domain.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "path.h"
 #include "perms.h"
 #include "quota.h"
@@ -65,10 +65,10 @@ const struct node *store_get(struct conn *c, struct txn *t, const char *path,
             break;
         }
         up = path_parent(p);
-        xs_free(p);
+        mem_free(p);
         p = up;
     }
-    xs_free(p);
+    mem_free(p);
     return NULL;
 }
 
@@ -83,13 +83,13 @@ static int store_create(struct conn *c, struct txn *t, const char *path, const v
     unsigned nmissing = 0, i;
     const struct node *anc = NULL;
     struct node *parent = NULL, **fresh = NULL;
-    char *p = xs_strdup(path);
+    char *p = mem_strdup(path);
     int err = 0;
 
     for (;;) {
         char *up;
 
-        missing = xs_realloc(missing, (nmissing + 1) * sizeof(*missing));
+        missing = mem_realloc(missing, (nmissing + 1) * sizeof(*missing));
         missing[nmissing++] = p;
         up = path_parent(p);
         if (!up) {
@@ -98,14 +98,14 @@ static int store_create(struct conn *c, struct txn *t, const char *path, const v
         }
         anc = db_get(t, up, &err);
         if (err) {
-            xs_free(up);
+            mem_free(up);
             goto out;
         }
         p = up;
         if (anc)
             break;
     }
-    xs_free(p);
+    mem_free(p);
     p = NULL;
 
     if (c && !conn_is_privileged(c) && quota.nodes) {
@@ -125,7 +125,7 @@ static int store_create(struct conn *c, struct txn *t, const char *path, const v
         err = ENOSPC;
         goto out;
     }
-    fresh = xs_zalloc(nmissing * sizeof(*fresh));
+    fresh = mem_zalloc(nmissing * sizeof(*fresh));
     for (i = nmissing; i-- > 0;) {
         const struct node *from = i + 1 < nmissing ? fresh[i + 1] : parent;
         struct node *n = node_new(missing[i], from->perms, from->nperms);
@@ -158,12 +158,12 @@ out:
     if (fresh)
         for (i = 0; i < nmissing; i++)
             node_free(fresh[i]);
-    xs_free(fresh);
+    mem_free(fresh);
     node_free(parent);
     for (i = 0; i < nmissing; i++)
-        xs_free(missing[i]);
-    xs_free(missing);
-    xs_free(p);
+        mem_free(missing[i]);
+    mem_free(missing);
+    mem_free(p);
     return err;
 }
 
@@ -222,7 +222,7 @@ static int store_rm_rec(struct conn *c, struct txn *t, const char *path, bool to
         char *cp = path_child(path, children + off);
 
         err = store_rm_rec(c, t, cp, false);
-        xs_free(cp);
+        mem_free(cp);
         if (err) {
             node_free(snapshot);
             return err;
@@ -259,7 +259,7 @@ int store_rm_tree(struct conn *c, struct txn *t, const char *path)
             err = db_put(t, parent);
         }
     }
-    xs_free(pp);
+    mem_free(pp);
     return err;
 }
 
@@ -281,7 +281,7 @@ int store_rm(struct conn *c, struct txn *t, const char *path)
     if (!pp)
         return ENOENT;
     parent = db_get(t, pp, &err);
-    xs_free(pp);
+    mem_free(pp);
     if (err)
         return err;
     return parent ? 0 : ENOENT;
@@ -298,11 +298,11 @@ int store_set_perms(struct conn *c, struct txn *t, const char *path,
 
     cur = store_get(c, t, path, XS_PERM_WRITE | XS_PERM_OWNER, &err);
     if (!cur) {
-        xs_free(perms);
+        mem_free(perms);
         return err;
     }
     if (c && !conn_is_privileged(c) && perms[0].id != cur->perms[0].id) {
-        xs_free(perms);
+        mem_free(perms);
         return EPERM;
     }
     n = node_dup(cur);
@@ -311,13 +311,13 @@ int store_set_perms(struct conn *c, struct txn *t, const char *path,
     n->perms = perms;
     n->nperms = nperms;
     if (!store_size_ok(c, n)) {
-        xs_free(old);
+        mem_free(old);
         node_free(n);
         return ENOSPC;
     }
     err = db_put(t, n);
     if (!err)
         store_changed(t, path, false, db_get(t, path, &err), old, nold);
-    xs_free(old);
+    mem_free(old);
     return err;
 }

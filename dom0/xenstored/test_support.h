@@ -15,8 +15,9 @@
 #define _GNU_SOURCE
 #endif
 
-#include "mem.c"
-#include "log.c"
+#include "dom0/lib/mem.c"
+#include "dom0/lib/log.c"
+#include "trace.c"
 #include "quota.c"
 #include "path.c"
 #include "perms.c"

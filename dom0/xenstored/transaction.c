@@ -5,7 +5,7 @@
 
 #include "conn.h"
 #include "domain.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "quota.h"
 #include "watch.h"
 
@@ -64,8 +64,8 @@ static void txn_rehash(struct txn *t)
     unsigned nb = t->nbuckets ? t->nbuckets * 2 : 16;
     struct txn_entry *e;
 
-    xs_free(t->buckets);
-    t->buckets = xs_zalloc(nb * sizeof(*t->buckets));
+    mem_free(t->buckets);
+    t->buckets = mem_zalloc(nb * sizeof(*t->buckets));
     t->nbuckets = nb;
     for (e = t->head; e; e = e->next) {
         size_t b = txn_hash(e->path) & (nb - 1);
@@ -88,11 +88,11 @@ static struct txn_entry *txn_entry_new(struct txn *t, const char *path)
         t->failed = true;
         return NULL;
     }
-    e = xs_zalloc(sizeof(*e));
-    e->path = xs_strdup(path);
+    e = mem_zalloc(sizeof(*e));
+    e->path = mem_strdup(path);
     g = tree_lookup(path);
     if (g) {
-        e->orig_perms = xs_memdup(g->perms, g->nperms * sizeof(*g->perms));
+        e->orig_perms = mem_dup(g->perms, g->nperms * sizeof(*g->perms));
         e->norig = g->nperms;
     }
     if (t->tail)
@@ -220,7 +220,7 @@ struct txn *txn_start(struct conn *c, int *err)
         *err = ENOSPC;
         return NULL;
     }
-    t = xs_zalloc(sizeof(*t));
+    t = mem_zalloc(sizeof(*t));
     t->conn = c;
     do {
         t->id = c->next_txid++;
@@ -253,12 +253,12 @@ static void txn_free(struct txn *t)
     for (e = t->head; e; e = next) {
         next = e->next;
         node_free(e->node);
-        xs_free(e->orig_perms);
-        xs_free(e->path);
-        xs_free(e);
+        mem_free(e->orig_perms);
+        mem_free(e->path);
+        mem_free(e);
     }
-    xs_free(t->buckets);
-    xs_free(t);
+    mem_free(t->buckets);
+    mem_free(t);
 }
 
 static void txn_unlink(struct txn *t)

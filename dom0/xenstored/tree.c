@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "domain.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "path.h"
 
 static struct node **tree_buckets;
@@ -15,9 +15,9 @@ static uint64_t tree_generation;
 struct node *node_new(const char *path, const struct xs_permissions *perms,
                       unsigned nperms)
 {
-    struct node *n = xs_zalloc(sizeof(*n));
+    struct node *n = mem_zalloc(sizeof(*n));
 
-    n->path = xs_strdup(path);
+    n->path = mem_strdup(path);
     node_set_perms(n, perms, nperms);
     n->gen = NO_GENERATION;
     return n;
@@ -25,14 +25,14 @@ struct node *node_new(const char *path, const struct xs_permissions *perms,
 
 struct node *node_dup(const struct node *src)
 {
-    struct node *n = xs_zalloc(sizeof(*n));
+    struct node *n = mem_zalloc(sizeof(*n));
 
-    n->path = xs_strdup(src->path);
-    n->value = src->vlen ? xs_memdup(src->value, src->vlen) : NULL;
+    n->path = mem_strdup(src->path);
+    n->value = src->vlen ? mem_dup(src->value, src->vlen) : NULL;
     n->vlen = src->vlen;
-    n->perms = xs_memdup(src->perms, src->nperms * sizeof(*src->perms));
+    n->perms = mem_dup(src->perms, src->nperms * sizeof(*src->perms));
     n->nperms = src->nperms;
-    n->children = src->childlen ? xs_memdup(src->children, src->childlen) : NULL;
+    n->children = src->childlen ? mem_dup(src->children, src->childlen) : NULL;
     n->childlen = src->childlen;
     n->gen = src->gen;
     return n;
@@ -42,25 +42,25 @@ void node_free(struct node *n)
 {
     if (!n)
         return;
-    xs_free(n->path);
-    xs_free(n->value);
-    xs_free(n->perms);
-    xs_free(n->children);
-    xs_free(n);
+    mem_free(n->path);
+    mem_free(n->value);
+    mem_free(n->perms);
+    mem_free(n->children);
+    mem_free(n);
 }
 
 void node_set_value(struct node *n, const void *value, unsigned len)
 {
-    xs_free(n->value);
-    n->value = len ? xs_memdup(value, len) : NULL;
+    mem_free(n->value);
+    n->value = len ? mem_dup(value, len) : NULL;
     n->vlen = len;
 }
 
 void node_set_perms(struct node *n, const struct xs_permissions *perms, unsigned nperms)
 {
-    struct xs_permissions *p = xs_memdup(perms, nperms * sizeof(*perms));
+    struct xs_permissions *p = mem_dup(perms, nperms * sizeof(*perms));
 
-    xs_free(n->perms);
+    mem_free(n->perms);
     n->perms = p;
     n->nperms = nperms;
 }
@@ -88,7 +88,7 @@ void node_add_child(struct node *n, const char *name)
 {
     unsigned len = (unsigned)strlen(name) + 1;
 
-    n->children = xs_realloc(n->children, n->childlen + len);
+    n->children = mem_realloc(n->children, n->childlen + len);
     memcpy(n->children + n->childlen, name, len);
     n->childlen += len;
 }
@@ -105,11 +105,11 @@ bool node_remove_child(struct node *n, const char *name)
     memmove(n->children + off, n->children + off + len, n->childlen - off - len);
     n->childlen -= len;
     if (!n->childlen) {
-        xs_free(n->children);
+        mem_free(n->children);
         n->children = NULL;
     } else {
         /* Keep records exactly sized: memory use must not depend on history. */
-        n->children = xs_realloc(n->children, n->childlen);
+        n->children = mem_realloc(n->children, n->childlen);
     }
     return true;
 }
@@ -151,7 +151,7 @@ static struct node **tree_slot(const char *path)
 static void tree_grow(void)
 {
     size_t nb = tree_nbuckets ? tree_nbuckets * 2 : 64, i;
-    struct node **nbk = xs_zalloc(nb * sizeof(*nbk));
+    struct node **nbk = mem_zalloc(nb * sizeof(*nbk));
 
     for (i = 0; i < tree_nbuckets; i++) {
         struct node *n = tree_buckets[i], *next;
@@ -164,7 +164,7 @@ static void tree_grow(void)
             nbk[b] = n;
         }
     }
-    xs_free(tree_buckets);
+    mem_free(tree_buckets);
     tree_buckets = nbk;
     tree_nbuckets = nb;
 }
@@ -269,7 +269,7 @@ void tree_destroy(void)
             node_free(n);
         }
     }
-    xs_free(tree_buckets);
+    mem_free(tree_buckets);
     tree_buckets = NULL;
     tree_nbuckets = 0;
     tree_nnodes = 0;
@@ -303,7 +303,7 @@ static void tree_check_node(const struct node *n, void *arg)
         char *cp = path_child(n->path, c);
         const struct node *child = tree_lookup(cp);
 
-        xs_free(cp);
+        mem_free(cp);
         if (!*c || !child) {
             snprintf(st->why, st->whylen, "%s lists missing child \"%s\"", n->path, c);
             st->bad = 1;
@@ -319,7 +319,7 @@ static void tree_check_node(const struct node *n, void *arg)
             snprintf(st->why, st->whylen, "%s is not listed by its parent", n->path);
             st->bad = 1;
         }
-        xs_free(pp);
+        mem_free(pp);
     }
 }
 

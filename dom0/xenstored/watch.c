@@ -7,7 +7,7 @@
 
 #include "conn.h"
 #include "domain.h"
-#include "mem.h"
+#include "dom0/lib/mem.h"
 #include "path.h"
 #include "perms.h"
 #include "quota.h"
@@ -25,11 +25,11 @@ struct watch *watch_add(struct conn *c, const char *path, const char *token, int
             *err = EINVAL;
             return NULL;
         }
-        canon = xs_strdup(path);
+        canon = mem_strdup(path);
     } else {
         canon = path_canonical(c->domid, path);
         if (!path_is_valid(canon)) {
-            xs_free(canon);
+            mem_free(canon);
             *err = EINVAL;
             return NULL;
         }
@@ -38,19 +38,19 @@ struct watch *watch_add(struct conn *c, const char *path, const char *token, int
     }
     for (w = c->watches; w; w = w->next) {
         if (!strcmp(w->path, canon) && !strcmp(w->token, token)) {
-            xs_free(canon);
+            mem_free(canon);
             *err = EEXIST;
             return NULL;
         }
     }
     if (!conn_is_privileged(c) && quota_exceeded(quota.watches, c->nwatches, 1)) {
-        xs_free(canon);
+        mem_free(canon);
         *err = E2BIG;
         return NULL;
     }
-    w = xs_zalloc(sizeof(*w));
+    w = mem_zalloc(sizeof(*w));
     w->path = canon;
-    w->token = xs_strdup(token);
+    w->token = mem_strdup(token);
     w->rel_len = rel_len;
     /* Append: events for one change reach a connection's watches in the
      * order they were set. */
@@ -73,9 +73,9 @@ void watch_fire_initial(struct conn *c, const struct watch *w)
 
 static void watch_free(struct watch *w)
 {
-    xs_free(w->path);
-    xs_free(w->token);
-    xs_free(w);
+    mem_free(w->path);
+    mem_free(w->token);
+    mem_free(w);
 }
 
 int watch_remove(struct conn *c, const char *path, const char *token)
@@ -90,11 +90,11 @@ int watch_remove(struct conn *c, const char *path, const char *token)
             *pp = w->next;
             c->nwatches--;
             watch_free(w);
-            xs_free(canon);
+            mem_free(canon);
             return 0;
         }
     }
-    xs_free(canon);
+    mem_free(canon);
     return ENOENT;
 }
 
@@ -139,7 +139,7 @@ static bool watch_permitted(const struct conn *c, const char *path, const struct
         return false;
     parent = tree_lookup(pp);
     ok = parent && (perms_for(c, parent->perms, parent->nperms) & XS_PERM_READ);
-    xs_free(pp);
+    mem_free(pp);
     return ok;
 }
 

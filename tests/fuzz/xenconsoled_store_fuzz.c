@@ -9,7 +9,7 @@
  * kills the connection rather than desynchronising it, split_strings gives
  * exactly the names the payload holds, and nothing is left allocated. */
 #include "dom0/xenconsoled/store.c"
-#include "dom0/xenconsoled/mem.c"
+#include "dom0/lib/mem.c"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -41,13 +41,13 @@ static void seed_store(void)
     store_write(NULL, NULL, "/secret/key", secret, len);
     store_write(NULL, NULL, "/local/domain/6/private", secret, len);
     p[0] = (struct xs_permissions){ .id = 6, .perms = XS_PERM_NONE };
-    store_set_perms(NULL, NULL, "/local/domain/6/private", xs_memdup(p, sizeof(p[0])), 1);
+    store_set_perms(NULL, NULL, "/local/domain/6/private", mem_dup(p, sizeof(p[0])), 1);
     store_mkdir(NULL, NULL, "/local/domain/5/data");
     p[0] = (struct xs_permissions){ .id = 0, .perms = XS_PERM_NONE };
     p[1] = (struct xs_permissions){ .id = 5, .perms = XS_PERM_READ };
-    store_set_perms(NULL, NULL, "/local/domain/5", xs_memdup(p, sizeof(p)), 2);
+    store_set_perms(NULL, NULL, "/local/domain/5", mem_dup(p, sizeof(p)), 2);
     p[0] = (struct xs_permissions){ .id = 5, .perms = XS_PERM_NONE };
-    store_set_perms(NULL, NULL, "/local/domain/5/data", xs_memdup(p, sizeof(p[0])), 1);
+    store_set_perms(NULL, NULL, "/local/domain/5/data", mem_dup(p, sizeof(p[0])), 1);
 }
 
 static int known_error(const char *s, unsigned len)
@@ -116,7 +116,7 @@ static void secret_snapshot(unsigned domid, struct secret_state *st)
 
     for (i = 0; i < NSECRETS; i++) {
         const struct node *n = tree_lookup(secret_paths[i]);
-        char *p = xs_strdup(secret_paths[i]);
+        char *p = mem_strdup(secret_paths[i]);
 
         st[i].exists = n != NULL;
         st[i].gen = n ? n->gen : 0;
@@ -128,7 +128,7 @@ static void secret_snapshot(unsigned domid, struct secret_state *st)
 
             if (a && (oracle_access(domid, a->perms, a->nperms) & XS_PERM_WRITE))
                 st[i].dom_may_write = true;
-            xs_free(p);
+            mem_free(p);
             p = up;
         }
     }

@@ -4,8 +4,8 @@
  * writes that split lines), reopening after logrotate, and a failing disk
  * that must not stop the console. Everything allocated is freed. */
 #include "dom0/xenconsoled/guestlog.c"
-#include "dom0/xenconsoled/log.c"
-#include "dom0/xenconsoled/mem.c"
+#include "dom0/lib/log.c"
+#include "dom0/lib/mem.c"
 
 #include <regex.h>
 #include <stdlib.h>

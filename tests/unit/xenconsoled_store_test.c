@@ -7,8 +7,8 @@
  * an oversized message. Replies are written before the request is made
  * (request ids are predictable), so everything runs in one thread. */
 #include "dom0/xenconsoled/store.c"
-#include "dom0/xenconsoled/log.c"
-#include "dom0/xenconsoled/mem.c"
+#include "dom0/lib/log.c"
+#include "dom0/lib/mem.c"
 
 #include <signal.h>
 #include <stdlib.h>

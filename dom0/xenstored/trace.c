@@ -1,59 +1,22 @@
-#include "log.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include "xs_abi.h"
 
-#include "mem.h"
+#include "dom0/lib/log.h"
+
+#include "dom0/lib/mem.h"
 #include "wire.h"
 
-static bool log_syslog;
-static bool log_verbose;
-static bool log_quiet;
 static FILE *trace_file;
 static char *trace_path;
 
-void log_use_syslog(bool on)
+static void trace_log(const char *level, const char *msg)
 {
-    if (on && !log_syslog)
-        openlog("xenstored", LOG_PID, LOG_DAEMON);
-    log_syslog = on;
-}
-
-void log_set_verbose(bool on)
-{
-    log_verbose = on;
-}
-
-void log_set_quiet(bool on)
-{
-    log_quiet = on;
-}
-
-void log_msg(enum log_level lvl, const char *fmt, ...)
-{
-    static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-    static const char *const name[] = { "error", "warning", "info", "debug" };
-    char buf[1024];
-    va_list ap;
-
-    if (lvl == LOG_LVL_DEBUG && !log_verbose)
-        return;
-    if (log_quiet && lvl != LOG_LVL_ERR)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (log_syslog)
-        syslog(prio[lvl], "%s", buf);
-    else
-        fprintf(stderr, "xenstored: %s: %s\n", name[lvl], buf);
-    if (trace_file)
-        trace_line("LOG %s: %s", name[lvl], buf);
+    trace_line("LOG %s: %s", level, msg);
 }
 
 int trace_open(const char *path)
@@ -65,7 +28,8 @@ int trace_open(const char *path)
     setvbuf(f, NULL, _IOLBF, 0);
     trace_close();
     trace_file = f;
-    trace_path = xs_strdup(path);
+    trace_path = mem_strdup(path);
+    log_set_tee(trace_log);
     return 0;
 }
 
@@ -76,18 +40,19 @@ void trace_reopen(void)
 
     if (!trace_path)
         return;
-    path = xs_strdup(trace_path);
+    path = mem_strdup(trace_path);
     if (trace_open(path) < 0)
         log_msg(LOG_LVL_WARN, "cannot reopen trace file %s", path);
-    xs_free(path);
+    mem_free(path);
 }
 
 void trace_close(void)
 {
+    log_set_tee(NULL);
     if (trace_file)
         fclose(trace_file);
     trace_file = NULL;
-    xs_free(trace_path);
+    mem_free(trace_path);
     trace_path = NULL;
 }
 
