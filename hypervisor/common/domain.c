@@ -149,7 +149,7 @@ static void domain_free(struct domain *d)
         arch_vcpu_destroy(v);
         xfree(v);
     }
-    timer_stop(&d->cap_timer);
+    timer_kill(&d->cap_timer);
     domain_release_resources(d);
     p2m_for_each(d, release_page);
     p2m_teardown(&d->p2m);
@@ -315,7 +315,7 @@ void dump_domains(void)
             struct vcpu *v = d->vcpus[i];
             if (v) {
                 printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms, credit %d us, affinity %lx\n", v->id,
-                       v->state, v->running ? " running" : "", v->processor, v->runtime_ns / 1000000,
+                       v->state, v->running ? " running" : "", v->processor, vcpu_runtime_ns(v) / 1000000,
                        v->credit / 1000, v->affinity);
                 hvm_dump_exit_stats(v);
             }

@@ -223,6 +223,18 @@ static void burn_credit(struct vcpu *v, uint64_t now)
     v->run_start_ns = now;
 }
 
+uint64_t vcpu_runtime_ns(const struct vcpu *v)
+{
+    /* A vCPU alone on its CPU may run for seconds without coming back to
+     * the scheduler: count the stint in progress too. */
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    uint64_t t = v->runtime_ns;
+    if (v->running && READ_ONCE(pcpus[v->processor]->current) == v)
+        t += now_ns() - v->run_start_ns;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return t;
+}
+
 void vcpu_wake(struct vcpu *v)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
@@ -375,8 +387,9 @@ void sched_remove_vcpu(struct vcpu *v)
         }
     }
     spin_unlock_irqrestore(&sched_lock, flags);
-    timer_stop(&v->singleshot);
-    timer_stop(&v->periodic);
+    timer_kill(&v->singleshot);
+    timer_kill(&v->periodic);
+    timer_kill(&v->poll_timer);
 }
 
 void sched_sync_domain(struct domain *d)

@@ -13,6 +13,7 @@
 struct timer_queue {
     spinlock_t lock;
     struct timer *head;
+    struct timer *running; /* whose callback timers_run is calling */
 };
 
 static struct timer_queue queues[MAX_CPUS];
@@ -47,7 +48,8 @@ void timer_init(struct timer *t, void (*fn)(void *), void *data)
     t->cpu = 0;
 }
 
-void timer_stop(struct timer *t)
+/* Unlinks t; returns whether its callback is running on another CPU. */
+static bool stop(struct timer *t)
 {
     for (;;) {
         unsigned int cpu = READ_ONCE(t->cpu);
@@ -59,28 +61,68 @@ void timer_stop(struct timer *t)
         }
         if (t->active)
             unlink_locked(q, t);
+        bool running = q->running == t && cpu != smp_processor_id();
         spin_unlock_irqrestore(&q->lock, flags);
-        return;
+        return running;
     }
 }
 
+void timer_stop(struct timer *t)
+{
+    stop(t);
+}
+
+void timer_kill(struct timer *t)
+{
+    while (stop(t)) {
+        const struct timer_queue *q = &queues[READ_ONCE(t->cpu)];
+        while (READ_ONCE(q->running) == t)
+            cpu_relax();
+    }
+}
+
+/*
+ * Moving a timer between CPUs holds both queues' locks, so that a timer_set
+ * racing with another timer_set or timer_stop of the same timer on another
+ * CPU (a vCPU re-arming its timer while the old CPU's callback re-arms it
+ * too) cannot put one timer on two lists.
+ */
 void timer_set(struct timer *t, uint64_t deadline)
 {
-    timer_stop(t);
+    uint64_t flags = local_irq_save();
     unsigned int cpu = smp_processor_id();
     struct timer_queue *q = &queues[cpu];
-    uint64_t flags = spin_lock_irqsave(&q->lock);
-    t->cpu = cpu;
-    t->deadline = deadline;
-    t->active = true;
-    struct timer **pp = &q->head;
-    while (*pp && (*pp)->deadline <= deadline)
-        pp = &(*pp)->next;
-    t->next = *pp;
-    *pp = t;
-    if (q->head == t)
-        reprogram(q);
-    spin_unlock_irqrestore(&q->lock, flags);
+    for (;;) {
+        unsigned int old = READ_ONCE(t->cpu);
+        struct timer_queue *oq = &queues[old];
+        struct timer_queue *first = old < cpu ? oq : q, *second = old < cpu ? q : oq;
+        spin_lock(&first->lock);
+        if (second != first)
+            spin_lock(&second->lock);
+        if (t->cpu != old) { /* moved meanwhile */
+            if (second != first)
+                spin_unlock(&second->lock);
+            spin_unlock(&first->lock);
+            continue;
+        }
+        if (t->active)
+            unlink_locked(oq, t);
+        t->cpu = cpu;
+        t->deadline = deadline;
+        t->active = true;
+        struct timer **pp = &q->head;
+        while (*pp && (*pp)->deadline <= deadline)
+            pp = &(*pp)->next;
+        t->next = *pp;
+        *pp = t;
+        if (q->head == t)
+            reprogram(q);
+        if (second != first)
+            spin_unlock(&second->lock);
+        spin_unlock(&first->lock);
+        break;
+    }
+    local_irq_restore(flags);
 }
 
 void timers_run(void)
@@ -92,9 +134,11 @@ void timers_run(void)
         struct timer *t = q->head;
         q->head = t->next;
         t->active = false;
+        q->running = t;
         spin_unlock(&q->lock);
         t->fn(t->data);
         spin_lock(&q->lock);
+        q->running = NULL;
         now = now_ns();
     }
     reprogram(q);

@@ -150,7 +150,7 @@ static long domain_info_op(struct basalt_ctl *op)
             struct vcpu *v = d->vcpus[k];
             if (!v)
                 continue;
-            i->cpu_time_ns += v->runtime_ns;
+            i->cpu_time_ns += vcpu_runtime_ns(v);
             if (v->state != VCPU_DOWN)
                 i->nr_online_vcpus++;
             any_running |= v->running;
@@ -307,7 +307,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         vi->running = t->running;
         vi->cpu = t->processor;
         vi->affinity = t->affinity;
-        vi->cpu_time_ns = t->runtime_ns;
+        vi->cpu_time_ns = vcpu_runtime_ns(t);
         break;
     }
     case BCTL_SCHED: {

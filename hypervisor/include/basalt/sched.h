@@ -38,6 +38,8 @@ void domain_pause_sync(struct domain *d);
 void domain_unpause(struct domain *d);
 /* Removes v from the scheduler for good (it must be paused and not running). */
 void sched_remove_vcpu(struct vcpu *v);
+/* Time the vCPU has run, including the stint in progress. */
+uint64_t vcpu_runtime_ns(const struct vcpu *v);
 
 /* Asks this CPU to pick again at its next chance. */
 void sched_raise_resched(unsigned int cpu);

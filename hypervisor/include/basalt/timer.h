@@ -17,6 +17,9 @@ void timer_init(struct timer *t, void (*fn)(void *), void *data);
 /* (Re)arms t on the current CPU; fn runs with interrupts off, so keep it short. */
 void timer_set(struct timer *t, uint64_t deadline);
 void timer_stop(struct timer *t);
+/* timer_stop, and waits for a callback running on another CPU to finish, so
+ * that what it uses may be freed. Never with a lock the callback takes. */
+void timer_kill(struct timer *t);
 void timers_cpu_init(void);
 /* Called from the LAPIC timer interrupt: runs expired timers, re-arms the LAPIC. */
 void timers_run(void);

@@ -484,7 +484,7 @@ void vlapic_destroy(struct vcpu *v)
     struct vlapic *l = vl(v);
     if (!l)
         return;
-    timer_stop(&l->timer);
+    timer_kill(&l->timer);
     free_hv_page(l->regs);
     xfree(l);
     v->arch.vlapic = NULL;
