@@ -16,6 +16,19 @@ def boot_smp():
         r.check("hypervisor console answers keys", True)
 
 
+def ram_above_4g():
+    # q35 puts RAM beyond 2 GiB above 4 GiB: the stacks, page tables and
+    # guest memory the hypervisor hands out may all live there.
+    mods = [guest("hello.elf") + " domain name=hello memory=64 -- count=3 delay=10"]
+    with Qemu("core-6g", modules=mods, smp=4, mem="6G") as q:
+        m = q.expect(r"basalt: domain pool: (\d+) pages free", timeout=60)
+        r.check("the domain pool has the RAM above 4 GiB", int(m.group(1)) * 4096 > (4 << 30), m.group(0))
+        m = q.expect(r"basalt: cpus online (\d+)/(\d+)", timeout=60)
+        r.check("6 GiB of RAM: 4 CPUs online", m.group(1) == "4", m.group(0))
+        q.expect(r"basalt: domain 1 \(hello\) destroyed: poweroff", timeout=120)
+        r.check("a guest runs and powers off", "(d1) hello: line 3" in q.text())
+
+
 def missing_feature(cpu, pattern, name):
     with Qemu("core-" + name, cpu=cpu, smp=2) as q:
         q.expect(pattern, timeout=60)
@@ -69,6 +82,7 @@ def shutdown_reasons():
 
 
 r.run("boot 4 CPUs", boot_smp)
+r.run("RAM above 4 GiB", ram_above_4g)
 r.run("no SVM", lambda: missing_feature("qemu64,-svm", r"basalt: no SVM: .*", "no SVM"))
 r.run("no NPT", lambda: missing_feature("qemu64", r"basalt: no NPT: .*", "no NPT"))
 r.run("guests and hostile guests", guests_and_hostiles)

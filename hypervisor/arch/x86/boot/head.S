@@ -140,6 +140,9 @@ start64:
     ud2
 
 ap_start64:
+    /* boot_pml4 maps only the low 4 GiB; the stack may lie above. */
+    mov     hv_pml4(%rip), %rax          /* VA == PA in the direct map */
+    mov     %rax, %cr3
     mov     ap_boot_stack(%rip), %rsp
     call    ap_main
     ud2
