@@ -17,6 +17,8 @@
 #   -l SONAME    a library to install although nothing links it (dlopen'ed,
 #                e.g. libgcc_s.so.1, which glibc's pthread_cancel loads)
 #   -b DIR       copy every executable file in DIR (if DIR exists) to /usr/sbin
+#   -f SRC:DEST  install the file SRC as DEST in the image, e.g. a guest's
+#                kernel (repeatable)
 #
 # Every dynamically linked program in the image (the -p ones, and any in
 # -b DIR) gets its interpreter and the closure of its DT_NEEDED libraries
@@ -28,11 +30,11 @@ set -eu
 
 me="images/mk-dom0-initramfs.sh"
 die() { echo "$me: error: $*" >&2; exit 1; }
-usage="usage: mk-dom0-initramfs.sh [-z gzip|xz] -i INIT [-s SCRIPT] [-g GROUP:MOD]... [-d DEB]... [-p PATH]... [-l SONAME]... [-b DIR] IMG OUT"
+usage="usage: mk-dom0-initramfs.sh [-z gzip|xz] -i INIT [-s SCRIPT] [-g GROUP:MOD]... [-d DEB]... [-p PATH]... [-l SONAME]... [-b DIR] [-f SRC:DEST]... IMG OUT"
 
 compress=gzip init="" dhcp="" bindir=""
-groups="" allmods="" debs="" progs="" extralibs=""
-while getopts z:i:s:g:d:p:l:b: opt; do
+groups="" allmods="" debs="" progs="" extralibs="" files=""
+while getopts z:i:s:g:d:p:l:b:f: opt; do
     case $opt in
     z) compress=$OPTARG ;;
     i) init=$OPTARG ;;
@@ -46,6 +48,11 @@ while getopts z:i:s:g:d:p:l:b: opt; do
     p) progs="$progs $OPTARG" ;;
     l) extralibs="$extralibs $OPTARG" ;;
     b) bindir=$OPTARG ;;
+    f) case $OPTARG in
+       ?*:?*) ;;
+       *) die "-f $OPTARG: want SRC:DEST" ;;
+       esac
+       files="$files $OPTARG" ;;
     *) die "$usage" ;;
     esac
 done
@@ -146,6 +153,14 @@ if [ -n "$bindir" ] && [ -d "$bindir" ]; then
         chmod 0755 "$root/usr/sbin/${f##*/}"
     done
 fi
+
+# Other files (guest kernels, configuration).
+for f in $files; do
+    src=${f%%:*} dest=${f#*:}
+    [ -f "$src" ] || die "-f $f: no file $src"
+    mkdir -p "$root/$(dirname "${dest#/}")"
+    cp -L "$src" "$root/${dest#/}"
+done
 
 # find_lib SONAME: its path in the packages (the multiarch directories; the
 # symlinks there are relative), or nothing.

@@ -1,0 +1,291 @@
+/* The PVH domain builder (see build_pvh.h). */
+#include "build_pvh.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xenstore.h>
+#include <xen/hvm/params.h>
+
+#include "ctl.h"
+#include "guestmem.h"
+#include "teardown.h"
+#include "util.h"
+#include "xen_ops.h"
+#include "xs_entries.h"
+#include "xs_store.h"
+
+/* Pages the domain holds beyond its RAM: ACPI tables and special pages. */
+#define BP_EXTRA_PAGES (PVH_ACPI_PAGES + 8)
+
+struct bp_state {
+    const struct build_request *r;
+    const struct build_images *im;
+    struct xs_handle *xs;
+    uint32_t domid;
+    int created;
+    char *err;
+    size_t errlen;
+    const char *step;
+    uint64_t step_start;
+};
+
+static void bp_step(struct bp_state *s, const char *step)
+{
+    if (s->step)
+        xl_info("  %s: %llu ms", s->step, (unsigned long long)(xl_now_ms() - s->step_start));
+    s->step = step;
+    s->step_start = xl_now_ms();
+}
+
+static int bp_fail(struct bp_state *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int bp_fail(struct bp_state *s, int rc, const char *fmt, ...)
+{
+    char why[256] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+    }
+    snprintf(s->err, s->errlen, "%s: %s%s%s", s->step, why, *why && rc ? ": " : "",
+             rc ? ctl_strerror(rc) : "");
+    return -1;
+}
+
+static int bp_create(struct bp_state *s)
+{
+    const struct build_request *r = s->r;
+    struct basalt_domain_create c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.name, sizeof(c.name), "%s", r->name);
+    memcpy(c.handle, r->uuid, sizeof(c.handle));
+    c.max_vcpus = r->max_vcpus;
+    c.weight = r->weight;
+    c.cap = r->cap;
+    c.max_mem_kb = (r->maxmem_mib << 10) + BP_EXTRA_PAGES * 4;
+    c.cpu_affinity = r->affinity;
+
+    bp_step(s, "creating the domain");
+    int rc = ctl_domain_create(&c, &s->domid);
+    if (rc == -EEXIST)
+        return bp_fail(s, 0, "a domain named '%s' already exists", r->name);
+    if (rc == -EINVAL && r->affinity)
+        return bp_fail(s, rc, "the hypervisor refused it (is cpus= a subset of the online CPUs?)");
+    if (rc)
+        return bp_fail(s, rc, NULL);
+    s->created = 1;
+
+    /* cpus=["LIST", ...]: one mask per listed vCPU. */
+    bp_step(s, "setting vCPU affinities");
+    for (unsigned i = 0; i < r->n_vcpu_affinity; i++) {
+        rc = ctl_vcpu_set_affinity(s->domid, i, r->vcpu_affinity[i]);
+        if (rc)
+            return bp_fail(s, rc, "vCPU %u", i);
+    }
+    return 0;
+}
+
+static int bp_memory(struct bp_state *s)
+{
+    const struct domu_layout *l = &s->im->layout;
+    bp_step(s, "populating memory");
+    for (unsigned i = 0; i < l->nr_populate; i++) {
+        uint64_t done;
+        int rc = xen_populate(s->domid, l->populate[i].gfn, l->populate[i].nr, &done);
+        if (rc == -ENOMEM)
+            return bp_fail(s, 0,
+                           "out of memory: the pool could give only %llu of the %llu pages at "
+                           "gfn 0x%llx",
+                           (unsigned long long)done, (unsigned long long)l->populate[i].nr,
+                           (unsigned long long)l->populate[i].gfn);
+        if (rc)
+            return bp_fail(s, rc, "gfn 0x%llx", (unsigned long long)l->populate[i].gfn);
+    }
+    return 0;
+}
+
+static int bp_write(struct bp_state *s, uint64_t gpa, const void *src, size_t len,
+                    const char *what)
+{
+    int rc = guestmem_write(s->domid, gpa, src, len);
+    return rc ? bp_fail(s, rc, "%s at 0x%llx", what, (unsigned long long)gpa) : 0;
+}
+
+static int bp_load(struct bp_state *s)
+{
+    const struct build_images *im = s->im;
+    const struct domu_layout *l = &im->layout;
+
+    bp_step(s, "loading the kernel");
+    /* Fresh pages are zeroed by the hypervisor: only file contents are
+     * copied, not the zero-filled tail (BSS) of a segment. */
+    for (unsigned i = 0; i < im->kernel.info.nr_segments; i++) {
+        const struct pvh_segment *seg = &im->kernel.info.seg[i];
+        if (bp_write(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))
+            return -1;
+    }
+    if (im->ramdisk_len) {
+        bp_step(s, "loading the ramdisk");
+        if (bp_write(s, l->initrd_gpa, im->ramdisk, im->ramdisk_len, "ramdisk"))
+            return -1;
+    }
+    bp_step(s, "writing the ACPI tables");
+    if (bp_write(s, PVH_ACPI_BASE, l->acpi, l->acpi_len, "ACPI tables"))
+        return -1;
+    bp_step(s, "writing the start info");
+    if (bp_write(s, l->start_info_gpa, l->start_info, l->start_info_len, "start info"))
+        return -1;
+    bp_step(s, "setting the memory map");
+    int rc = ctl_set_memmap(s->domid, l->memmap, l->nr_memmap);
+    return rc ? bp_fail(s, rc, NULL) : 0;
+}
+
+static int bp_rings(struct bp_state *s, uint32_t *console_port, uint32_t *store_port)
+{
+    int rc;
+    bp_step(s, "allocating event channels");
+    if ((rc = xen_evtchn_alloc_unbound(s->domid, BUILD_BACKEND_DOMID, console_port)))
+        return bp_fail(s, rc, "console");
+    if ((rc = xen_evtchn_alloc_unbound(s->domid, BUILD_BACKEND_DOMID, store_port)))
+        return bp_fail(s, rc, "xenstore");
+
+    bp_step(s, "setting HVM parameters");
+    const struct {
+        uint32_t index;
+        uint64_t value;
+        const char *name;
+    } params[] = {
+        { HVM_PARAM_STORE_PFN, PVH_XENSTORE_PFN, "STORE_PFN" },
+        { HVM_PARAM_STORE_EVTCHN, *store_port, "STORE_EVTCHN" },
+        { HVM_PARAM_CONSOLE_PFN, PVH_CONSOLE_PFN, "CONSOLE_PFN" },
+        { HVM_PARAM_CONSOLE_EVTCHN, *console_port, "CONSOLE_EVTCHN" },
+    };
+    for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+        if ((rc = xen_hvm_set_param(s->domid, params[i].index, params[i].value)))
+            return bp_fail(s, rc, "%s", params[i].name);
+
+    /* Xen's toolstack convention: grant ref 0 is the console ring, 1 the
+     * xenstore ring, so backends can map them by grant. */
+    bp_step(s, "seeding grant entries");
+    if ((rc = ctl_grant_seed(s->domid, 0, BUILD_BACKEND_DOMID, PVH_CONSOLE_PFN)))
+        return bp_fail(s, rc, "ref 0 (console)");
+    if ((rc = ctl_grant_seed(s->domid, 1, BUILD_BACKEND_DOMID, PVH_XENSTORE_PFN)))
+        return bp_fail(s, rc, "ref 1 (xenstore)");
+
+    bp_step(s, "setting the entry point");
+    const struct domu_layout *l = &s->im->layout;
+    if ((rc = ctl_vcpu_set_entry(s->domid, l->entry, (uint32_t)l->start_info_gpa)))
+        return bp_fail(s, rc, "entry 0x%x, start info 0x%llx", l->entry,
+                       (unsigned long long)l->start_info_gpa);
+    return 0;
+}
+
+static int bp_xenstore(struct bp_state *s, uint32_t console_port, uint32_t store_port)
+{
+    const struct build_request *r = s->r;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct xs_domain_desc d = {
+        .domid = s->domid,
+        .name = r->name,
+        .uuid = r->uuid,
+        .max_vcpus = r->max_vcpus,
+        .vcpus = r->vcpus,
+        /* Equal: the guest keeps the RAM it was built with (see
+         * xs_entries.c); maxmem= is the hypervisor's limit only. */
+        .static_max_kib = r->memory_mib << 10,
+        .target_kib = r->memory_mib << 10,
+        .store_port = store_port,
+        .console_port = console_port,
+        .store_gfn = PVH_XENSTORE_PFN,
+        .console_gfn = PVH_CONSOLE_PFN,
+        .backend_domid = BUILD_BACKEND_DOMID,
+        .type = "pvh",
+        .start_time_sec = (uint64_t)now.tv_sec,
+        .start_time_cs = (unsigned)(now.tv_nsec / 10000000),
+        .on_poweroff = shutdown_action_name(r->on_poweroff),
+        .on_reboot = shutdown_action_name(r->on_reboot),
+        .on_crash = shutdown_action_name(r->on_crash),
+    };
+    struct xs_entry_list l;
+
+    bp_step(s, "writing xenstore entries");
+    if (xs_entries_build(&d, &l))
+        return bp_fail(s, -ENOMEM, NULL);
+    int rc = xsh_write_entries(s->xs, &l);
+    xs_entries_free(&l);
+    if (rc)
+        return bp_fail(s, rc, NULL);
+
+    bp_step(s, "introducing the domain to xenstored");
+    if (!xs_introduce_domain(s->xs, s->domid, PVH_XENSTORE_PFN, store_port))
+        return bp_fail(s, -errno, NULL);
+    return 0;
+}
+
+int build_pvh(const struct build_request *r, const struct build_images *im,
+              struct xs_handle *xs, uint32_t *domid, char *err, size_t errlen)
+{
+    struct bp_state s = { .r = r, .im = im, .xs = xs, .err = err, .errlen = errlen };
+    uint32_t console_port = 0, store_port = 0;
+    struct basalt_host_info host;
+
+    /* A clear message before anything exists; the hypervisor checks again. */
+    bp_step(&s, "checking free memory");
+    int rc = ctl_host_info(&host);
+    if (rc)
+        return bp_fail(&s, rc, "cannot query the hypervisor");
+    uint64_t need = im->layout.populate_pages;
+    if (host.free_pages < need)
+        return bp_fail(&s, 0, "the domain needs %llu MiB, the pool has %llu MiB free",
+                       (unsigned long long)(need >> 8),
+                       (unsigned long long)(host.free_pages >> 8));
+
+    if (bp_create(&s) || bp_memory(&s) || bp_load(&s) ||
+        bp_rings(&s, &console_port, &store_port) ||
+        bp_xenstore(&s, console_port, store_port))
+        goto fail;
+
+    if (!r->start_paused) {
+        bp_step(&s, "starting the domain");
+        if ((rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s.domid))) {
+            bp_fail(&s, rc, NULL);
+            goto fail;
+        }
+    }
+    bp_step(&s, "done");
+    *domid = s.domid;
+    return 0;
+
+fail:
+    if (s.created) {
+        rc = domain_teardown(s.domid, xs);
+        if (rc)
+            xl_err("cannot destroy the half-built domain %u: %s", s.domid, ctl_strerror(rc));
+    }
+    return -1;
+}
+
+int build_domain(const struct build_request *r, struct xs_handle *xs, uint32_t *domid,
+                 char *err, size_t errlen)
+{
+    struct build_images *im = malloc(sizeof(*im));
+    enum build_blame blame;
+    if (!im) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = build_prepare(r, im, &blame, err, errlen);
+    if (!rc) {
+        rc = build_pvh(r, im, xs, domid, err, errlen);
+        build_images_free(im);
+    }
+    free(im);
+    return rc;
+}

@@ -1,0 +1,262 @@
+/*
+ * xl create [-c] [-F] [-p] [-e] [-n] [-q] [-v] [-f] CONFIG [KEY=VALUE...]
+ *
+ * Reads the configuration (errors: FILE:LINE: reason, nothing created),
+ * loads the kernel and ramdisk and lays out the domain (still nothing
+ * created), builds and starts it (build_pvh.c), then leaves a monitor
+ * behind that applies on_poweroff/on_reboot/on_crash (monitor.c): a
+ * background process, or this one with -F. -c attaches the console.
+ * -p leaves the domain paused, -e starts no monitor, -n (dry run) stops
+ * after the layout and prints it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "build_pvh.h"
+#include "build_request.h"
+#include "cfg_error.h"
+#include "commands.h"
+#include "console.h"
+#include "ctl.h"
+#include "guestmem.h"
+#include "monitor.h"
+#include "prepare.h"
+#include "util.h"
+#include "uuid.h"
+#include "xl_config.h"
+#include "xs_store.h"
+
+#define CREATE_LOG_DIR "/var/log/xen"
+
+static void cc_print_notes(const struct xl_config *c, const struct strlist *notes, bool verbose)
+{
+    for (size_t i = 0; i < c->dc.warnings.count; i++)
+        fprintf(stderr, "%s\n", c->dc.warnings.items[i]);
+    for (size_t i = 0; i < notes->count; i++)
+        fprintf(stderr, "%s\n", notes->items[i]);
+    if (!verbose)
+        return;
+    for (size_t i = 0; i < c->dc.n_ignored; i++)
+        fprintf(stderr, "%s:%u: '%s' is not used by Basalt's xl; ignored\n",
+                c->dc.ignored[i].source, c->dc.ignored[i].line, c->dc.ignored[i].key);
+}
+
+static void cc_print_dry_run(const struct build_request *r, const struct build_images *im)
+{
+    const struct domu_layout *l = &im->layout;
+    const struct pvh_image *k = &im->kernel.info;
+    char uuid[UUID_STR_LEN];
+    uuid_format(r->uuid, uuid);
+    printf("Dry run: domain %s would be built as follows\n", r->name);
+    printf("  uuid        %s\n", uuid);
+    printf("  vcpus       %u (max %u)\n", r->vcpus, r->max_vcpus);
+    printf("  memory      %llu MiB (maxmem %llu MiB), %llu pages populated\n",
+           (unsigned long long)r->memory_mib, (unsigned long long)r->maxmem_mib,
+           (unsigned long long)l->populate_pages);
+    printf("  kernel      %s: %s, entry 0x%x, 0x%llx-0x%llx, %u segments\n", r->kernel,
+           im->kernel.format, k->entry, (unsigned long long)k->paddr_start,
+           (unsigned long long)k->paddr_end, k->nr_segments);
+    if (im->ramdisk_len)
+        printf("  ramdisk     %s: %zu bytes at 0x%llx\n", r->ramdisk, im->ramdisk_len,
+               (unsigned long long)l->initrd_gpa);
+    printf("  start info  0x%llx (%zu bytes), cmdline \"%s\"\n",
+           (unsigned long long)l->start_info_gpa, l->start_info_len, r->cmdline ? r->cmdline : "");
+    printf("  ACPI        0x%llx (%zu bytes), RSDP at 0x%llx\n",
+           (unsigned long long)PVH_ACPI_BASE, l->acpi_len, (unsigned long long)l->rsdp_gpa);
+    for (unsigned i = 0; i < l->nr_memmap; i++)
+        printf("  memmap      0x%010llx-0x%010llx type %u\n",
+               (unsigned long long)l->memmap[i].addr,
+               (unsigned long long)(l->memmap[i].addr + l->memmap[i].size - 1), l->memmap[i].type);
+    printf("  actions     on_poweroff=%s on_reboot=%s on_crash=%s\n",
+           shutdown_action_name(r->on_poweroff), shutdown_action_name(r->on_reboot),
+           shutdown_action_name(r->on_crash));
+}
+
+/* Reads, checks and prepares; on failure prints FILE:LINE: reason. */
+static int cc_prepare(const char *file, const char *const *overrides, size_t n_overrides,
+                      bool quiet, struct xl_config *c, struct build_request *r,
+                      struct build_images *im)
+{
+    char err[1024];
+    struct strlist notes = { 0 };
+
+    if (!quiet)
+        fprintf(stderr, "Parsing config from %s\n", file);
+    if (xl_config_load(file, overrides, n_overrides, c, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (build_request_from_config(c, r, &notes, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        strlist_free(&notes);
+        xl_config_free(c);
+        return -1;
+    }
+    cc_print_notes(c, &notes, xl_verbose);
+    strlist_free(&notes);
+
+    enum build_blame blame;
+    uint64_t t0 = xl_now_ms();
+    if (build_prepare(r, im, &blame, err, sizeof(err))) {
+        const char *source;
+        unsigned line;
+        xl_config_where(c, build_blame_keys(blame), &source, &line);
+        fprintf(stderr, "%s:%u: %s\n", source, line, err);
+        xl_config_free(c);
+        return -1;
+    }
+    xl_info("  reading the kernel (%s) and ramdisk: %llu ms", im->kernel.format,
+            (unsigned long long)(xl_now_ms() - t0));
+    return 0;
+}
+
+/* Where a background monitor writes: /var/log/xen/xl-NAME.log, as Xen's. */
+static void cc_redirect_to_log(const char *name)
+{
+    char path[256];
+    int fd = -1;
+    struct stat st;
+    if (!stat(CREATE_LOG_DIR, &st) && S_ISDIR(st.st_mode)) {
+        snprintf(path, sizeof(path), CREATE_LOG_DIR "/xl-%s.log", name);
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    }
+    if (fd < 0)
+        fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (in >= 0) {
+        dup2(in, STDIN_FILENO);
+        close(in);
+    }
+    if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+}
+
+/* Starts the background monitor. Returns its pid, or -1. */
+static pid_t cc_spawn_monitor(struct build_request *r, uint32_t domid)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    /* Child: its own session, so the shell's hangup or job control never
+     * reaches it; a second fork so it is not a session leader that could
+     * acquire a terminal. */
+    setsid();
+    if (fork() > 0)
+        _exit(0);
+    cc_redirect_to_log(r->name);
+    _exit(monitor_run(r, domid));
+}
+
+int cmd_create(int argc, char **argv)
+{
+    struct args a;
+    int rc = cmd_args(argc, argv, "cFpenqf:vdV", 0, ARGS_MAX_OPERANDS, &a);
+    if (rc >= 0)
+        return rc;
+    if (args_has(&a, 'v'))
+        xl_verbose++;
+
+    /* The first operand is the file unless -f gave it or it is KEY=VALUE. */
+    const char *file = a.value['f'];
+    unsigned first = 0;
+    if (!file && a.n_operands && !strchr(a.operand[0], '='))
+        file = a.operand[first++];
+    if (!file) {
+        xl_err("create: no configuration file given");
+        return 2;
+    }
+
+    struct xl_config c;
+    struct build_request r;
+    struct build_images *im = malloc(sizeof(*im));
+    if (!im) {
+        xl_err("out of memory");
+        return 1;
+    }
+    if (cc_prepare(file, a.operand + first, a.n_operands - first, args_has(&a, 'q'), &c, &r,
+                   im)) {
+        free(im);
+        return 1;
+    }
+    r.start_paused = args_has(&a, 'p');
+    if (args_has(&a, 'n')) {
+        cc_print_dry_run(&r, im);
+        build_images_free(im);
+        free(im);
+        xl_config_free(&c);
+        return 0;
+    }
+
+    rc = ctl_open();
+    if (rc) {
+        xl_err("cannot reach the hypervisor: %s", ctl_strerror(rc));
+        goto fail;
+    }
+    struct xs_handle *xs = xsh_open();
+    if (!xs) {
+        xl_err("cannot connect to xenstored: %s (is xenstored running?)", strerror(errno));
+        goto fail;
+    }
+    char err[1024];
+    uint32_t domid;
+    uint64_t t0 = xl_now_ms();
+    rc = build_pvh(&r, im, xs, &domid, err, sizeof(err));
+    xsh_close(xs);
+    /* The monitor lives on: it should not keep the kernel's memory. */
+    build_images_free(im);
+    free(im);
+    im = NULL;
+    guestmem_close();
+    if (rc) {
+        xl_err("cannot create domain %s: %s", r.name, err);
+        xl_config_free(&c);
+        return 1;
+    }
+    xl_info("domain %s created with id %u in %llu ms", r.name, domid,
+            (unsigned long long)(xl_now_ms() - t0));
+
+    /* Handles are not shared with forked children: each reopens its own. */
+    ctl_close();
+    int status = 0;
+    if (args_has(&a, 'F')) {
+        pid_t console = -1;
+        if (args_has(&a, 'c')) {
+            fflush(NULL);
+            console = fork();
+            if (console == 0)
+                _exit(console_attach(domid));
+        }
+        status = args_has(&a, 'e') ? 0 : monitor_run(&r, domid);
+        if (console > 0)
+            waitpid(console, NULL, 0);
+    } else {
+        if (!args_has(&a, 'e')) {
+            pid_t pid = cc_spawn_monitor(&r, domid);
+            if (pid < 0)
+                xl_err("cannot start the monitor for domain %u: %s", domid, strerror(errno));
+            else
+                waitpid(pid, NULL, 0); /* the first child exits at once */
+        }
+        if (args_has(&a, 'c'))
+            status = console_attach(domid);
+    }
+    xl_config_free(&c);
+    return status;
+
+fail:
+    build_images_free(im);
+    free(im);
+    xl_config_free(&c);
+    return 1;
+}

@@ -1,0 +1,156 @@
+/* `xl console` (see console.h). */
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "util.h"
+#include "xs_store.h"
+
+static volatile sig_atomic_t con_stop;
+
+static void con_signal(int sig)
+{
+    (void)sig;
+    con_stop = 1;
+}
+
+/* The pty xenconsoled serves the console on, once it has said so. */
+static char *con_find_tty(uint32_t domid)
+{
+    char path[64];
+    struct xs_handle *xs = xsh_open();
+    if (!xs) {
+        xl_err("cannot connect to xenstored: %s", strerror(errno));
+        return NULL;
+    }
+    snprintf(path, sizeof(path), "/local/domain/%u/console/tty", domid);
+    uint64_t deadline = xl_now_ms() + CONSOLE_TTY_WAIT_MS;
+    char *tty = NULL;
+    for (;;) {
+        tty = xsh_read(xs, path);
+        if (tty && *tty)
+            break;
+        free(tty);
+        tty = NULL;
+        struct basalt_domain_info info;
+        if (ctl_domain_info(domid, &info) == -ESRCH) {
+            xl_err("domain %u has gone", domid);
+            break;
+        }
+        if (xl_now_ms() >= deadline) {
+            xl_err("domain %u has no console pty after %d s (is xenconsoled running? "
+                   "is the domain built by xl?)",
+                   domid, CONSOLE_TTY_WAIT_MS / 1000);
+            break;
+        }
+        xl_sleep_ms(100);
+    }
+    xsh_close(xs);
+    return tty;
+}
+
+/* Writes all of buf; false if fd is gone. */
+static bool con_write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            struct pollfd p = { .fd = fd, .events = POLLOUT };
+            poll(&p, 1, 100);
+            continue;
+        }
+        if (n <= 0)
+            return false;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+int console_attach(uint32_t domid)
+{
+    char *tty = con_find_tty(domid);
+    if (!tty)
+        return 1;
+    int pty = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (pty < 0) {
+        xl_err("cannot open %s: %s", tty, strerror(errno));
+        free(tty);
+        return 1;
+    }
+    free(tty);
+
+    /* Our end of the pty passes bytes unchanged: the guest's own terminal
+     * handling does the rest. */
+    struct termios t;
+    if (!tcgetattr(pty, &t)) {
+        cfmakeraw(&t);
+        tcsetattr(pty, TCSANOW, &t);
+    }
+    struct termios saved;
+    bool raw = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved);
+    if (raw) {
+        t = saved;
+        cfmakeraw(&t);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+    }
+    struct sigaction sa = { .sa_handler = con_signal };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    bool in_open = true;
+    char buf[4096];
+    while (!con_stop) {
+        struct pollfd fds[2] = {
+            { .fd = pty, .events = POLLIN },
+            { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+        };
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(pty, buf, sizeof(buf));
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (n <= 0) /* EIO: xenconsoled closed it, the domain has gone */
+                break;
+            if (!con_write_all(STDOUT_FILENO, buf, (size_t)n))
+                break;
+        }
+        if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                continue;
+            if (n <= 0) {
+                in_open = false; /* end of input: keep showing output */
+                continue;
+            }
+            char *esc = memchr(buf, CONSOLE_ESCAPE, (size_t)n);
+            size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
+            if (len && !con_write_all(pty, buf, len))
+                break;
+            if (esc)
+                break;
+        }
+    }
+    /* TCSADRAIN, not TCSAFLUSH: what was typed after Ctrl-] is for the
+     * shell. (Bytes that came in the same read as Ctrl-] are dropped.) */
+    if (raw)
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+    close(pty);
+    return 0;
+}

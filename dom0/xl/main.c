@@ -1,0 +1,95 @@
+/*
+ * xl: Basalt's toolstack command, with the command line of Xen's xl for
+ * the commands it has. Global options come before the command:
+ *   xl [-v] COMMAND [ARGS...]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "util.h"
+
+struct xl_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;
+    const char *summary;
+};
+
+static const struct xl_command xl_commands[] = {
+    { "create", cmd_create, "create [-c] [-F] [-p] [-e] [-n] [-q] [-f] CONFIG [KEY=VALUE...]",
+      "build and start a PVH domain from an xl.cfg file" },
+    { "list", cmd_list, "list [DOM...]", "list domains" },
+    { "info", cmd_info, "info", "show the hypervisor and host" },
+    { "console", cmd_console, "console [-t pv] DOM", "attach to a domain's console (Ctrl-] detaches)" },
+    { "shutdown", cmd_shutdown, "shutdown [-w] DOM", "ask a domain to power off" },
+    { "reboot", cmd_reboot, "reboot [-w] DOM", "ask a domain to reboot" },
+    { "destroy", cmd_destroy, "destroy DOM", "end a domain at once" },
+    { "pause", cmd_pause, "pause DOM", "stop a domain's vCPUs" },
+    { "unpause", cmd_unpause, "unpause DOM", "let a paused domain run again" },
+    { "vcpu-list", cmd_vcpu_list, "vcpu-list [DOM...]", "list vCPUs" },
+    { "domid", cmd_domid, "domid NAME", "print a domain's id" },
+    { "domname", cmd_domname, "domname ID", "print a domain's name" },
+    { "uptime", cmd_uptime, "uptime [-s] [DOM...]", "show how long domains have run" },
+    { "dmesg", cmd_dmesg, "dmesg", "print the hypervisor's log" },
+};
+
+#define XL_N_COMMANDS (sizeof(xl_commands) / sizeof(xl_commands[0]))
+
+static void xl_usage(FILE *f)
+{
+    fprintf(f, "Usage: xl [-v] COMMAND [ARGS]\n\nCommands:\n");
+    for (size_t i = 0; i < XL_N_COMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", xl_commands[i].name, xl_commands[i].summary);
+    fprintf(f, "\nDOM is a domain name or id. 'xl COMMAND -h' shows a command's usage.\n");
+}
+
+int cmd_args(int argc, char **argv, const char *spec, unsigned min, unsigned max,
+             struct args *a)
+{
+    char err[256];
+    const char *usage = argv[0];
+    for (size_t i = 0; i < XL_N_COMMANDS; i++)
+        if (!strcmp(xl_commands[i].name, argv[0]))
+            usage = xl_commands[i].usage;
+    if (args_parse(argc, argv, spec, min, max, a, err, sizeof(err))) {
+        fprintf(stderr, "xl: %s\nUsage: xl %s\n", err, usage);
+        return 2;
+    }
+    if (a->help) {
+        printf("Usage: xl %s\n", usage);
+        return 0;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "-v")) {
+            xl_verbose++;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            xl_usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "xl: unknown option '%s'\n", argv[i]);
+            xl_usage(stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        xl_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[i], "help")) {
+        xl_usage(stdout);
+        return 0;
+    }
+    for (size_t c = 0; c < XL_N_COMMANDS; c++)
+        if (!strcmp(xl_commands[c].name, argv[i]))
+            return xl_commands[c].fn(argc - i, argv + i);
+    fprintf(stderr, "xl: unknown command '%s' (try 'xl help')\n", argv[i]);
+    return 2;
+}

@@ -1,0 +1,270 @@
+/*
+ * What `xl create` checks before it creates anything
+ * (dom0/xl/xl_config.c, build_request.c, prepare.c): Basalt's limits on a
+ * parsed configuration, the notes it prints, and "FILE:LINE: reason" for
+ * problems found after parsing (type, vCPUs, CPUs, a missing kernel file,
+ * a domain too small for its kernel).
+ */
+#include "tests/lib/tap.h"
+
+
+#include "dom0/xl/cfg_error.c"
+#include "dom0/xl/strlist.c"
+#include "dom0/xl/cfg_lex.c"
+#include "dom0/xl/cfg_settings.c"
+#include "dom0/xl/cfg_parse.c"
+#include "dom0/xl/cfg_get.c"
+#include "dom0/xl/cpumap.c"
+#include "dom0/xl/disk_spec.c"
+#include "dom0/xl/vif_spec.c"
+#include "dom0/xl/domain_config.c"
+#include "dom0/xl/domain_config_general.c"
+#include "dom0/xl/domain_config_resources.c"
+#include "dom0/xl/domain_config_devices.c"
+#include "dom0/xl/domain_config_hvm.c"
+#include "lib/pvh_acpi.c"
+#include "lib/pvh_elf.c"
+#include "lib/pvh_start_info.c"
+#include "dom0/xl/read_file.c"
+#include "dom0/xl/bzimage.c"
+#include "dom0/xl/xz_unpack.c"
+#include "dom0/xl/kernel_image.c"
+#include "dom0/xl/layout.c"
+#include "dom0/xl/uuid.c"
+#include "dom0/xl/xl_config.c"
+#include "dom0/xl/build_request.c"
+#include "dom0/xl/prepare.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char err[1024];
+static struct xl_config c;
+static struct build_request r;
+static struct strlist notes;
+
+/* Parses text as "t.cfg" with overrides and builds the request. 0, -1
+ * (parse error) or -2 (request error); err holds the message. */
+static int req(const char *text, const char *const *ov, size_t n)
+{
+    xl_config_free(&c);
+    strlist_free(&notes);
+    memset(&notes, 0, sizeof(notes));
+    err[0] = 0;
+    if (xl_config_parse_buffer("t.cfg", text, strlen(text), ov, n, &c, err, sizeof(err)))
+        return -1;
+    return build_request_from_config(&c, &r, &notes, err, sizeof(err)) ? -2 : 0;
+}
+
+static int has_note(const char *want)
+{
+    for (size_t i = 0; i < notes.count; i++)
+        if (strstr(notes.items[i], want))
+            return 1;
+    return 0;
+}
+
+#define BASE "name=\"demo\"\ntype=\"pvh\"\nkernel=\"/k\"\n"
+
+static void test_request(void)
+{
+    int rc = req(BASE "memory=256\nvcpus=2\nextra=\"console=hvc0\"\n", NULL, 0);
+    CHECK("a PVH config gives a request", rc == 0 && !strcmp(r.name, "demo") &&
+          !strcmp(r.kernel, "/k") && !r.ramdisk && r.memory_mib == 256 && r.maxmem_mib == 256 &&
+          r.vcpus == 2 && r.max_vcpus == 2 && r.weight == 256 && r.cap == 0 && r.affinity == 0 &&
+          !strcmp(r.cmdline, "console=hvc0"), "%d: %s", rc, err);
+    CHECK("defaults: destroy, restart, destroy", r.on_poweroff == SHUTDOWN_ACTION_DESTROY &&
+          r.on_reboot == SHUTDOWN_ACTION_RESTART && r.on_crash == SHUTDOWN_ACTION_DESTROY, "wrong");
+    uint8_t zero[16] = { 0 };
+    CHECK("a UUID is generated", memcmp(r.uuid, zero, 16) && (r.uuid[6] >> 4) == 4, "zero");
+    CHECK("no notes for a plain config", notes.count == 0, "%zu notes", notes.count);
+
+    rc = req(BASE "uuid=\"12345678-9abc-4def-8011-223344556677\"\n", NULL, 0);
+    CHECK("a given UUID is kept", rc == 0 && r.uuid[0] == 0x12 && r.uuid[15] == 0x77, "%s", err);
+
+    rc = req("name=\"demo\"\nkernel=\"/k\"\n", NULL, 0);
+    CHECK("no type: PVH, with a note", rc == 0 && has_note("t.cfg:1: no type= given") &&
+          has_note("building a PVH domain"), "%d: %s", rc, err);
+
+    rc = req("name=\"demo\"\n\ntype=\"hvm\"\nkernel=\"/k\"\n", NULL, 0);
+    CHECK("type hvm: refused at its line", rc == -2 &&
+          !strcmp(err, "t.cfg:3: type \"hvm\" is not supported: Basalt's xl builds PVH domains "
+                       "only (type = \"pvh\")"), "%s", err);
+    rc = req("name=\"demo\"\ntype=\"pv\"\nkernel=\"/k\"\n", NULL, 0);
+    CHECK("type pv: refused", rc == -2 && !strncmp(err, "t.cfg:2: type \"pv\"", 18), "%s", err);
+    rc = req("name=\"demo\"\nbuilder=\"hvm\"\nkernel=\"/k\"\n", NULL, 0);
+    CHECK("builder=hvm: refused at its line", rc == -2 && !strncmp(err, "t.cfg:2: type", 13),
+          "%s", err);
+
+    rc = req("name=\"demo\"\ntype=\"pvh\"\n", NULL, 0);
+    CHECK("no kernel: line 0", rc == -2 &&
+          !strcmp(err, "t.cfg:0: missing required setting 'kernel'"), "%s", err);
+    rc = req(BASE "kernel=\"\"\n", NULL, 0);
+    CHECK("empty kernel: at its line", rc == -2 && !strcmp(err, "t.cfg:4: kernel is empty"),
+          "%s", err);
+
+    char text[256], name[65];
+    memset(name, 'a', 64);
+    name[64] = 0;
+    snprintf(text, sizeof(text), "name=\"%s\"\ntype=\"pvh\"\nkernel=\"/k\"\n", name);
+    rc = req(text, NULL, 0);
+    CHECK("64-character name: refused (the hypervisor takes 63)", rc == -2 &&
+          !strncmp(err, "t.cfg:1: name '", 15) && strstr(err, "at most 63"), "%s", err);
+
+    rc = req(BASE "vcpus=2\n\nmaxvcpus=65\n", NULL, 0);
+    CHECK("maxvcpus 65: refused at its line", rc == -2 && !strncmp(err, "t.cfg:6: 65 vCPUs", 17),
+          "%s", err);
+    rc = req(BASE "vcpus=65\n", NULL, 0);
+    CHECK("vcpus 65 without maxvcpus: refused at vcpus", rc == -2 &&
+          !strncmp(err, "t.cfg:4: 65 vCPUs", 17), "%s", err);
+    rc = req(BASE "vcpus=64\n", NULL, 0);
+    CHECK("vcpus 64 accepted", rc == 0, "%s", err);
+
+    rc = req(BASE "vcpus=2\ncap=201\n", NULL, 0);
+    CHECK("cap above 100 per vCPU refused", rc < 0 && !strncmp(err, "t.cfg:5: cap (201)", 18),
+          "%s", err);
+    rc = req(BASE "vcpus=2\ncap=200\ncpu_weight=512\n", NULL, 0);
+    CHECK("cap and weight passed on", rc == 0 && r.cap == 200 && r.weight == 512, "%s", err);
+
+    rc = req(BASE "cpus=\"1-3\"\n", NULL, 0);
+    CHECK("cpus for all vCPUs: a mask", rc == 0 && r.affinity == 0xe && !r.n_vcpu_affinity,
+          "%s", err);
+    rc = req(BASE "cpus=\"all,^0\"\n", NULL, 0);
+    CHECK("cpus=all,^0 fits 64 bits? no: refused (all means every possible CPU)",
+          rc == -2 && strstr(err, "CPU 64"), "%d %s", rc, err);
+    rc = req(BASE "cpus=\"70\"\n", NULL, 0);
+    CHECK("a CPU beyond 63 refused at its line", rc == -2 && !strncmp(err, "t.cfg:4: CPU 70", 15),
+          "%s", err);
+    rc = req(BASE "vcpus=3\ncpus=[\"0\", \"1-2\"]\n", NULL, 0);
+    CHECK("cpus per vCPU: one mask each, the rest unpinned", rc == 0 && r.affinity == 0 &&
+          r.n_vcpu_affinity == 2 && r.vcpu_affinity[0] == 1 && r.vcpu_affinity[1] == 6,
+          "%s", err);
+
+    rc = req(BASE "maxmem=1048577\n", NULL, 0);
+    CHECK("maxmem above 1 TiB refused", rc == -2 && strstr(err, "t.cfg:4:"), "%s", err);
+    rc = req(BASE "memory=256\nmaxmem=512\n", NULL, 0);
+    CHECK("maxmem above memory: a note", rc == 0 && r.maxmem_mib == 512 &&
+          has_note("t.cfg:5: maxmem above memory"), "%s", err);
+
+    rc = req(BASE "disk=[\"/dev/vg/x,raw,xvda,rw\"]\nvif=[\"bridge=br0\"]\n", NULL, 0);
+    CHECK("disk= and vif= accepted with notes", rc == 0 && has_note("t.cfg:4: disk= ignored") &&
+          has_note("t.cfg:5: vif= ignored"), "%s", err);
+
+    rc = req(BASE "on_crash=\"coredump-restart\"\non_poweroff=\"coredump-destroy\"\n", NULL, 0);
+    CHECK("coredump-* become restart/destroy with notes", rc == 0 &&
+          r.on_crash == SHUTDOWN_ACTION_RESTART && r.on_poweroff == SHUTDOWN_ACTION_DESTROY &&
+          has_note("t.cfg:4: on_crash=\"coredump-restart\"") &&
+          has_note("t.cfg:5: on_poweroff=\"coredump-destroy\""), "%s", err);
+    rc = req(BASE "on_reboot=\"preserve\"\n", NULL, 0);
+    CHECK("preserve kept", rc == 0 && r.on_reboot == SHUTDOWN_ACTION_PRESERVE, "%s", err);
+
+    const char *ov[] = { "memory=512", "vcpus=99" };
+    rc = req(BASE, ov, 2);
+    CHECK("override errors name the command line", rc == -2 &&
+          !strncmp(err, "command line:2: 99 vCPUs", 24), "%s", err);
+    rc = req(BASE, ov, 1);
+    CHECK("overrides apply", rc == 0 && r.memory_mib == 512, "%s", err);
+
+    rc = req("name=\"demo\"\nmemory=\"lots\"\n", NULL, 0);
+    CHECK("parse errors come through unchanged", rc == -1 &&
+          strstr(err, "t.cfg:2:"), "%s", err);
+
+    const char *src;
+    unsigned line;
+    req(BASE "memory=256\n", NULL, 0);
+    xl_config_where(&c, (const char *const[]){ "nosuch", "memory", NULL }, &src, &line);
+    CHECK("where: the first key that is set", !strcmp(src, "t.cfg") && line == 4, "%s:%u", src,
+          line);
+    xl_config_where(&c, (const char *const[]){ "nosuch", NULL }, &src, &line);
+    CHECK("where: line 0 when none is", !strcmp(src, "t.cfg") && line == 0, "%s:%u", src, line);
+}
+
+static void test_prepare(void)
+{
+    struct build_images *im = malloc(sizeof(*im));
+    enum build_blame blame;
+
+    req(BASE "ramdisk=\"/nonexistent/initrd\"\n", NULL, 0);
+    CHECK("missing kernel file: blamed on kernel=",
+          build_prepare(&r, im, &blame, err, sizeof(err)) && blame == BLAME_KERNEL &&
+          strstr(err, "/k: No such file"), "%d %s", blame, err);
+    CHECK("blame keys", !strcmp(build_blame_keys(BLAME_KERNEL)[0], "kernel") &&
+          !strcmp(build_blame_keys(BLAME_MEMORY)[0], "memory") &&
+          !strcmp(build_blame_keys(BLAME_CMDLINE)[1], "extra") &&
+          build_blame_keys(BLAME_NONE)[0] == NULL, "wrong");
+
+    /* A real (tiny) kernel: an ELF with the PVH note, in a file. */
+    static uint8_t elf[0x400];
+    memcpy(elf, "\177ELF\2\1\1", 7);
+    elf[16] = 2;
+    elf[18] = 62;
+    elf[32] = 64;                  /* phoff */
+    elf[54] = 56;                  /* phentsize */
+    elf[56] = 2;                   /* phnum */
+    uint8_t *ph = elf + 64;
+    ph[0] = 1;                     /* PT_LOAD at 16 MiB, 256 bytes from 0x200 */
+    ph[9] = 2;
+    ph[27] = 1;
+    ph[33] = 1;
+    ph[41] = 1;
+    ph += 56;
+    ph[0] = 4;                     /* PT_NOTE at 0x180 */
+    ph[8] = 0x80;
+    ph[9] = 1;
+    ph[32] = 20;
+    ph[40] = 20;
+    uint8_t *n = elf + 0x180;
+    n[0] = 4;
+    n[4] = 4;
+    n[8] = 18;
+    memcpy(n + 12, "Xen", 4);
+    n[16] = 0x10;
+    n[19] = 1;                     /* entry 0x01000010 */
+    char kpath[] = "/tmp/xl_config_test.XXXXXX";
+    int fd = mkstemp(kpath);
+    CHECK("kernel file written", fd >= 0 && write(fd, elf, sizeof(elf)) == sizeof(elf), "io");
+    close(fd);
+
+    char text[512];
+    snprintf(text, sizeof(text), "name=\"d\"\ntype=\"pvh\"\nkernel=\"%s\"\nmemory=8\n", kpath);
+    req(text, NULL, 0);
+    int rc = build_prepare(&r, im, &blame, err, sizeof(err));
+    CHECK("kernel above the domain's memory: blamed on memory=", rc && blame == BLAME_MEMORY &&
+          strstr(err, "does not fit in the domain's 8 MiB"), "%d %s", blame, err);
+    if (!rc)
+        build_images_free(im);
+    snprintf(text, sizeof(text), "name=\"d\"\ntype=\"pvh\"\nkernel=\"%s\"\nmemory=32\n", kpath);
+    req(text, NULL, 0);
+    rc = build_prepare(&r, im, &blame, err, sizeof(err));
+    CHECK("a small ELF kernel prepares", !rc && im->layout.entry == 0x1000010 &&
+          im->layout.start_info_gpa == 0x1001000, "%s %#llx", err,
+          (unsigned long long)im->layout.start_info_gpa);
+    if (!rc)
+        build_images_free(im);
+    snprintf(text, sizeof(text),
+             "name=\"d\"\ntype=\"pvh\"\nkernel=\"%s\"\nramdisk=\"%s\"\nmemory=32\n", kpath, kpath);
+    req(text, NULL, 0);
+    rc = build_prepare(&r, im, &blame, err, sizeof(err));
+    CHECK("ramdisk placed after the kernel", !rc && im->layout.initrd_gpa == 0x1001000 &&
+          im->ramdisk_len == sizeof(elf), "%s", err);
+    if (!rc)
+        build_images_free(im);
+    snprintf(text, sizeof(text),
+             "name=\"d\"\ntype=\"pvh\"\nkernel=\"%s\"\nramdisk=\"/nonexistent\"\n", kpath);
+    req(text, NULL, 0);
+    CHECK("missing ramdisk: blamed on ramdisk=",
+          build_prepare(&r, im, &blame, err, sizeof(err)) && blame == BLAME_RAMDISK, "%s", err);
+    unlink(kpath);
+    free(im);
+}
+
+int main(void)
+{
+    test_request();
+    test_prepare();
+    xl_config_free(&c);
+    strlist_free(&notes);
+    TAP_EXIT();
+}
