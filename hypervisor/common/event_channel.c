@@ -174,27 +174,36 @@ void send_guest_global_virq(struct domain *d, uint32_t virq)
 
 int evtchn_send(struct domain *d, evtchn_port_t port)
 {
-    uint64_t flags = spin_lock_irqsave(&d->evtchn.lock);
-    struct evtchn *c = port_used(d, port);
+    uint64_t flags;
+    struct evtchn *c;
     int rc = 0;
     evtchn_consumer_t consumer = NULL;
-    if (!c) {
-        rc = -EINVAL;
-    } else if (c->state == ECS_INTERDOMAIN) {
+    for (;;) {
+        flags = spin_lock_irqsave(&d->evtchn.lock);
+        c = port_used(d, port);
+        if (!c || c->state != ECS_INTERDOMAIN || c->u.interdomain.dom == d)
+            break;
+        /* Two domains notifying each other at once take their locks in
+         * opposite orders: only try the peer's, and start again if it is
+         * busy. Holding ours keeps the channel, and so the peer, alive. */
         struct domain *rd = c->u.interdomain.dom;
-        evtchn_port_t rp = c->u.interdomain.port;
-        if (rd != d)
-            spin_lock(&rd->evtchn.lock);
-        set_pending(rd, rp);
-        if (rd != d)
+        if (spin_trylock(&rd->evtchn.lock)) {
+            set_pending(rd, c->u.interdomain.port);
             spin_unlock(&rd->evtchn.lock);
-    } else if (c->state == ECS_IPI) {
-        set_pending(d, port);
-    } else if (c->state == ECS_HYPERVISOR) {
-        consumer = c->u.consumer;
-    } else if (c->state != ECS_UNBOUND) {
-        rc = -EINVAL;
+            spin_unlock_irqrestore(&d->evtchn.lock, flags);
+            return 0;
+        }
+        spin_unlock_irqrestore(&d->evtchn.lock, flags);
+        cpu_relax();
     }
+    if (!c)
+        rc = -EINVAL;
+    else if (c->state == ECS_INTERDOMAIN || c->state == ECS_IPI)
+        set_pending(d, c->state == ECS_IPI ? port : c->u.interdomain.port);
+    else if (c->state == ECS_HYPERVISOR)
+        consumer = c->u.consumer;
+    else if (c->state != ECS_UNBOUND)
+        rc = -EINVAL;
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
     if (consumer)
         consumer(d, port);
