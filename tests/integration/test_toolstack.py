@@ -120,7 +120,8 @@ def demo_guest(q):
 
 def xenstore_clients(q):
     out = sh(q, "xenstore-write /test/a hello /test/b world && xenstore-read /test/a /test/b")
-    r.check("xenstore-write and xenstore-read", out.split() == ["hello", "world"], out)
+    r.check("xenstore-write of two keys (in one transaction) and xenstore-read",
+            out.split() == ["hello", "world"], out)
     out = sh(q, "xenstore-ls /test")
     r.check("xenstore-ls", 'a = "hello"' in out and 'b = "world"' in out, out)
     out = sh(q, "xenstore-chmod /test/a r0 && xenstore-ls -p /test")
@@ -172,7 +173,7 @@ def guest_cannot_read_dom0(q):
 
 
 def cycles(q):
-    sh(q, "sed 's/^name = .*/name = \"cycle\"/; s/^memory = .*/memory = 64/; s/^vcpus = .*/vcpus = 1/' "
+    sh(q, "sed 's/^name = .*/name = \"cycle\"/; s/^memory = .*/memory = 128/; s/^vcpus = .*/vcpus = 1/' "
           "/etc/basalt/demo.cfg > /tmp/cycle.cfg")
     # One cycle first: xenstored's heap and xl's first use settle.
     sh(q, "xl create -q /tmp/cycle.cfg && xl destroy cycle", timeout=300)
