@@ -47,6 +47,23 @@ def hypervisor_key(q, key, settle=2.0):
     return q.text()[start:]
 
 
+def domain_dump(q, last_domain=None, timeout=30):
+    """Presses `d` (input must be at the hypervisor) and returns the dump once
+    it has listed the vCPUs of domain `last_domain` (a name; None: once the
+    pool line is out), however long a loaded host takes to print it."""
+    start = len(q.text())
+    q.send("d")
+    rx = re.compile(r"pool: \d+ pages free.*\n" if last_domain is None else
+                    r"domain \d+ \(%s\).*\n\s+vcpu .*\n.*exits.*\n.*hypercalls.*\n" % re.escape(last_domain))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = q.text()[start:]
+        if rx.search(text):
+            return text
+        time.sleep(0.2)
+    raise AssertionError("no domain dump listing %s within %d s" % (last_domain, timeout))
+
+
 def pool_free(text):
     m = list(re.finditer(r"pool: (\d+) pages free of (\d+)", text))
     return int(m[-1].group(1)) if m else None
