@@ -31,10 +31,8 @@ int cmd_info(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct basalt_host_info h;
-    if ((rc = ctl_host_info(&h))) {
-        xl_err("cannot query the hypervisor: %s", ctl_strerror(rc));
+    if (ctl_host_info_reported(&h))
         return 1;
-    }
     struct utsname u;
     if (uname(&u))
         memset(&u, 0, sizeof(u));

@@ -52,10 +52,8 @@ int cmd_list(int argc, char **argv)
     }
     /* Fail before the header if the hypervisor cannot be asked at all. */
     struct basalt_host_info host;
-    if ((rc = ctl_host_info(&host))) {
-        xl_err("cannot query the hypervisor: %s", ctl_strerror(rc));
+    if (ctl_host_info_reported(&host))
         return 1;
-    }
     printf("%s\n", fmt_list_header);
     return cl_each(&a, cl_list_one, NULL);
 }
@@ -101,10 +99,8 @@ int cmd_vcpu_list(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct basalt_host_info host;
-    if ((rc = ctl_host_info(&host))) {
-        xl_err("cannot query the hypervisor: %s", ctl_strerror(rc));
+    if (ctl_host_info_reported(&host))
         return 1;
-    }
     printf("%-32s %5s %5s %5s %5s %9s  %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
            "Affinity (Hard / Soft)");
     return cl_each(&a, cl_vcpus_one, &host);
@@ -138,10 +134,8 @@ int cmd_uptime(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct basalt_host_info host;
-    if ((rc = ctl_host_info(&host))) {
-        xl_err("cannot query the hypervisor: %s", ctl_strerror(rc));
+    if (ctl_host_info_reported(&host))
         return 1;
-    }
     struct cl_uptime u = { &host, args_has(&a, 's') };
     if (!u.short_form)
         printf("%-33s %4s %s\n", "Name", "ID", "Uptime");

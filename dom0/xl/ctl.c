@@ -85,6 +85,14 @@ int ctl_host_info(struct basalt_host_info *h)
     return rc;
 }
 
+int ctl_host_info_reported(struct basalt_host_info *h)
+{
+    int rc = ctl_host_info(h);
+    if (rc)
+        xl_err("cannot query the hypervisor: %s", ctl_strerror(rc));
+    return rc;
+}
+
 int ctl_domain_next(uint32_t from, struct basalt_domain_info *info)
 {
     struct basalt_ctl op;

@@ -29,6 +29,8 @@ const char *ctl_strerror(int rc);
 int ctl_call(struct basalt_ctl *op);
 
 int ctl_host_info(struct basalt_host_info *h);
+/* ctl_host_info, and on failure the error on stderr (for commands). */
+int ctl_host_info_reported(struct basalt_host_info *h);
 /* The first domain with id >= from (-ESRCH past the last). */
 int ctl_domain_next(uint32_t from, struct basalt_domain_info *info);
 /* Exactly domain domid (-ESRCH if there is none). */
