@@ -3,6 +3,17 @@
 # under `set -eu`. All functions work on an image tree ROOT that becomes the
 # initramfs, and on what unpack-kernel.sh and the Makefile left in IMG.
 
+# ir_inputs IMG: checks what the kernel and busybox steps left in IMG and
+# sets busybox, mods (the modules tree) and ver (the kernel version).
+ir_inputs() {
+    busybox=$1/busybox
+    mods=$1/modules
+    [ -x "$busybox" ] || die "$busybox missing (build it first)"
+    [ -f "$mods/modules.dep" ] || die "$mods/modules.dep missing (build the kernel first)"
+    [ -f "$1/kernel-version" ] || die "$1/kernel-version missing"
+    ver=$(cat "$1/kernel-version")
+}
+
 # ir_skeleton ROOT VER DIR...: the standard directories (plus DIRs), with
 # /tmp sticky and /root private.
 ir_skeleton() {

@@ -63,17 +63,12 @@ out=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/initramfs-lib.sh"
 
-busybox=$img/busybox
-mods=$img/modules
-[ -x "$busybox" ] || die "$busybox missing (build it first)"
-[ -f "$mods/modules.dep" ] || die "$mods/modules.dep missing (build the kernel first)"
-[ -f "$img/kernel-version" ] || die "$img/kernel-version missing"
+ir_inputs "$img"
 [ -n "$init" ] || die "no -i INIT given"
 [ -f "$init" ] || die "$init: no such file"
 [ -z "$dhcp" ] || [ -f "$dhcp" ] || die "$dhcp: no such file"
 for d in $debs; do [ -f "$d" ] || die "$d: no such file"; done
 [ -z "$progs" ] || [ -n "$debs" ] || die "-p given without any -d package"
-ver=$(cat "$img/kernel-version")
 ir_compressor "$compress"
 for t in cpio dpkg-deb readelf; do
     command -v $t >/dev/null 2>&1 || die "$t not found (cpio, dpkg, binutils)"

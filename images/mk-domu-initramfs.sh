@@ -25,13 +25,8 @@ shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/initramfs-lib.sh"
 
-busybox=$img/busybox
-mods=$img/modules
-[ -x "$busybox" ] || die "$busybox missing (build it first)"
-[ -f "$mods/modules.dep" ] || die "$mods/modules.dep missing (build the kernel first)"
-[ -f "$img/kernel-version" ] || die "$img/kernel-version missing"
+ir_inputs "$img"
 [ -f "$init" ] || die "$init: no such file"
-ver=$(cat "$img/kernel-version")
 ir_compressor "$compress"
 command -v cpio >/dev/null 2>&1 || die "cpio not found"
 
