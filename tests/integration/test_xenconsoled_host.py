@@ -36,7 +36,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from basalt_test import BUILD, ROOT, Report  # noqa: E402
+from basalt_test import BUILD, ROOT, Report, stop_process  # noqa: E402
 
 XSD_TEST = os.path.join(BUILD, "dom0", "xenstored-test")
 XCD = os.path.join(BUILD, "dom0", "bin", "xenconsoled")
@@ -388,13 +388,7 @@ class Xenstored:
             raise RuntimeError("xenstored-test did not start")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=30)
         self.err.close()
 
 
@@ -440,13 +434,7 @@ class Consoled:
         return dict(zip(words[0::2], (int(v) for v in words[1::2])))
 
     def stop(self, timeout=60):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        rc = stop_process(self.proc, timeout)
         self.err.close()
         return rc
 

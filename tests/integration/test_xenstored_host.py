@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from basalt_test import BUILD, ROOT, Report  # noqa: E402
+from basalt_test import BUILD, ROOT, Report, stop_process  # noqa: E402
 
 XSD = os.path.join(BUILD, "dom0", "xenstored")
 XSD_TEST = os.path.join(BUILD, "dom0", "xenstored-test")
@@ -177,13 +177,7 @@ class Daemon:
         return -1
 
     def stop(self, timeout=60):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
+        rc = stop_process(self.proc, timeout)
         self.err.close()
         return rc
 

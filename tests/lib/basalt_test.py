@@ -6,6 +6,7 @@ and its serial output is kept in build/tests/logs/ for post-mortems.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -150,6 +151,18 @@ class Report:
 
     def exit(self):
         sys.exit(1 if self.failed else 0)
+
+
+def stop_process(proc, timeout=60):
+    """SIGTERM, then SIGKILL if it has not exited within timeout seconds;
+    returns the exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 def guest(name):
