@@ -150,3 +150,30 @@ int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const ch
         }
     return 0;
 }
+
+bool pvh_elf_in_place_order(const struct pvh_image *img, uint64_t file_at,
+                            unsigned int order[PVH_MAX_SEGMENTS])
+{
+    unsigned int n = img->nr_segments;
+    for (unsigned int i = 0; i < n; i++)
+        order[i] = i;
+    for (unsigned int i = 1; i < n; i++)
+        for (unsigned int j = i; j > 0 && img->seg[order[j]].paddr > img->seg[order[j - 1]].paddr; j--) {
+            unsigned int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (unsigned int i = 0; i < n; i++) {
+        const struct pvh_segment *w = &img->seg[order[i]];
+        for (unsigned int j = i + 1; j < n; j++) {
+            const struct pvh_segment *r = &img->seg[order[j]];
+            /* Overflow-proof: file_at + offset may wrap for a hostile file. */
+            uint64_t src = file_at + r->offset;
+            if (src < file_at || r->filesz > UINT64_MAX - src)
+                return false;
+            if (r->filesz && w->paddr < src + r->filesz && src < w->paddr + w->memsz)
+                return false;
+        }
+    }
+    return true;
+}

@@ -27,4 +27,15 @@ struct pvh_image {
 /* Returns 0, or -1 with *err set to a static description. */
 int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const char **err);
 
+/*
+ * Loading a kernel whose file already sits in the memory it loads into (a
+ * boot loader put it there): fills order[] with the segment indices by
+ * descending load address and returns true if, copied in that order (each
+ * with memmove, then its zero fill), no segment overwrites the file bytes
+ * of one still to be copied. `file_at` is the file's address in that
+ * memory. False: the file must be moved out of the way first.
+ */
+bool pvh_elf_in_place_order(const struct pvh_image *img, uint64_t file_at,
+                            unsigned int order[PVH_MAX_SEGMENTS]);
+
 #endif
