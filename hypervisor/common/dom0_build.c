@@ -127,6 +127,11 @@ static int fail(struct domain *d, const char *why)
     return -EINVAL;
 }
 
+static bool overlaps(paddr_t a, paddr_t a_end, paddr_t b, paddr_t b_end)
+{
+    return a < b_end && b < a_end;
+}
+
 /* A RAM range of Dom0 at or above `from` with room for `size` bytes. */
 static paddr_t find_room(paddr_t from, uint64_t size)
 {
@@ -174,26 +179,28 @@ int dom0_build(void)
     if (map_firmware_regions(d))
         return fail(d, "cannot map the firmware's regions");
 
-    paddr_t rsdp = dom0_build_acpi(phys_to_virt(acpi_page), PAGE_SIZE, acpi_page, dom0_plan.nr_vcpus);
-    if (!rsdp)
-        return fail(d, "its ACPI tables do not fit in a page");
-
+    /* The kernel and the initrd may still lie in Dom0's RAM where the loader
+     * put them (dom0_prepare): place both before writing anything else. */
     struct pvh_image img;
+    unsigned int order[PVH_MAX_SEGMENTS];
     const char *err;
     if (pvh_elf_parse(phys_to_virt(km->start), km->end - km->start, &img, &err))
         return fail(d, err);
+    if (overlaps(img.paddr_start, img.paddr_end, acpi_page, acpi_page + PAGE_SIZE))
+        return fail(d, "the kernel loads over the last page of its RAM below 4 GiB (dom0_mem too small?)");
+    if (!pvh_elf_in_place_order(&img, km->start, order))
+        return fail(d, "the kernel's file lies where its segments load");
     for (unsigned int i = 0; i < img.nr_segments; i++) {
-        const struct pvh_segment *s = &img.seg[i];
+        const struct pvh_segment *s = &img.seg[order[i]];
         if (!dom0_owns_ram(s->paddr & PAGE_MASK, ALIGN_UP(s->paddr + s->memsz, PAGE_SIZE)))
             return fail(d, "the kernel's load address is not in Dom0's memory (dom0_mem too small?)");
-        memcpy(phys_to_virt(s->paddr), (const uint8_t *)phys_to_virt(km->start) + s->offset, s->filesz);
+        memmove(phys_to_virt(s->paddr), (const uint8_t *)phys_to_virt(km->start) + s->offset, s->filesz);
         memset(phys_to_virt(s->paddr + s->filesz), 0, s->memsz - s->filesz);
     }
 
     struct pvh_start_params sp = {
         .flags = SIF_INITDOMAIN | SIF_PRIVILEGED,
         .cmdline = km->cmdline,
-        .rsdp_gpa = rsdp,
         .memmap = map,
         .memmap_entries = nr_map,
     };
@@ -201,12 +208,20 @@ int dom0_build(void)
     if (dom0_plan.initrd_module >= 0) {
         const struct boot_module *im = &boot_info.modules[dom0_plan.initrd_module];
         sp.initrd_size = im->end - im->start;
-        sp.initrd_gpa = find_room(next, sp.initrd_size);
+        bool in_place = dom0_owns_ram(ALIGN_DOWN(im->start, PAGE_SIZE), ALIGN_UP(im->end, PAGE_SIZE)) &&
+                        !overlaps(im->start, im->end, img.paddr_start, img.paddr_end) &&
+                        !overlaps(im->start, im->end, acpi_page, acpi_page + PAGE_SIZE);
+        sp.initrd_gpa = in_place ? im->start : find_room(next, sp.initrd_size);
         if (!sp.initrd_gpa)
             return fail(d, "no room for the initrd");
-        memcpy(phys_to_virt(sp.initrd_gpa), phys_to_virt(im->start), sp.initrd_size);
-        next = ALIGN_UP(sp.initrd_gpa + sp.initrd_size, PAGE_SIZE);
+        if (!in_place)
+            memmove(phys_to_virt(sp.initrd_gpa), phys_to_virt(im->start), sp.initrd_size);
+        next = MAX(next, ALIGN_UP(sp.initrd_gpa + sp.initrd_size, PAGE_SIZE));
     }
+
+    sp.rsdp_gpa = dom0_build_acpi(phys_to_virt(acpi_page), PAGE_SIZE, acpi_page, dom0_plan.nr_vcpus);
+    if (!sp.rsdp_gpa)
+        return fail(d, "its ACPI tables do not fit in a page");
     paddr_t si = find_room(next, PAGE_SIZE * 2);
     size_t si_len = si ? pvh_build_start_info(phys_to_virt(si), PAGE_SIZE * 2, si, &sp) : 0;
     if (!si_len)

@@ -9,6 +9,7 @@
 #include <basalt/dom0.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
+#include <lib/pvh_elf.h>
 
 struct dom0_plan dom0_plan;
 
@@ -43,19 +44,78 @@ static uint64_t total_ram(void)
     return t;
 }
 
-/* Moves every module to the highest free memory (out of Dom0's way). */
-static void relocate_modules(void)
+/* Dom0's modules that place_modules() left where the loader put them. */
+static bool stays[MAX_BOOT_MODULES];
+
+static void release_pages_of(paddr_t start, paddr_t end)
 {
+    mm_release_range(ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(end, PAGE_SIZE));
+}
+
+/*
+ * Copying modules costs boot time (80 MB for Debian's vmlinux and our
+ * initrd), so Dom0's own modules stay where the loader put them when they
+ * can: the kernel if its segments load from there without overwriting
+ * bytes still to be read (dom0_build loads them in that order), the initrd
+ * if the kernel does not load over it. They are released here so that
+ * Dom0's RAM, claimed next, covers them; keep_outside_dom0() takes back
+ * whatever Dom0 did not get. Every other module (a boot-time DomU's) moves
+ * to the highest free memory, out of Dom0's reach. A kernel that does not
+ * parse moves too; dom0_build reports why.
+ */
+static void place_modules(void)
+{
+    const struct boot_module *km = &boot_info.modules[dom0_plan.kernel_module];
+    struct pvh_image img;
+    unsigned int order[PVH_MAX_SEGMENTS];
+    const char *err;
+    bool parsed = !pvh_elf_parse(phys_to_virt(km->start), km->end - km->start, &img, &err);
+    bool kernel_stays = parsed && pvh_elf_in_place_order(&img, km->start, order);
+    stays[dom0_plan.kernel_module] = kernel_stays;
+    if (dom0_plan.initrd_module >= 0) {
+        const struct boot_module *im = &boot_info.modules[dom0_plan.initrd_module];
+        stays[dom0_plan.initrd_module] = parsed && (im->end <= img.paddr_start || im->start >= img.paddr_end);
+    }
+    /* All copies first, then all releases: a copy must not land on a
+     * module still to be read (modules may share a page). */
+    struct mem_range old[MAX_BOOT_MODULES];
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         struct boot_module *m = &boot_info.modules[i];
-        uint64_t size = m->end - m->start;
-        if (!size)
+        old[i] = (struct mem_range){ m->start, m->end, MEM_RAM };
+        if (stays[i] || m->end == m->start)
             continue;
+        uint64_t size = m->end - m->start;
         paddr_t to = mm_early_alloc(size, PAGE_SIZE, ~0ULL);
         memcpy(phys_to_virt(to), phys_to_virt(m->start), size);
-        mm_release_range(ALIGN_DOWN(m->start, PAGE_SIZE), ALIGN_UP(m->end, PAGE_SIZE));
         m->start = to;
         m->end = to + size;
+    }
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+        if (old[i].end > old[i].start)
+            release_pages_of(old[i].start, old[i].end);
+}
+
+/* The parts of a module left in place that Dom0's RAM does not cover go
+ * back to the hypervisor: nothing was allocated since they were released,
+ * so their bytes are intact. */
+static void keep_outside_dom0(const struct boot_module *m)
+{
+    paddr_t at = ALIGN_DOWN(m->start, PAGE_SIZE), end = ALIGN_UP(m->end, PAGE_SIZE);
+    while (at < end) {
+        paddr_t next = end;
+        bool owned = false;
+        for (unsigned int i = 0; i < dom0_plan.nr_ram; i++) {
+            const struct mem_range *r = &dom0_plan.ram[i];
+            if (r->start <= at && at < r->end) {
+                owned = true;
+                next = MIN(r->end, end);
+            } else if (r->start > at && r->start < next) {
+                next = r->start;
+            }
+        }
+        if (!owned && !mm_claim_range(at, next))
+            panic("Dom0: module memory %#lx-%#lx was taken", at, next);
+        at = next;
     }
 }
 
@@ -95,7 +155,7 @@ void dom0_prepare(void)
     }
     want = ALIGN_UP(want, PAGE_SIZE);
 
-    relocate_modules();
+    place_modules();
 
     /* The machine's RAM below 1 MiB (the BIOS data areas, the real-mode
      * trampoline Linux needs), then free RAM upwards. */
@@ -124,6 +184,10 @@ void dom0_prepare(void)
     }
     if (got < want)
         pr_warn("Dom0: asked for %lu MiB, only %lu MiB free\n", want >> 20, got >> 20);
+
+    for (unsigned int i = 0; i < boot_info.nr_modules; i++)
+        if (stays[i])
+            keep_outside_dom0(&boot_info.modules[i]);
 
     for (unsigned int i = 0; i < dom0_plan.nr_ram; i++)
         for (mfn_t m = dom0_plan.ram[i].start >> PAGE_SHIFT; m < dom0_plan.ram[i].end >> PAGE_SHIFT; m++)

@@ -27,7 +27,7 @@ struct dom0_plan {
 extern struct dom0_plan dom0_plan;
 
 /* Boot, before the zones are filled: choose and claim Dom0's RAM, moving
- * modules out of its way. */
+ * the modules out of its way that cannot stay where the loader put them. */
 void dom0_prepare(void);
 /* Boot, after SMP: build and start Dom0. */
 int dom0_build(void);
