@@ -3,6 +3,12 @@
  * sched_idle_loop: pick the best runnable vCPU it may run, run it until
  * something asks for a new pick (its slice ends, it blocks or yields, a
  * better vCPU wakes), put it back, repeat; halt when there is nothing to run.
+ *
+ * A vCPU alone on its CPU (nothing else runnable that may run there, no
+ * cap) runs without a slice timer: under an emulator every interrupt that
+ * leaves the guest costs a TLB flush, and Dom0 on its dedicated CPU took 100
+ * of them a second for nothing. The first vCPU queued that could share the
+ * CPU sends it back to the scheduler, which then slices as usual.
  */
 #include <asm/apic.h>
 #include <asm/hvm.h>
@@ -25,6 +31,7 @@ struct runqueue {
     struct timer slice_timer;
     volatile bool need_resched;
     volatile bool idle;
+    bool unsliced;  /* running a vCPU without a slice timer (sched_lock) */
 };
 
 static spinlock_t sched_lock = SPINLOCK_INIT;
@@ -83,6 +90,25 @@ static void enqueue_locked(struct vcpu *v)
     v->rq_next = runq;
     runq = v;
     v->sched_queued = true;
+    /* CPUs v may use that run someone unsliced must slice from now on. */
+    for (unsigned int i = 0; i < nr_pcpus; i++) {
+        struct pcpu *p = pcpus[i];
+        if (p && (v->affinity & BIT(i)) && p->rq->unsliced) {
+            p->rq->unsliced = false;
+            sched_raise_resched(i);
+        }
+    }
+}
+
+/* May the vCPU just picked for `cpu` run there without a slice? */
+static bool alone_locked(const struct vcpu *v, unsigned int cpu)
+{
+    if (v->dom->cap)
+        return false;
+    for (const struct vcpu *o = runq; o; o = o->rq_next)
+        if (o->affinity & BIT(cpu))
+            return false;
+    return true;
 }
 
 static void dequeue_locked(struct vcpu *v)
@@ -437,6 +463,7 @@ void __noreturn sched_idle_loop(void)
         p->rq->need_resched = false;
         struct vcpu *v = pick_locked(cpu, now_ns());
         p->rq->idle = !v;
+        p->rq->unsliced = v && alone_locked(v, cpu);
         spin_unlock(&sched_lock);
 
         if (!v) {
@@ -455,7 +482,8 @@ void __noreturn sched_idle_loop(void)
             slice = SCHED_SLICE_NS;
         if (v->dom->cap && slice > v->dom->budget_ns)
             slice = MAX(v->dom->budget_ns, (int64_t)(MIN_SLICE_NS / 10));
-        timer_set(&p->rq->slice_timer, now + slice);
+        if (!p->rq->unsliced)
+            timer_set(&p->rq->slice_timer, now + slice);
         p->current = v;
         vcpu_context_enter(v, now);
 
@@ -464,6 +492,7 @@ void __noreturn sched_idle_loop(void)
         timer_stop(&p->rq->slice_timer);
         vcpu_context_leave(v, now_ns());
         spin_lock(&sched_lock);
+        p->rq->unsliced = false;
         burn_credit(v, now_ns());
         p->current = NULL;
         v->running = false;
