@@ -83,14 +83,10 @@ static bool can_run(const struct vcpu *v)
            v->dom->state == DOMAIN_RUNNING;
 }
 
-static void enqueue_locked(struct vcpu *v)
+/* Queued v may use these CPUs: those running someone unsliced must slice
+ * from now on. */
+static void end_unsliced_for_locked(const struct vcpu *v)
 {
-    if (v->sched_queued || v->running || !can_run(v))
-        return;
-    v->rq_next = runq;
-    runq = v;
-    v->sched_queued = true;
-    /* CPUs v may use that run someone unsliced must slice from now on. */
     for (unsigned int i = 0; i < nr_pcpus; i++) {
         struct pcpu *p = pcpus[i];
         if (p && (v->affinity & BIT(i)) && p->rq->unsliced) {
@@ -98,6 +94,16 @@ static void enqueue_locked(struct vcpu *v)
             sched_raise_resched(i);
         }
     }
+}
+
+static void enqueue_locked(struct vcpu *v)
+{
+    if (v->sched_queued || v->running || !can_run(v))
+        return;
+    v->rq_next = runq;
+    runq = v;
+    v->sched_queued = true;
+    end_unsliced_for_locked(v);
 }
 
 /* May the vCPU just picked for `cpu` run there without a slice? */
@@ -148,6 +154,29 @@ static void tickle_locked(struct vcpu *v)
     }
     if (target >= 0)
         sched_raise_resched(target);
+}
+
+void sched_domain_params_changed(struct domain *d)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    for (unsigned int i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (v && v->running)
+            sched_raise_resched(v->processor);
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+void sched_vcpu_affinity_changed(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    if (v->running && !(v->affinity & BIT(v->processor)))
+        sched_raise_resched(v->processor);
+    if (v->sched_queued) {
+        end_unsliced_for_locked(v);
+        tickle_locked(v);
+    }
+    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 /* Tops up the vCPUs that compete for `cpu`: resets triggered by one CPU

@@ -300,8 +300,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
                 break;
             }
             t->affinity = vi->affinity & all_cpus_mask();
-            if (t->running && !(t->affinity & BIT(t->processor)))
-                sched_raise_resched(t->processor);
+            sched_vcpu_affinity_changed(t);
         }
         vi->state = t->state;
         vi->running = t->running;
@@ -319,6 +318,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             }
             d->weight = s->weight;
             d->cap = s->cap;
+            sched_domain_params_changed(d);
         }
         s->weight = d->weight;
         s->cap = d->cap;
