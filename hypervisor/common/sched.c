@@ -107,9 +107,9 @@ static void enqueue_locked(struct vcpu *v)
 }
 
 /* May the vCPU just picked for `cpu` run there without a slice? Only
- * Dom0's for now (its CPUs are its own): a run of two SMP DomUs alone on
- * their CPUs once crashed both with host state in their VMCBs, not yet
- * understood nor reproduced; DomUs keep their slices until it is. */
+ * Dom0's for now (its CPUs are its own): for DomUs it made two SMP guests
+ * booting together take 35-45 s instead of 10 s, not yet understood, so
+ * DomUs keep their slices until it is. */
 static bool alone_locked(const struct vcpu *v, unsigned int cpu)
 {
     if (v->dom->cap || !v->dom->is_privileged)
