@@ -44,9 +44,6 @@ static uint64_t total_ram(void)
     return t;
 }
 
-/* Dom0's modules that place_modules() left where the loader put them. */
-static bool stays[MAX_BOOT_MODULES];
-
 static void release_pages_of(paddr_t start, paddr_t end)
 {
     mm_release_range(ALIGN_DOWN(start, PAGE_SIZE), ALIGN_UP(end, PAGE_SIZE));
@@ -61,17 +58,16 @@ static void release_pages_of(paddr_t start, paddr_t end)
  * Dom0's RAM, claimed next, covers them; keep_outside_dom0() takes back
  * whatever Dom0 did not get. Every other module (a boot-time DomU's) moves
  * to the highest free memory, out of Dom0's reach. A kernel that does not
- * parse moves too; dom0_build reports why.
+ * parse moves too; dom0_build reports why. stays[i]: module i was left.
  */
-static void place_modules(void)
+static void place_modules(bool stays[MAX_BOOT_MODULES])
 {
     const struct boot_module *km = &boot_info.modules[dom0_plan.kernel_module];
     struct pvh_image img;
     unsigned int order[PVH_MAX_SEGMENTS];
     const char *err;
     bool parsed = !pvh_elf_parse(phys_to_virt(km->start), km->end - km->start, &img, &err);
-    bool kernel_stays = parsed && pvh_elf_in_place_order(&img, km->start, order);
-    stays[dom0_plan.kernel_module] = kernel_stays;
+    stays[dom0_plan.kernel_module] = parsed && pvh_elf_in_place_order(&img, km->start, order);
     if (dom0_plan.initrd_module >= 0) {
         const struct boot_module *im = &boot_info.modules[dom0_plan.initrd_module];
         stays[dom0_plan.initrd_module] = parsed && (im->end <= img.paddr_start || im->start >= img.paddr_end);
@@ -155,7 +151,8 @@ void dom0_prepare(void)
     }
     want = ALIGN_UP(want, PAGE_SIZE);
 
-    place_modules();
+    bool stays[MAX_BOOT_MODULES] = { false }; /* left where the loader put them */
+    place_modules(stays);
 
     /* The machine's RAM below 1 MiB (the BIOS data areas, the real-mode
      * trampoline Linux needs), then free RAM upwards. */
