@@ -3,12 +3,6 @@
  * sched_idle_loop: pick the best runnable vCPU it may run, run it until
  * something asks for a new pick (its slice ends, it blocks or yields, a
  * better vCPU wakes), put it back, repeat; halt when there is nothing to run.
- *
- * A Dom0 vCPU alone on its CPU (nothing else runnable that may run there,
- * no cap) runs without a slice timer: under an emulator every interrupt that
- * leaves the guest costs a TLB flush, and Dom0 on its dedicated CPU took 100
- * of them a second for nothing. The first vCPU queued that could share the
- * CPU sends it back to the scheduler, which then slices as usual.
  */
 #include <asm/apic.h>
 #include <asm/hvm.h>
@@ -31,7 +25,6 @@ struct runqueue {
     struct timer slice_timer;
     volatile bool need_resched;
     volatile bool idle;
-    bool unsliced;  /* running a vCPU without a slice timer (sched_lock) */
 };
 
 static spinlock_t sched_lock = SPINLOCK_INIT;
@@ -83,19 +76,6 @@ static bool can_run(const struct vcpu *v)
            v->dom->state == DOMAIN_RUNNING;
 }
 
-/* Queued v may use these CPUs: those running someone unsliced must slice
- * from now on. */
-static void end_unsliced_for_locked(const struct vcpu *v)
-{
-    for (unsigned int i = 0; i < nr_pcpus; i++) {
-        struct pcpu *p = pcpus[i];
-        if (p && (v->affinity & BIT(i)) && p->rq->unsliced) {
-            p->rq->unsliced = false;
-            sched_raise_resched(i);
-        }
-    }
-}
-
 static void enqueue_locked(struct vcpu *v)
 {
     if (v->sched_queued || v->running || !can_run(v))
@@ -103,21 +83,6 @@ static void enqueue_locked(struct vcpu *v)
     v->rq_next = runq;
     runq = v;
     v->sched_queued = true;
-    end_unsliced_for_locked(v);
-}
-
-/* May the vCPU just picked for `cpu` run there without a slice? Only
- * Dom0's for now (its CPUs are its own): for DomUs it made two SMP guests
- * booting together take 35-45 s instead of 10 s, not yet understood, so
- * DomUs keep their slices until it is. */
-static bool alone_locked(const struct vcpu *v, unsigned int cpu)
-{
-    if (v->dom->cap || !v->dom->is_privileged)
-        return false;
-    for (const struct vcpu *o = runq; o; o = o->rq_next)
-        if (o->affinity & BIT(cpu))
-            return false;
-    return true;
 }
 
 static void dequeue_locked(struct vcpu *v)
@@ -157,29 +122,6 @@ static void tickle_locked(struct vcpu *v)
     }
     if (target >= 0)
         sched_raise_resched(target);
-}
-
-void sched_domain_params_changed(struct domain *d)
-{
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
-    for (unsigned int i = 0; i < d->max_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (v && v->running)
-            sched_raise_resched(v->processor);
-    }
-    spin_unlock_irqrestore(&sched_lock, flags);
-}
-
-void sched_vcpu_affinity_changed(struct vcpu *v)
-{
-    uint64_t flags = spin_lock_irqsave(&sched_lock);
-    if (v->running && !(v->affinity & BIT(v->processor)))
-        sched_raise_resched(v->processor);
-    if (v->sched_queued) {
-        end_unsliced_for_locked(v);
-        tickle_locked(v);
-    }
-    spin_unlock_irqrestore(&sched_lock, flags);
 }
 
 /* Tops up the vCPUs that compete for `cpu`: resets triggered by one CPU
@@ -495,7 +437,6 @@ void __noreturn sched_idle_loop(void)
         p->rq->need_resched = false;
         struct vcpu *v = pick_locked(cpu, now_ns());
         p->rq->idle = !v;
-        p->rq->unsliced = v && alone_locked(v, cpu);
         spin_unlock(&sched_lock);
 
         if (!v) {
@@ -514,8 +455,7 @@ void __noreturn sched_idle_loop(void)
             slice = SCHED_SLICE_NS;
         if (v->dom->cap && slice > v->dom->budget_ns)
             slice = MAX(v->dom->budget_ns, (int64_t)(MIN_SLICE_NS / 10));
-        if (!p->rq->unsliced)
-            timer_set(&p->rq->slice_timer, now + slice);
+        timer_set(&p->rq->slice_timer, now + slice);
         p->current = v;
         vcpu_context_enter(v, now);
 
@@ -524,7 +464,6 @@ void __noreturn sched_idle_loop(void)
         timer_stop(&p->rq->slice_timer);
         vcpu_context_leave(v, now_ns());
         spin_lock(&sched_lock);
-        p->rq->unsliced = false;
         burn_credit(v, now_ns());
         p->current = NULL;
         v->running = false;

@@ -300,7 +300,8 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
                 break;
             }
             t->affinity = vi->affinity & all_cpus_mask();
-            sched_vcpu_affinity_changed(t);
+            if (t->running && !(t->affinity & BIT(t->processor)))
+                sched_raise_resched(t->processor);
         }
         vi->state = t->state;
         vi->running = t->running;
@@ -318,7 +319,6 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             }
             d->weight = s->weight;
             d->cap = s->cap;
-            sched_domain_params_changed(d);
         }
         s->weight = d->weight;
         s->cap = d->cap;

@@ -43,12 +43,6 @@ uint64_t vcpu_runtime_ns(const struct vcpu *v);
 
 /* Asks this CPU to pick again at its next chance. */
 void sched_raise_resched(unsigned int cpu);
-/* d's weight or cap changed: the CPUs running its vCPUs pick again (one
- * running without a slice timer would otherwise not notice a new cap). */
-void sched_domain_params_changed(struct domain *d);
-/* v's affinity changed: it leaves a CPU it may no longer use, and a CPU it
- * may now use learns of it if it is waiting. */
-void sched_vcpu_affinity_changed(struct vcpu *v);
 bool sched_resched_pending(void);
 /* Kicks every vCPU of d that is in guest mode on another CPU and waits
  * until each has left it (so it sees updated p2m state on re-entry). */
