@@ -146,7 +146,9 @@ static void domain_free(struct domain *d)
         if (!v)
             continue;
         sched_remove_vcpu(v);
+        vcpu_release_vcpu_info(v);
         arch_vcpu_destroy(v);
+        d->vcpus[i] = NULL; /* what follows must not reach the freed vCPU */
         xfree(v);
     }
     timer_kill(&d->cap_timer);
