@@ -24,6 +24,8 @@ void svm_cpu_init(struct pcpu *p);
 
 /* Defined in vmrun.S: enters the guest; returns at #VMEXIT with GIF=0. */
 void svm_vmrun(struct guest_gprs *gprs, paddr_t vmcb_pa, paddr_t host_vmcb_pa);
+/* The instruction after VMRUN in svm_vmrun: the RIP of the host's state. */
+extern const char svm_vmrun_return[];
 
 static inline void svm_clgi(void) { __asm__ volatile("clgi" ::: "memory"); }
 static inline void svm_stgi(void) { __asm__ volatile("stgi" ::: "memory"); }

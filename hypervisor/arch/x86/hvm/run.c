@@ -78,6 +78,21 @@ static void deliver_events(struct vcpu *v)
     }
 }
 
+/*
+ * QEMU 7.2 under TCG now and then completes one #VMEXIT twice: the second
+ * time it saves into the VMCB the host state it had just restored (RIP after
+ * our VMRUN, our CR3, int_ctl zeroed), and the guest's RIP, RSP, RAX, flags
+ * and control registers are gone. What reaches us looks like a nested page
+ * fault on the host's page tables. Entering again from the state of the last
+ * VMRUN was tried: the emulator's view of the guest was already broken and
+ * the guest crashed soon after. So the domain is crashed with the cause
+ * named. Real CPUs do not do this.
+ */
+static bool exit_returned_host_state(const struct vmcb *vmcb, uint64_t host_cr3)
+{
+    return vmcb->s.rip == (uintptr_t)svm_vmrun_return && vmcb->s.cr3 == host_cr3;
+}
+
 static bool must_stop(struct vcpu *v, struct pcpu *p)
 {
     return sched_resched_pending() || v->state != VCPU_RUNNABLE || v->pause_count ||
@@ -89,6 +104,7 @@ void arch_vcpu_run(struct vcpu *v)
     struct pcpu *p = this_cpu();
     struct vmcb *vmcb = v->arch.vmcb;
     paddr_t host_vmcb = virt_to_phys(p->host_vmcb);
+    uint64_t host_cr3 = read_cr3();
 
     fpu_load(v);
     wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
@@ -119,7 +135,11 @@ void arch_vcpu_run(struct vcpu *v)
         v->arch.in_guest = false;
         vmcb->c.tlb_control = TLB_CONTROL_NONE;
         local_irq_enable();
-        hvm_handle_exit(v);
+        if (exit_returned_host_state(vmcb, host_cr3))
+            domain_crash(v->dom, "vCPU %u: #VMEXIT returned the host's state, the guest's is lost "
+                         "(emulator fault)", v->id);
+        else
+            hvm_handle_exit(v);
     }
     fpu_save(v);
 }

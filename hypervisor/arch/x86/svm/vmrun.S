@@ -35,6 +35,8 @@ svm_vmrun:
 
     vmload  %rax
     vmrun   %rax
+    .global svm_vmrun_return
+svm_vmrun_return:                /* the host RIP VMRUN saves */
     vmsave  %rax
 
     push    %rdi
