@@ -23,12 +23,41 @@ def linux(name, vcpus=2, mem=256, extra=""):
             "%s initrd name=%s" % (INITRD, name)]
 
 
+# QEMU 7.2's SVM emulation under TCG now and then loses a guest's state at a
+# #VMEXIT; with two SMP guests probing PCI at once this hits about one boot
+# in 25 (docs/architecture.md, "vCPUs and the run loop"). A boot that ends
+# in that fault, or in the triple fault a related one leaves, is tried once
+# more; any other failure fails at once.
+EMULATOR_FAULT = r"basalt: domain \d+ \(linux\d\) crashed: (.*emulator fault.*|triple fault)$"
+
+
+def boot_two_linux_domains():
+    for attempt in (1, 2):
+        q = Qemu("pvh-two" if attempt == 1 else "pvh-two-again", smp=4, mem="2G", modules=linux("linux1") + linux("linux2"),
+                 extra=["-rtc", "base=" + RTC])
+        q.__enter__()
+        try:
+            boot = q.expect(r"basalt: domain pool: (\d+) pages free", timeout=60)
+            facts = [re.compile(r"\(d%d\) basalt-guest: hypervisor=.* date=\d+" % d) for d in (1, 2)]
+            deadline = time.monotonic() + 300
+            while not all(f.search(q.text()) for f in facts):
+                if re.search(EMULATOR_FAULT, q.text(), re.M):
+                    raise RuntimeError("a domain crashed while booting")
+                if time.monotonic() > deadline:
+                    raise RuntimeError("both domains did not reach init within 300 s")
+                time.sleep(0.2)
+            return q, int(boot.group(1))
+        except Exception:
+            fault = re.search(EMULATOR_FAULT, q.text(), re.M)
+            q.__exit__(None, None, None)
+            if attempt == 2 or not fault:
+                raise
+            print("# first boot ended in %r; booting again" % fault.group(0), flush=True)
+
+
 def two_linux_domains():
-    with Qemu("pvh-two", smp=4, mem="2G", modules=linux("linux1") + linux("linux2"),
-              extra=["-rtc", "base=" + RTC]) as q:
-        boot = q.expect(r"basalt: domain pool: (\d+) pages free", timeout=60)
-        pool_before = int(boot.group(1))
-        q.wait_all([r"\(d%d\) basalt-guest: hypervisor=.* date=\d+" % d for d in (1, 2)], timeout=300)
+    q, pool_before = boot_two_linux_domains()
+    try:
         r.check("two SMP Linux domains reach init concurrently", True)
         wall_at_facts = q.elapsed()
         text = q.text()
@@ -83,7 +112,8 @@ def two_linux_domains():
         r.check("with both domains gone the pool is back where it started",
                 console.pool_free(dump) == pool_before, "before %s, now %s" % (pool_before, console.pool_free(dump)))
         r.check("no hypervisor crash", "PANIC" not in q.text() and "fatal" not in q.text())
-
+    finally:
+        q.__exit__(None, None, None)
 
 def weights_and_caps():
     mods = [guest("spin.elf") + " domain name=light weight=256 cpus=1 memory=8 --",
