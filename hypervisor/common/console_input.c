@@ -13,6 +13,7 @@
 #include <basalt/domain.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
+#include <basalt/timer.h>
 #include <basalt/pv_console.h>
 #include <basalt/spinlock.h>
 
@@ -93,6 +94,7 @@ static void hypervisor_key(char c)
         break;
     case 'd':
         dump_domains();
+        timers_dump();
         break;
     case '\r':
     case '\n':

@@ -145,6 +145,27 @@ void timers_run(void)
     spin_unlock_irqrestore(&q->lock, flags);
 }
 
+/* One line per CPU: when its earliest timer is due. A deadline long past on
+ * a CPU means its timer interrupt never arrived. */
+void timers_dump(void)
+{
+    uint64_t now = now_ns();
+    for (unsigned int cpu = 0; cpu < nr_pcpus; cpu++) {
+        if (!pcpus[cpu] || !pcpus[cpu]->online)
+            continue;
+        struct timer_queue *q = &queues[cpu];
+        uint64_t flags = spin_lock_irqsave(&q->lock);
+        uint64_t deadline = q->head ? q->head->deadline : 0;
+        spin_unlock_irqrestore(&q->lock, flags);
+        if (!deadline)
+            printk("  cpu %u: no timer\n", cpu);
+        else if (deadline >= now)
+            printk("  cpu %u: next timer in %lu us\n", cpu, (deadline - now) / 1000);
+        else
+            printk("  cpu %u: next timer overdue by %lu us\n", cpu, (now - deadline) / 1000);
+    }
+}
+
 static void timer_interrupt(unsigned int vector, struct trap_frame *f)
 {
     timers_run();

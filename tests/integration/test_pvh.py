@@ -112,6 +112,9 @@ def two_linux_domains():
         r.check("with both domains gone the pool is back where it started",
                 console.pool_free(dump) == pool_before, "before %s, now %s" % (pool_before, console.pool_free(dump)))
         r.check("no hypervisor crash", "PANIC" not in q.text() and "fatal" not in q.text())
+        cpus = q.expect(r"(  cpu \d+: .*\n){4}", timeout=30).group(0)
+        r.check("the dump says when each CPU's next timer is due, none overdue by a second",
+                not re.search(r"overdue by \d{7,} us", cpus), cpus)
     finally:
         q.__exit__(None, None, None)
 

@@ -23,5 +23,7 @@ void timer_kill(struct timer *t);
 void timers_cpu_init(void);
 /* Called from the LAPIC timer interrupt: runs expired timers, re-arms the LAPIC. */
 void timers_run(void);
+/* Prints each CPU's earliest timer deadline (the 'd' key). */
+void timers_dump(void);
 
 #endif
