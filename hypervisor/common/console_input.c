@@ -13,9 +13,9 @@
 #include <basalt/domain.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
-#include <basalt/timer.h>
 #include <basalt/pv_console.h>
 #include <basalt/spinlock.h>
+#include <basalt/timer.h>
 
 #define CTRL_A 0x01
 #define INPUT_BUF 1024

@@ -24,8 +24,8 @@ def linux(name, vcpus=2, mem=256, extra=""):
 
 
 # QEMU 7.2's SVM emulation under TCG now and then loses a guest's state at a
-# #VMEXIT; with two SMP guests probing PCI at once this hits about one boot
-# in 25 (docs/architecture.md, "vCPUs and the run loop"). A boot that ends
+# #VMEXIT; with two SMP guests booting at once this hits about one boot in
+# 25 (docs/architecture.md, "vCPUs and the run loop"). A boot that ends
 # in that fault, or in the triple fault a related one leaves, is tried once
 # more; any other failure fails at once.
 EMULATOR_FAULT = r"basalt: domain \d+ \(linux\d\) crashed: (.*emulator fault.*|triple fault)$"
@@ -33,8 +33,8 @@ EMULATOR_FAULT = r"basalt: domain \d+ \(linux\d\) crashed: (.*emulator fault.*|t
 
 def boot_two_linux_domains():
     for attempt in (1, 2):
-        q = Qemu("pvh-two" if attempt == 1 else "pvh-two-again", smp=4, mem="2G", modules=linux("linux1") + linux("linux2"),
-                 extra=["-rtc", "base=" + RTC])
+        q = Qemu("pvh-two" if attempt == 1 else "pvh-two-again", smp=4, mem="2G",
+                 modules=linux("linux1") + linux("linux2"), extra=["-rtc", "base=" + RTC])
         q.__enter__()
         try:
             boot = q.expect(r"basalt: domain pool: (\d+) pages free", timeout=60)
@@ -117,6 +117,7 @@ def two_linux_domains():
                 not re.search(r"overdue by \d{7,} us", cpus), cpus)
     finally:
         q.__exit__(None, None, None)
+
 
 def weights_and_caps():
     mods = [guest("spin.elf") + " domain name=light weight=256 cpus=1 memory=8 --",
