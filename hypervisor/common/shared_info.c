@@ -45,11 +45,9 @@ int shared_info_init(struct domain *d)
     return 0;
 }
 
+/* The vCPUs are gone by now: each released its vcpu_info before it was freed. */
 void shared_info_destroy(struct domain *d)
 {
-    for (unsigned int i = 0; i < d->max_vcpus; i++)
-        if (d->vcpus[i])
-            vcpu_release_vcpu_info(d->vcpus[i]);
     free_hv_page(d->shared_info);
     d->shared_info = NULL;
 }
