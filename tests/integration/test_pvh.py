@@ -38,14 +38,8 @@ def boot_two_linux_domains():
         q.__enter__()
         try:
             boot = q.expect(r"basalt: domain pool: (\d+) pages free", timeout=60)
-            facts = [re.compile(r"\(d%d\) basalt-guest: hypervisor=.* date=\d+" % d) for d in (1, 2)]
-            deadline = time.monotonic() + 300
-            while not all(f.search(q.text()) for f in facts):
-                if re.search(EMULATOR_FAULT, q.text(), re.M):
-                    raise RuntimeError("a domain crashed while booting")
-                if time.monotonic() > deadline:
-                    raise RuntimeError("both domains did not reach init within 300 s")
-                time.sleep(0.2)
+            q.wait_all([r"\(d%d\) basalt-guest: hypervisor=.* date=\d+" % d for d in (1, 2)], timeout=300,
+                       fail=EMULATOR_FAULT)
             return q, int(boot.group(1))
         except Exception:
             fault = re.search(EMULATOR_FAULT, q.text(), re.M)

@@ -100,16 +100,21 @@ class Qemu:
                 raise Timeout("QEMU exited (%d) before %r" % (self.proc.returncode, pattern))
             time.sleep(0.05)
 
-    def wait_all(self, patterns, timeout=60):
-        """Waits until every regex has matched somewhere (any order)."""
+    def wait_all(self, patterns, timeout=60, fail=None):
+        """Waits until every regex has matched somewhere (any order); gives up
+        at once if the regex `fail` matches."""
         deadline = time.monotonic() + timeout
         pending = [re.compile(p, re.M) for p in patterns]
+        failed = re.compile(fail, re.M) if fail else None
         while pending:
             with self._lock:
                 out = self.output
             pending = [p for p in pending if not p.search(out)]
             if not pending:
                 return
+            m = failed.search(out) if failed else None
+            if m:
+                raise Timeout("%r before: %s" % (m.group(0), ", ".join(p.pattern for p in pending)))
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 raise Timeout("missing: " + ", ".join(p.pattern for p in pending))
             time.sleep(0.05)
