@@ -88,7 +88,10 @@ int domain_release_gfn(struct domain *d, gfn_t gfn)
     struct page_info *pg = mfn_to_page(mfn);
     if (pg->owner != d->id)
         return -EINVAL;
-    p2m_clear(d, gfn, NULL); /* flushes every vCPU's TLB before we free */
+    /* Flushes every vCPU's TLB before we free; fails if splitting a large
+     * mapping found no memory, and then the page stays the domain's. */
+    if (p2m_clear(d, gfn, NULL) == INVALID_MFN)
+        return -ENOMEM;
     d->tot_pages--;
     /* Still mapped by a backend or the toolstack: the last page_put frees it. */
     page_release(mfn);

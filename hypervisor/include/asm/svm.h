@@ -11,6 +11,7 @@ struct svm_features {
     bool flush_by_asid;
     bool decode_assists;
     bool pause_filter;
+    bool npt_1g_pages;    /* 1 GiB leaves in nested page tables */
     uint32_t nr_asids;
 };
 

@@ -36,10 +36,13 @@ int p2m_init(struct p2m *p2m);
 void p2m_teardown(struct p2m *p2m);
 /* Maps gfn to mfn with type t; replaces whatever was there. */
 int p2m_set(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t);
-/* Maps [gfn, gfn+n) to [mfn, mfn+n) where nothing is mapped yet; stops at the
- * first gfn that is. Returns how many it mapped. */
+/* Maps [gfn, gfn+n) to [mfn, mfn+n) where nothing is mapped yet, with large
+ * mappings where both sides are aligned; stops at the first gfn that is
+ * mapped. Returns how many it mapped. */
 uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, enum p2m_type t);
-/* Removes the mapping; returns the old mfn (or INVALID_MFN) and its type. */
+/* Removes the mapping; returns the old mfn and its type. INVALID_MFN: nothing
+ * was mapped, or a large mapping could not be split (out of memory) and
+ * stays as it was. */
 mfn_t p2m_clear(struct domain *d, gfn_t gfn, enum p2m_type *old);
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, enum p2m_type *t);
 /* Calls fn for every mapped gfn (for teardown); the p2m must not change meanwhile. */

@@ -37,6 +37,7 @@ void svm_check_support(void)
     svm_features.flush_by_asid = f.edx & BIT(6);
     svm_features.decode_assists = f.edx & BIT(7);
     svm_features.pause_filter = f.edx & BIT(10);
+    svm_features.npt_1g_pages = cpuid(0x80000001).edx & BIT(26);
     pr_info("SVM: %u ASIDs, nrip-save %s, flush-by-asid %s, decode assists %s\n",
             svm_features.nr_asids, svm_features.nrip_save ? "yes" : "no",
             svm_features.flush_by_asid ? "yes" : "no", svm_features.decode_assists ? "yes" : "no");
