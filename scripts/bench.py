@@ -33,12 +33,15 @@ def host_conditions():
     return "%s; %d host CPUs; %s; TCG, -M q35 -cpu max" % (cpu, os.cpu_count(), qemu)
 
 
+def boot_seconds(pattern, name, **kw):
+    """Seconds from QEMU's start to the first line matching pattern."""
+    with Qemu(name, **kw) as q:
+        q.expect(pattern, timeout=300)
+        return q.elapsed()
+
+
 def seconds_to(pattern, name, **kw):
-    times = []
-    for i in range(RUNS):
-        with Qemu("bench-%s-%d" % (name, i), **kw) as q:
-            q.expect(pattern, timeout=300)
-            times.append(q.elapsed())
+    times = [boot_seconds(pattern, "bench-%s-%d" % (name, i), **kw) for i in range(RUNS)]
     return statistics.median(times), times
 
 
@@ -76,14 +79,10 @@ def dom0_seconds():
     nic = ["-nic", "user,model=e1000e"]
     ours_runs, direct_runs = [], []
     for i in range(DOM0_PAIRS):
-        with Qemu("bench-dom0-%d" % i, smp=4, mem="2G", cmdline="dom0_mem=512M", extra=nic,
-                  modules=[vmlinux + " console=hvc0 pci=nomsi quiet", initrd]) as q:
-            q.expect(DOM0_MARK, timeout=300)
-            ours_runs.append(q.elapsed())
-        with Qemu("bench-dom0-direct-%d" % i, smp=1, mem="512M", kernel=vmlinux, extra=nic + ["-initrd", initrd],
-                  cmdline="console=ttyS0 pci=nomsi quiet") as q:
-            q.expect(DOM0_MARK, timeout=300)
-            direct_runs.append(q.elapsed())
+        ours_runs.append(boot_seconds(DOM0_MARK, "bench-dom0-%d" % i, smp=4, mem="2G", cmdline="dom0_mem=512M",
+                                      extra=nic, modules=[vmlinux + " console=hvc0 pci=nomsi quiet", initrd]))
+        direct_runs.append(boot_seconds(DOM0_MARK, "bench-dom0-direct-%d" % i, smp=1, mem="512M", kernel=vmlinux,
+                                        extra=nic + ["-initrd", initrd], cmdline="console=ttyS0 pci=nomsi quiet"))
     ours = statistics.median(ours_runs), ours_runs
     direct = statistics.median(direct_runs), direct_runs
     xen_elf = os.path.join(BUILD, "cache", "xen-4.17.elf")
