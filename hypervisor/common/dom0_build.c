@@ -99,27 +99,6 @@ static paddr_t steal_acpi_page(void)
     return 0;
 }
 
-/* Maps [s, e) 1:1 as device memory where Dom0 may touch it and nothing is
- * mapped yet, in runs, so that aligned stretches (the PCI configuration
- * window, for one) get large mappings. */
-static int map_mmio_range(struct domain *d, gfn_t s, gfn_t e)
-{
-    while (s < e) {
-        if (!dom0_fixup_allowed(s << PAGE_SHIFT) || p2m_lookup(d, s, NULL) != INVALID_MFN) {
-            s++;
-            continue;
-        }
-        gfn_t run = s + 1;
-        while (run < e && dom0_fixup_allowed(run << PAGE_SHIFT))
-            run++;
-        uint64_t done = p2m_populate_range(d, s, s, run - s, P2M_MMIO);
-        if (!done && p2m_lookup(d, s, NULL) == INVALID_MFN)
-            return -ENOMEM;
-        s += done ? done : 1;
-    }
-    return 0;
-}
-
 /* Firmware regions and the legacy hole, mapped 1:1 before Dom0 runs (the
  * rest of device space is mapped when first touched). */
 static int map_firmware_regions(struct domain *d)
@@ -134,7 +113,7 @@ static int map_firmware_regions(struct domain *d)
             continue;
         if (e->addr >= GiB(4) || mm_is_ram(e->addr, e->addr + PAGE_SIZE))
             continue; /* our stolen ACPI page is RAM: mapped as such */
-        if (map_mmio_range(d, e->addr >> PAGE_SHIFT, (e->addr + e->size) >> PAGE_SHIFT))
+        if (dom0_map_device_range(d, e->addr >> PAGE_SHIFT, (e->addr + e->size) >> PAGE_SHIFT))
             return -ENOMEM;
     }
     return 0;

@@ -96,18 +96,37 @@ bool dom0_fixup_allowed(gpaddr_t gpa)
     return gpa < (1ULL << 48);
 }
 
-/* Maps the 64 KiB around gpa 1:1 as device memory, page by page as allowed. */
+static bool device_page(gfn_t g)
+{
+    gpaddr_t a = g << PAGE_SHIFT;
+    return dom0_fixup_allowed(a) && !mm_is_ram(a, a + PAGE_SIZE);
+}
+
+int dom0_map_device_range(struct domain *d, gfn_t s, gfn_t e)
+{
+    while (s < e) {
+        if (!device_page(s) || p2m_lookup(d, s, NULL) != INVALID_MFN) {
+            s++;
+            continue;
+        }
+        gfn_t run = s + 1;
+        while (run < e && device_page(run))
+            run++;
+        uint64_t done = p2m_populate_range(d, s, s, run - s, P2M_MMIO);
+        if (!done && p2m_lookup(d, s, NULL) == INVALID_MFN)
+            return -ENOMEM;
+        s += done ? done : 1;
+    }
+    return 0;
+}
+
+/* Maps the 64 KiB around gpa 1:1 as device memory, where allowed. */
 bool dom0_fixup_npf(struct domain *d, gpaddr_t gpa)
 {
     if (!dom0_fixup_allowed(gpa) || dom0_owns_ram(gpa & PAGE_MASK, (gpa & PAGE_MASK) + PAGE_SIZE))
         return false;
     gfn_t first = (gpa >> PAGE_SHIFT) & ~0xfULL;
-    for (gfn_t g = first; g < first + 16; g++) {
-        gpaddr_t a = g << PAGE_SHIFT;
-        if (!dom0_fixup_allowed(a) || mm_is_ram(a, a + PAGE_SIZE) || p2m_lookup(d, g, NULL) != INVALID_MFN)
-            continue;
-        if (p2m_set(d, g, g, P2M_MMIO))
-            return false;
-    }
+    if (dom0_map_device_range(d, first, first + 16))
+        return false;
     return p2m_lookup(d, gpa >> PAGE_SHIFT, NULL) != INVALID_MFN;
 }

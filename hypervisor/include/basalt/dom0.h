@@ -41,6 +41,10 @@ paddr_t dom0_build_acpi(void *buf, size_t len, paddr_t gpa, unsigned int nr_vcpu
 int dom0_io_init(struct domain *d);
 /* May Dom0 have machine address gpa mapped 1:1 (device space, its own RAM)? */
 bool dom0_fixup_allowed(gpaddr_t gpa);
+/* Maps the device pages of [s, e) that Dom0 may touch (not RAM) 1:1 where
+ * nothing is mapped yet, in runs, so that aligned stretches get large
+ * mappings. -ENOMEM if the tables could not grow. */
+int dom0_map_device_range(struct domain *d, gfn_t s, gfn_t e);
 /* Nested page fault in Dom0 outside its RAM: identity-map device space. */
 bool dom0_fixup_npf(struct domain *d, gpaddr_t gpa);
 /* Whole-machine power, after stopping every other domain. */
