@@ -1,5 +1,5 @@
-# Included by a daemon's Makefile (after it sets BUILD, and after its
-# default goal, since this file has rules of its own): the archives of
+# Included by the Makefile of a Dom0 program (after it sets BUILD, and after
+# its default goal, since this file has rules of its own): the archives of
 # dom0/lib and the rule that has dom0/lib's own Makefile bring them up to
 # date before they are linked. Link the fake archive before the main one in
 # test builds, so the fake platform, not the real one, is what is linked.

@@ -10,6 +10,7 @@
 
 #include "dom0/lib/log.h"
 #include "dom0/lib/mem.h"
+#include "dom0/lib/write_all.h"
 
 #define NAME_MAX_CHARS 200
 
@@ -85,21 +86,6 @@ int guestlog_open(struct guestlog *gl, const char *dir, const char *name, unsign
         guestlog_close(gl);
     }
     return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, buf, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 static int write_stamped(struct guestlog *gl, const char *buf, size_t n)

@@ -16,6 +16,7 @@
 
 #include "dom0/lib/log.h"
 #include "dom0/lib/mem.h"
+#include "dom0/lib/xenstored_path.h"
 
 #define STORE_TIMEOUT_MS 30000
 #define HDR_SIZE sizeof(struct xsd_sockmsg)
@@ -67,17 +68,14 @@ static int try_path(const char *path)
 int store_open(void)
 {
     const char *env = getenv("XENSTORED_PATH");
-    const char *rundir = getenv("XENSTORED_RUNDIR");
-    char path[512];
+    char buf[512];
+    const char *path = xenstored_socket_path(buf, sizeof(buf));
     int rc;
 
-    if (env)
-        snprintf(path, sizeof(path), "%s", env);
-    else
-        snprintf(path, sizeof(path), "%s/socket", rundir ? rundir : "/var/run/xenstored");
-    rc = try_path(path);
+    rc = path ? try_path(path) : -ENAMETOOLONG;
     if (rc < 0) {
-        const char *dev = env ? env : access("/dev/xen/xenbus", F_OK) == 0 ?
+        /* libxenstore's fallback: $XENSTORED_PATH may name the device. */
+        const char *dev = env && *env ? env : access("/dev/xen/xenbus", F_OK) == 0 ?
                           "/dev/xen/xenbus" : "/proc/xen/xenbus";
 
         rc = try_path(dev);

@@ -2,8 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -14,21 +12,6 @@
 
 #include "conn.h"
 #include "dom0/lib/mem.h"
-
-const char *socket_default_path(char *buf, size_t len)
-{
-    const char *p = getenv("XENSTORED_PATH"), *rundir;
-
-    if (p && *p) {
-        snprintf(buf, len, "%s", p);
-        return buf;
-    }
-    rundir = getenv("XENSTORED_RUNDIR");
-    if (!rundir || !*rundir)
-        rundir = "/var/run/xenstored";
-    snprintf(buf, len, "%s/socket", rundir);
-    return buf;
-}
 
 static int socket_read(struct conn *c, void *buf, unsigned len, unsigned *err)
 {

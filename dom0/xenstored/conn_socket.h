@@ -5,9 +5,6 @@
 
 #include <stddef.h>
 
-/* libxenstore's rule: $XENSTORED_PATH, else
- * ${XENSTORED_RUNDIR:-/var/run/xenstored}/socket. */
-const char *socket_default_path(char *buf, size_t len);
 /* Returns the listening fd or -errno (-EADDRINUSE if a daemon answers). */
 int socket_listen(const char *path);
 /* Accepts every pending client. */

@@ -12,6 +12,7 @@
 
 #include "dom0/lib/daemon.h"
 #include "dom0/lib/log.h"
+#include "dom0/lib/xenstored_path.h"
 
 #include "conn.h"
 #include "conn_socket.h"
@@ -256,8 +257,11 @@ int main(int argc, char **argv)
     quota_set_defaults();
     if (parse_options(argc, argv, &o) < 0)
         return 2;
-    if (!o.socket_path)
-        o.socket_path = socket_default_path(sockbuf, sizeof(sockbuf));
+    if (!o.socket_path && !(o.socket_path = xenstored_socket_path(sockbuf, sizeof(sockbuf)))) {
+        log_msg(LOG_LVL_ERR, "cannot listen: the socket path from $XENSTORED_PATH or "
+                "$XENSTORED_RUNDIR is too long");
+        return 1;
+    }
     if (o.trace_file && (rc = trace_open(o.trace_file)) < 0) {
         log_msg(LOG_LVL_ERR, "cannot open trace file %s: %s", o.trace_file, strerror(-rc));
         return 1;

@@ -10,6 +10,7 @@
  */
 #include "cfg_lex.h"
 #include "cfg_error.h"
+#include "dom0/lib/hex.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,17 +36,6 @@ void cfg_token_release(struct cfg_token *tok)
 
 static bool lex_is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool lex_is_digit(char c) { return c >= '0' && c <= '9'; }
-
-static int lex_hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static int lex_copy_text(struct cfg_lexer *lx, struct cfg_token *tok,
                          size_t start, char *err, size_t errlen)
@@ -88,8 +78,8 @@ static int lex_escape(struct cfg_lexer *lx, unsigned start_line,
     case 't': *out = '\t'; return 0;
     case 'v': *out = '\v'; return 0;
     case 'x': {
-        int hi = lx->pos < lx->len ? lex_hex_value(b[lx->pos]) : -1;
-        int lo = lx->pos + 1 < lx->len ? lex_hex_value(b[lx->pos + 1]) : -1;
+        int hi = lx->pos < lx->len ? hex_digit_value(b[lx->pos]) : -1;
+        int lo = lx->pos + 1 < lx->len ? hex_digit_value(b[lx->pos + 1]) : -1;
         if (hi < 0 || lo < 0) {
             cfg_error_at(err, errlen, lx->source, lx->line,
                          "'\\x' in a string must be followed by two hex digits");

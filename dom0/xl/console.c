@@ -12,6 +12,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "dom0/lib/write_all.h"
+
 #include "ctl.h"
 #include "util.h"
 #include "xs_store.h"
@@ -57,24 +59,6 @@ static char *con_find_tty(uint32_t domid)
     }
     xsh_close(xs);
     return tty;
-}
-
-/* Writes all of buf; false if fd is gone. */
-static bool con_write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            struct pollfd p = { .fd = fd, .events = POLLOUT };
-            poll(&p, 1, 100);
-            continue;
-        }
-        if (n <= 0)
-            return false;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return true;
 }
 
 int console_attach(uint32_t domid)
@@ -128,7 +112,7 @@ int console_attach(uint32_t domid)
                 continue;
             if (n <= 0) /* EIO: xenconsoled closed it, the domain has gone */
                 break;
-            if (!con_write_all(STDOUT_FILENO, buf, (size_t)n))
+            if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0)
                 break;
         }
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -141,7 +125,7 @@ int console_attach(uint32_t domid)
             }
             char *esc = memchr(buf, CONSOLE_ESCAPE, (size_t)n);
             size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
-            if (len && !con_write_all(pty, buf, len))
+            if (len && write_all(pty, buf, len) < 0)
                 break;
             if (esc)
                 break;

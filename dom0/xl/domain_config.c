@@ -6,6 +6,7 @@
 #include "domain_config.h"
 #include "domain_config_build.h"
 #include "cfg_error.h"
+#include "cfg_get.h"
 #include "cfg_parse.h"
 
 #include <errno.h>
@@ -49,6 +50,17 @@ int dc_strdup(struct dc_build *b, const struct cfg_setting *where,
 {
     *out = strdup(text);
     return *out ? 0 : dc_nomem(b, where);
+}
+
+int dc_copy_string(struct dc_build *b, const char *key, char **out)
+{
+    const struct cfg_setting *at = NULL;
+    const char *text;
+    int rc = cfg_get_string(b->set, key, &text, &at, b->err, b->errlen);
+
+    if (rc <= 0)
+        return rc;
+    return dc_strdup(b, at, text, out);
 }
 
 int dc_warn(struct dc_build *b, const struct cfg_setting *where, const char *text)

@@ -31,4 +31,8 @@ int dc_nomem(struct dc_build *b, const struct cfg_setting *where);
 int dc_strdup(struct dc_build *b, const struct cfg_setting *where,
               const char *text, char **out);
 
+/* If key is set, a copy of its string value in *out (replacing nothing).
+ * 0 whether or not it is set, or -1 with the reason in b->err. */
+int dc_copy_string(struct dc_build *b, const char *key, char **out);
+
 #endif

@@ -7,6 +7,7 @@
 #include "domain_config_build.h"
 #include "cfg_error.h"
 #include "cfg_get.h"
+#include "dom0/lib/hex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,17 +129,6 @@ static int dcg_type(struct dc_build *b)
     return 0;
 }
 
-static int dcg_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The form libuuid's uuid_parse accepts: 8-4-4-4-12 hex digits. */
 static int dcg_parse_uuid(const char *text, uint8_t out[16])
 {
@@ -155,25 +145,14 @@ static int dcg_parse_uuid(const char *text, uint8_t out[16])
             i++;
             continue;
         }
-        hi = dcg_hex(text[i]);
-        lo = dcg_hex(text[i + 1]);
+        hi = hex_digit_value(text[i]);
+        lo = hex_digit_value(text[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[byte++] = (uint8_t)(hi * 16 + lo);
         i += 2;
     }
     return 0;
-}
-
-static int dcg_optional_string(struct dc_build *b, const char *key, char **out)
-{
-    const struct cfg_setting *at = NULL;
-    const char *text;
-    int rc = cfg_get_string(b->set, key, &text, &at, b->err, b->errlen);
-
-    if (rc <= 0)
-        return rc;
-    return dc_strdup(b, at, text, out);
 }
 
 /* xl's parse_cmdline: cmdline= wins over root= and extra=; otherwise
@@ -273,8 +252,8 @@ int dc_build_general(struct dc_build *b)
         cfg->has_uuid = true;
     }
 
-    if (dcg_optional_string(b, "kernel", &cfg->kernel) < 0 ||
-        dcg_optional_string(b, "ramdisk", &cfg->ramdisk) < 0 ||
+    if (dc_copy_string(b, "kernel", &cfg->kernel) < 0 ||
+        dc_copy_string(b, "ramdisk", &cfg->ramdisk) < 0 ||
         dcg_cmdline(b))
         return -1;
 

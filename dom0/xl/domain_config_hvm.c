@@ -21,17 +21,6 @@ static int dch_bool(struct dc_build *b, const char *key, enum tristate *out)
     return rc < 0 ? -1 : 0;
 }
 
-static int dch_string(struct dc_build *b, const char *key, char **out)
-{
-    const struct cfg_setting *at = NULL;
-    const char *text;
-    int rc = cfg_get_string(b->set, key, &text, &at, b->err, b->errlen);
-
-    if (rc <= 0)
-        return rc;
-    return dc_strdup(b, at, text, out);
-}
-
 /* serial= and usbdevice= take one string or a list of them. */
 static int dch_strings(struct dc_build *b, const char *key, struct strlist *out)
 {
@@ -94,9 +83,9 @@ int dc_build_hvm(struct dc_build *b)
     hvm->vncdisplay = -1;
     if (dch_bool(b, "acpi", &b->cfg->acpi) ||
         dch_bool(b, "vnc", &hvm->vnc) ||
-        dch_string(b, "vnclisten", &hvm->vnclisten) ||
+        dc_copy_string(b, "vnclisten", &hvm->vnclisten) ||
         dch_vncdisplay(b) ||
-        dch_string(b, "vncpasswd", &hvm->vncpasswd) ||
+        dc_copy_string(b, "vncpasswd", &hvm->vncpasswd) ||
         dch_bool(b, "vncunused", &hvm->vncunused) ||
         dch_bool(b, "sdl", &hvm->sdl) ||
         dch_strings(b, "serial", &hvm->serial) ||

@@ -10,20 +10,10 @@
  */
 #include "vif_spec.h"
 #include "cfg_error.h"
+#include "dom0/lib/hex.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int vif_hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int vif_parse_mac(const char *text, uint8_t mac[6], char *why, size_t whylen)
 {
@@ -31,11 +21,11 @@ int vif_parse_mac(const char *text, uint8_t mac[6], char *why, size_t whylen)
     char q[CFG_QUOTE_BUF];
 
     for (int i = 0; i < 6; i++) {
-        int hi = vif_hex_digit(p[0]), lo;
+        int hi = hex_digit_value(p[0]), lo;
 
         if (hi < 0)
             goto bad;
-        lo = vif_hex_digit(p[1]);
+        lo = hex_digit_value(p[1]);
         if (lo >= 0) {
             mac[i] = (uint8_t)(hi * 16 + lo);
             p += 2;

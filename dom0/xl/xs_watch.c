@@ -3,39 +3,14 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 
-/* libxenstore's rule for the socket: $XENSTORED_PATH, else
- * $XENSTORED_RUNDIR/socket, else /var/run/xenstored/socket. */
-static void xw_socket_path(char *buf, size_t len)
-{
-    const char *p = getenv("XENSTORED_PATH"), *dir = getenv("XENSTORED_RUNDIR");
-    if (p && *p)
-        snprintf(buf, len, "%s", p);
-    else
-        snprintf(buf, len, "%s/socket", dir && *dir ? dir : "/var/run/xenstored");
-}
-
-static int xw_write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
+#include "dom0/lib/write_all.h"
+#include "dom0/lib/xenstored_path.h"
 
 int xs_watch_open(struct xs_watch_conn *w, const char *path, const char *token)
 {
@@ -46,7 +21,8 @@ int xs_watch_open(struct xs_watch_conn *w, const char *path, const char *token)
     w->fd = -1;
     if (plen + tlen > XENSTORE_PAYLOAD_MAX)
         return -EINVAL;
-    xw_socket_path(sa.sun_path, sizeof(sa.sun_path));
+    if (!xenstored_socket_path(sa.sun_path, sizeof(sa.sun_path)))
+        return -ENAMETOOLONG;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
@@ -60,10 +36,10 @@ int xs_watch_open(struct xs_watch_conn *w, const char *path, const char *token)
     memcpy(msg, &hdr, sizeof(hdr));
     memcpy(msg + sizeof(hdr), path, plen);
     memcpy(msg + sizeof(hdr) + plen, token, tlen);
-    if (xw_write_all(fd, msg, sizeof(hdr) + plen + tlen)) {
+    if (write_all(fd, msg, sizeof(hdr) + plen + tlen)) {
         int rc = -errno;
         close(fd);
-        return rc ? rc : -EIO;
+        return rc;
     }
     /* The reply (OK or an error) is read, and its outcome ignored, by
      * xs_watch_drain: a failed watch leaves the periodic check. */

@@ -10,6 +10,7 @@
  * exactly the names the payload holds, and nothing is left allocated. */
 #include "dom0/xenconsoled/store.c"
 #include "dom0/lib/mem.c"
+#include "dom0/lib/xenstored_path.c"
 
 #include <stdarg.h>
 #include <stdlib.h>

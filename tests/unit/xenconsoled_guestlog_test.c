@@ -6,6 +6,7 @@
 #include "dom0/xenconsoled/guestlog.c"
 #include "dom0/lib/log.c"
 #include "dom0/lib/mem.c"
+#include "dom0/lib/write_all.c"
 
 #include <regex.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include "dom0/xenconsoled/store.c"
 #include "dom0/lib/log.c"
 #include "dom0/lib/mem.c"
+#include "dom0/lib/xenstored_path.c"
 
 #include <signal.h>
 #include <stdlib.h>
