@@ -19,9 +19,9 @@
 #include "xs_store.h"
 
 /* Pages the domain holds beyond its RAM: ACPI tables and special pages. */
-#define BP_EXTRA_PAGES (PVH_ACPI_PAGES + 8)
+#define PAGES_BEYOND_RAM (PVH_ACPI_PAGES + 8)
 
-struct bp_state {
+struct build_state {
     const struct build_request *r;
     const struct build_images *im;
     struct xs_handle *xs;
@@ -33,7 +33,7 @@ struct bp_state {
     uint64_t step_start;
 };
 
-static void bp_step(struct bp_state *s, const char *step)
+static void start_step(struct build_state *s, const char *step)
 {
     if (s->step)
         xl_info("  %s: %llu ms", s->step, (unsigned long long)(xl_now_ms() - s->step_start));
@@ -41,10 +41,10 @@ static void bp_step(struct bp_state *s, const char *step)
     s->step_start = xl_now_ms();
 }
 
-static int bp_fail(struct bp_state *s, int rc, const char *fmt, ...)
+static int fail_step(struct build_state *s, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int bp_fail(struct bp_state *s, int rc, const char *fmt, ...)
+static int fail_step(struct build_state *s, int rc, const char *fmt, ...)
 {
     char why[256] = "";
     if (fmt) {
@@ -58,7 +58,7 @@ static int bp_fail(struct bp_state *s, int rc, const char *fmt, ...)
     return -1;
 }
 
-static int bp_create(struct bp_state *s)
+static int create_domain(struct build_state *s)
 {
     const struct build_request *r = s->r;
     struct basalt_domain_create c;
@@ -68,94 +68,97 @@ static int bp_create(struct bp_state *s)
     c.max_vcpus = r->max_vcpus;
     c.weight = r->weight;
     c.cap = r->cap;
-    c.max_mem_kb = (r->maxmem_mib << 10) + BP_EXTRA_PAGES * 4;
+    c.max_mem_kb = (r->maxmem_mib << 10) + PAGES_BEYOND_RAM * 4;
     c.cpu_affinity = r->affinity;
 
-    bp_step(s, "creating the domain");
+    start_step(s, "creating the domain");
     int rc = ctl_domain_create(&c, &s->domid);
     if (rc == -EEXIST)
-        return bp_fail(s, 0, "a domain named '%s' already exists", r->name);
+        return fail_step(s, 0, "a domain named '%s' already exists", r->name);
     if (rc == -EINVAL && r->affinity)
-        return bp_fail(s, rc, "the hypervisor refused it (is cpus= a subset of the online CPUs?)");
+        return fail_step(s, rc,
+                         "the hypervisor refused it (is cpus= a subset of the online CPUs?)");
     if (rc)
-        return bp_fail(s, rc, NULL);
+        return fail_step(s, rc, NULL);
     s->created = 1;
 
     /* cpus=["LIST", ...]: one mask per listed vCPU. */
-    bp_step(s, "setting vCPU affinities");
+    start_step(s, "setting vCPU affinities");
     for (unsigned i = 0; i < r->n_vcpu_affinity; i++) {
         rc = ctl_vcpu_set_affinity(s->domid, i, r->vcpu_affinity[i]);
         if (rc)
-            return bp_fail(s, rc, "vCPU %u", i);
+            return fail_step(s, rc, "vCPU %u", i);
     }
     return 0;
 }
 
-static int bp_memory(struct bp_state *s)
+static int populate_memory(struct build_state *s)
 {
     const struct domu_layout *l = &s->im->layout;
-    bp_step(s, "populating memory");
+    start_step(s, "populating memory");
     for (unsigned i = 0; i < l->nr_populate; i++) {
         uint64_t done;
         int rc = xen_populate(s->domid, l->populate[i].gfn, l->populate[i].nr, &done);
         if (rc == -ENOMEM)
-            return bp_fail(s, 0,
-                           "out of memory: the pool could give only %llu of the %llu pages at "
-                           "gfn 0x%llx",
-                           (unsigned long long)done, (unsigned long long)l->populate[i].nr,
-                           (unsigned long long)l->populate[i].gfn);
+            return fail_step(s, 0,
+                             "out of memory: the pool could give only %llu of the %llu pages at "
+                             "gfn 0x%llx",
+                             (unsigned long long)done, (unsigned long long)l->populate[i].nr,
+                             (unsigned long long)l->populate[i].gfn);
         if (rc)
-            return bp_fail(s, rc, "gfn 0x%llx", (unsigned long long)l->populate[i].gfn);
+            return fail_step(s, rc, "gfn 0x%llx", (unsigned long long)l->populate[i].gfn);
     }
     return 0;
 }
 
-static int bp_write(struct bp_state *s, uint64_t gpa, const void *src, size_t len,
-                    const char *what)
+static int write_to_guest(struct build_state *s, uint64_t gpa, const void *src, size_t len,
+                          const char *what)
 {
     int rc = guestmem_write(s->domid, gpa, src, len);
-    return rc ? bp_fail(s, rc, "%s at 0x%llx", what, (unsigned long long)gpa) : 0;
+    return rc ? fail_step(s, rc, "%s at 0x%llx", what, (unsigned long long)gpa) : 0;
 }
 
-static int bp_load(struct bp_state *s)
+static int load_images(struct build_state *s)
 {
     const struct build_images *im = s->im;
     const struct domu_layout *l = &im->layout;
 
-    bp_step(s, "loading the kernel");
+    start_step(s, "loading the kernel");
     /* Fresh pages are zeroed by the hypervisor: only file contents are
      * copied, not the zero-filled tail (BSS) of a segment. */
     for (unsigned i = 0; i < im->kernel.info.nr_segments; i++) {
         const struct pvh_segment *seg = &im->kernel.info.seg[i];
-        if (bp_write(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))
+        if (write_to_guest(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))
             return -1;
     }
     if (im->ramdisk_len) {
-        bp_step(s, "loading the ramdisk");
-        if (bp_write(s, l->initrd_gpa, im->ramdisk, im->ramdisk_len, "ramdisk"))
+        start_step(s, "loading the ramdisk");
+        if (write_to_guest(s, l->initrd_gpa, im->ramdisk, im->ramdisk_len, "ramdisk"))
             return -1;
     }
-    bp_step(s, "writing the ACPI tables");
-    if (bp_write(s, PVH_ACPI_BASE, l->acpi, l->acpi_len, "ACPI tables"))
+    start_step(s, "writing the ACPI tables");
+    if (write_to_guest(s, PVH_ACPI_BASE, l->acpi, l->acpi_len, "ACPI tables"))
         return -1;
-    bp_step(s, "writing the start info");
-    if (bp_write(s, l->start_info_gpa, l->start_info, l->start_info_len, "start info"))
+    start_step(s, "writing the start info");
+    if (write_to_guest(s, l->start_info_gpa, l->start_info, l->start_info_len, "start info"))
         return -1;
-    bp_step(s, "setting the memory map");
+    start_step(s, "setting the memory map");
     int rc = ctl_set_memmap(s->domid, l->memmap, l->nr_memmap);
-    return rc ? bp_fail(s, rc, NULL) : 0;
+    return rc ? fail_step(s, rc, NULL) : 0;
 }
 
-static int bp_rings(struct bp_state *s, uint32_t *console_port, uint32_t *store_port)
+/* The console and xenstore rings: event channels, the HVM parameters the
+ * guest finds them by, and their grant entries. */
+static int set_up_rings(struct build_state *s, uint32_t *console_port, uint32_t *store_port)
 {
     int rc;
-    bp_step(s, "allocating event channels");
+    start_step(s, "allocating event channels");
     if ((rc = xen_evtchn_alloc_unbound(s->domid, BUILD_BACKEND_DOMID, console_port)))
-        return bp_fail(s, rc, "console");
+        return fail_step(s, rc, "console");
     if ((rc = xen_evtchn_alloc_unbound(s->domid, BUILD_BACKEND_DOMID, store_port)))
-        return bp_fail(s, rc, "xenstore");
+        return fail_step(s, rc, "xenstore");
 
-    bp_step(s, "setting HVM parameters");
+    start_step(s, "setting HVM parameters");
     const struct {
         uint32_t index;
         uint64_t value;
@@ -168,25 +171,30 @@ static int bp_rings(struct bp_state *s, uint32_t *console_port, uint32_t *store_
     };
     for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
         if ((rc = xen_hvm_set_param(s->domid, params[i].index, params[i].value)))
-            return bp_fail(s, rc, "%s", params[i].name);
+            return fail_step(s, rc, "%s", params[i].name);
 
     /* Xen's toolstack convention: grant ref 0 is the console ring, 1 the
      * xenstore ring, so backends can map them by grant. */
-    bp_step(s, "seeding grant entries");
+    start_step(s, "seeding grant entries");
     if ((rc = ctl_grant_seed(s->domid, 0, BUILD_BACKEND_DOMID, PVH_CONSOLE_PFN)))
-        return bp_fail(s, rc, "ref 0 (console)");
+        return fail_step(s, rc, "ref 0 (console)");
     if ((rc = ctl_grant_seed(s->domid, 1, BUILD_BACKEND_DOMID, PVH_XENSTORE_PFN)))
-        return bp_fail(s, rc, "ref 1 (xenstore)");
-
-    bp_step(s, "setting the entry point");
-    const struct domu_layout *l = &s->im->layout;
-    if ((rc = ctl_vcpu_set_entry(s->domid, l->entry, (uint32_t)l->start_info_gpa)))
-        return bp_fail(s, rc, "entry 0x%x, start info 0x%llx", l->entry,
-                       (unsigned long long)l->start_info_gpa);
+        return fail_step(s, rc, "ref 1 (xenstore)");
     return 0;
 }
 
-static int bp_xenstore(struct bp_state *s, uint32_t console_port, uint32_t store_port)
+static int set_entry_point(struct build_state *s)
+{
+    int rc;
+    start_step(s, "setting the entry point");
+    const struct domu_layout *l = &s->im->layout;
+    if ((rc = ctl_vcpu_set_entry(s->domid, l->entry, (uint32_t)l->start_info_gpa)))
+        return fail_step(s, rc, "entry 0x%x, start info 0x%llx", l->entry,
+                         (unsigned long long)l->start_info_gpa);
+    return 0;
+}
+
+static int publish_in_xenstore(struct build_state *s, uint32_t console_port, uint32_t store_port)
 {
     const struct build_request *r = s->r;
     struct timespec now;
@@ -215,51 +223,51 @@ static int bp_xenstore(struct bp_state *s, uint32_t console_port, uint32_t store
     };
     struct xs_entry_list l;
 
-    bp_step(s, "writing xenstore entries");
+    start_step(s, "writing xenstore entries");
     if (xs_entries_build(&d, &l))
-        return bp_fail(s, -ENOMEM, NULL);
+        return fail_step(s, -ENOMEM, NULL);
     int rc = xsh_write_entries(s->xs, &l);
     xs_entries_free(&l);
     if (rc)
-        return bp_fail(s, rc, NULL);
+        return fail_step(s, rc, NULL);
 
-    bp_step(s, "introducing the domain to xenstored");
+    start_step(s, "introducing the domain to xenstored");
     if (!xs_introduce_domain(s->xs, s->domid, PVH_XENSTORE_PFN, store_port))
-        return bp_fail(s, -errno, NULL);
+        return fail_step(s, -errno, NULL);
     return 0;
 }
 
 int build_pvh(const struct build_request *r, const struct build_images *im,
               struct xs_handle *xs, uint32_t *domid, char *err, size_t errlen)
 {
-    struct bp_state s = { .r = r, .im = im, .xs = xs, .err = err, .errlen = errlen };
+    struct build_state s = { .r = r, .im = im, .xs = xs, .err = err, .errlen = errlen };
     uint32_t console_port = 0, store_port = 0;
     struct basalt_host_info host;
 
     /* A clear message before anything exists; the hypervisor checks again. */
-    bp_step(&s, "checking free memory");
+    start_step(&s, "checking free memory");
     int rc = ctl_host_info(&host);
     if (rc)
-        return bp_fail(&s, rc, "cannot query the hypervisor");
+        return fail_step(&s, rc, "cannot query the hypervisor");
     uint64_t need = im->layout.populate_pages;
     if (host.free_pages < need)
-        return bp_fail(&s, 0, "the domain needs %llu MiB, the pool has %llu MiB free",
-                       (unsigned long long)(need >> 8),
-                       (unsigned long long)(host.free_pages >> 8));
+        return fail_step(&s, 0, "the domain needs %llu MiB, the pool has %llu MiB free",
+                         (unsigned long long)(need >> 8),
+                         (unsigned long long)(host.free_pages >> 8));
 
-    if (bp_create(&s) || bp_memory(&s) || bp_load(&s) ||
-        bp_rings(&s, &console_port, &store_port) ||
-        bp_xenstore(&s, console_port, store_port))
+    if (create_domain(&s) || populate_memory(&s) || load_images(&s) ||
+        set_up_rings(&s, &console_port, &store_port) || set_entry_point(&s) ||
+        publish_in_xenstore(&s, console_port, store_port))
         goto fail;
 
     if (!r->start_paused) {
-        bp_step(&s, "starting the domain");
+        start_step(&s, "starting the domain");
         if ((rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s.domid))) {
-            bp_fail(&s, rc, NULL);
+            fail_step(&s, rc, NULL);
             goto fail;
         }
     }
-    bp_step(&s, "done");
+    start_step(&s, "done");
     *domid = s.domid;
     return 0;
 

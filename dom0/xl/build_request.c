@@ -9,12 +9,12 @@
 #include "cfg_error.h"
 #include "uuid.h"
 
-#define BR_KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static int br_fail(const struct xl_config *c, const char *const *keys, char *err, size_t errlen,
+static int fail_at(const struct xl_config *c, const char *const *keys, char *err, size_t errlen,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int br_fail(const struct xl_config *c, const char *const *keys, char *err, size_t errlen,
+static int fail_at(const struct xl_config *c, const char *const *keys, char *err, size_t errlen,
                    const char *fmt, ...)
 {
     const char *source;
@@ -30,7 +30,7 @@ static int br_fail(const struct xl_config *c, const char *const *keys, char *err
     return -1;
 }
 
-static void br_note(const struct xl_config *c, struct strlist *notes, const char *const *keys,
+static void note_at(const struct xl_config *c, struct strlist *notes, const char *const *keys,
                     const char *text)
 {
     const char *source;
@@ -42,7 +42,7 @@ static void br_note(const struct xl_config *c, struct strlist *notes, const char
 
 /* A CPU map as a 64-bit mask; -1 (with the CPU in *bad) if it names a CPU
  * the hypervisor's masks cannot hold. */
-static int br_mask(const struct cpumap *m, uint64_t *mask, unsigned *bad)
+static int affinity_mask(const struct cpumap *m, uint64_t *mask, unsigned *bad)
 {
     *mask = 0;
     for (unsigned cpu = 0; cpu < CPUMAP_MAX_CPUS; cpu++) {
@@ -58,8 +58,8 @@ static int br_mask(const struct cpumap *m, uint64_t *mask, unsigned *bad)
 }
 
 /* Actions Basalt cannot carry out as written, mapped to what it does. */
-static enum shutdown_action br_action(const struct xl_config *c, struct strlist *notes,
-                                      const char *key, enum shutdown_action a)
+static enum shutdown_action supported_action(const struct xl_config *c, struct strlist *notes,
+                                             const char *key, enum shutdown_action a)
 {
     char text[160];
     switch (a) {
@@ -68,7 +68,7 @@ static enum shutdown_action br_action(const struct xl_config *c, struct strlist 
         snprintf(text, sizeof(text), "%s=\"%s\": Basalt cannot dump a domain's core; it will %s",
                  key, shutdown_action_name(a),
                  a == SHUTDOWN_ACTION_COREDUMP_DESTROY ? "destroy it" : "restart it");
-        br_note(c, notes, (const char *const[]){ key, NULL }, text);
+        note_at(c, notes, (const char *const[]){ key, NULL }, text);
         return a == SHUTDOWN_ACTION_COREDUMP_DESTROY ? SHUTDOWN_ACTION_DESTROY
                                                      : SHUTDOWN_ACTION_RESTART;
     default:
@@ -85,29 +85,29 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
 
     memset(r, 0, sizeof(*r));
     if (dc->type_defaulted) {
-        br_note(c, notes, BR_KEYS("name"),
+        note_at(c, notes, KEYS("name"),
                 "no type= given: xl's default is PV, which Basalt does not have; "
                 "building a PVH domain (type = \"pvh\")");
     } else if (dc->type != DOMAIN_TYPE_PVH) {
-        return br_fail(c, BR_KEYS("type", "builder"), err, errlen,
+        return fail_at(c, KEYS("type", "builder"), err, errlen,
                        "type \"%s\" is not supported: Basalt's xl builds PVH domains only "
                        "(type = \"pvh\")",
                        domain_type_name(dc->type));
     }
     if (strlen(dc->name) >= BASALT_NAME_LEN)
-        return br_fail(c, BR_KEYS("name"), err, errlen,
+        return fail_at(c, KEYS("name"), err, errlen,
                        "name '%s' is too long: the hypervisor takes at most %d characters",
                        cfg_quote(dc->name, q, sizeof(q)), BASALT_NAME_LEN - 1);
     snprintf(r->name, sizeof(r->name), "%s", dc->name);
     if (!dc->kernel || !*dc->kernel)
-        return br_fail(c, BR_KEYS("kernel"), err, errlen,
+        return fail_at(c, KEYS("kernel"), err, errlen,
                        dc->kernel ? "kernel is empty" : "missing required setting 'kernel'");
     r->kernel = dc->kernel;
     r->ramdisk = dc->ramdisk && *dc->ramdisk ? dc->ramdisk : NULL;
     r->cmdline = dc->cmdline;
 
     if (dc->max_vcpus > BUILD_MAX_VCPUS)
-        return br_fail(c, BR_KEYS("maxvcpus", "vcpus"), err, errlen,
+        return fail_at(c, KEYS("maxvcpus", "vcpus"), err, errlen,
                        "%u vCPUs: the hypervisor gives a domain at most %d", dc->max_vcpus,
                        BUILD_MAX_VCPUS);
     r->vcpus = dc->vcpus;
@@ -115,17 +115,17 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
     r->memory_mib = dc->memory_mib;
     r->maxmem_mib = dc->maxmem_mib;
     if (r->maxmem_mib > BUILD_MAX_MEMORY_MIB)
-        return br_fail(c, BR_KEYS("maxmem", "memory"), err, errlen,
+        return fail_at(c, KEYS("maxmem", "memory"), err, errlen,
                        "%llu MiB of memory: xl builds domains of at most %llu MiB",
                        (unsigned long long)r->maxmem_mib,
                        (unsigned long long)BUILD_MAX_MEMORY_MIB);
     if (r->maxmem_mib > r->memory_mib)
-        br_note(c, notes, BR_KEYS("maxmem"),
+        note_at(c, notes, KEYS("maxmem"),
                 "maxmem above memory: the domain starts with memory= and may balloon up "
                 "to maxmem=");
     r->weight = dc->weight;
     if (dc->cap > 100 * dc->max_vcpus)
-        return br_fail(c, BR_KEYS("cap"), err, errlen,
+        return fail_at(c, KEYS("cap"), err, errlen,
                        "cap (%u) is more than 100 per vCPU (%u)", dc->cap, 100 * dc->max_vcpus);
     r->cap = dc->cap;
 
@@ -133,15 +133,15 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
     case VCPU_AFFINITY_NONE:
         break;
     case VCPU_AFFINITY_ALL_VCPUS:
-        if (br_mask(&dc->cpus.maps[0], &r->affinity, &bad))
-            return br_fail(c, BR_KEYS("cpus"), err, errlen,
+        if (affinity_mask(&dc->cpus.maps[0], &r->affinity, &bad))
+            return fail_at(c, KEYS("cpus"), err, errlen,
                            "CPU %u: the hypervisor's CPU masks hold CPUs 0-%d only", bad,
                            BUILD_MAX_CPUS - 1);
         break;
     case VCPU_AFFINITY_PER_VCPU:
         for (size_t i = 0; i < dc->cpus.count && i < r->max_vcpus; i++)
-            if (br_mask(&dc->cpus.maps[i], &r->vcpu_affinity[i], &bad))
-                return br_fail(c, BR_KEYS("cpus"), err, errlen,
+            if (affinity_mask(&dc->cpus.maps[i], &r->vcpu_affinity[i], &bad))
+                return fail_at(c, KEYS("cpus"), err, errlen,
                                "CPU %u (vCPU %zu): the hypervisor's CPU masks hold CPUs 0-%d "
                                "only",
                                bad, i, BUILD_MAX_CPUS - 1);
@@ -151,22 +151,22 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
     }
 
     if (dc->n_disks)
-        br_note(c, notes, BR_KEYS("disk"),
+        note_at(c, notes, KEYS("disk"),
                 "disk= ignored: Basalt has no PV block devices yet; the domain gets no disks");
     if (dc->n_vifs)
-        br_note(c, notes, BR_KEYS("vif"),
+        note_at(c, notes, KEYS("vif"),
                 "vif= ignored: Basalt has no PV network devices yet; the domain gets no vifs");
 
-    r->on_poweroff = br_action(c, notes, "on_poweroff", dc->on_poweroff);
-    r->on_reboot = br_action(c, notes, "on_reboot", dc->on_reboot);
-    r->on_watchdog = br_action(c, notes, "on_watchdog", dc->on_watchdog);
-    r->on_crash = br_action(c, notes, "on_crash", dc->on_crash);
+    r->on_poweroff = supported_action(c, notes, "on_poweroff", dc->on_poweroff);
+    r->on_reboot = supported_action(c, notes, "on_reboot", dc->on_reboot);
+    r->on_watchdog = supported_action(c, notes, "on_watchdog", dc->on_watchdog);
+    r->on_crash = supported_action(c, notes, "on_crash", dc->on_crash);
     r->on_soft_reset = dc->on_soft_reset;
 
     if (dc->has_uuid) {
         memcpy(r->uuid, dc->uuid, 16);
     } else if (uuid_generate_random(r->uuid)) {
-        return br_fail(c, BR_KEYS("name"), err, errlen, "cannot generate a UUID: %s",
+        return fail_at(c, KEYS("name"), err, errlen, "cannot generate a UUID: %s",
                        strerror(errno));
     }
     return 0;

@@ -15,15 +15,15 @@
 #define BZ_MIN_PROTOCOL  0x208   /* payload_offset/length exist from 2.08 */
 #define BZ_LOADED_HIGH   0x01    /* loadflags: a bzImage, not a zImage */
 
-static uint32_t bz_rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t bz_rd32(const uint8_t *p) { return bz_rd16(p) | bz_rd16(p + 2) << 16; }
+static uint32_t read_le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t read_le32(const uint8_t *p) { return read_le16(p) | read_le16(p + 2) << 16; }
 
 bool bzimage_detect(const uint8_t *img, size_t len)
 {
     return len >= BZ_HEADER_END && !memcmp(img + BZ_HEADER, "HdrS", 4);
 }
 
-static enum bzimage_comp bz_magic(const uint8_t *p, size_t len)
+static enum bzimage_comp payload_compression(const uint8_t *p, size_t len)
 {
     static const struct {
         enum bzimage_comp comp;
@@ -67,11 +67,11 @@ int bzimage_find_payload(const uint8_t *img, size_t len, struct bzimage_payload 
         *err = "not a bzImage (no HdrS setup header)";
         return -1;
     }
-    if (bz_rd16(img + BZ_BOOT_FLAG) != 0xaa55) {
+    if (read_le16(img + BZ_BOOT_FLAG) != 0xaa55) {
         *err = "bad bzImage boot flag (expected 0xaa55 at offset 0x1fe)";
         return -1;
     }
-    p->protocol = (uint16_t)bz_rd16(img + BZ_VERSION);
+    p->protocol = (uint16_t)read_le16(img + BZ_VERSION);
     if (p->protocol < BZ_MIN_PROTOCOL) {
         *err = "bzImage boot protocol older than 2.08 has no payload pointer";
         return -1;
@@ -83,16 +83,16 @@ int bzimage_find_payload(const uint8_t *img, size_t len, struct bzimage_payload 
     /* setup_sects 0 means 4, for old loaders' sake (boot.rst). */
     uint64_t setup_sects = img[BZ_SETUP_SECTS] ? img[BZ_SETUP_SECTS] : 4;
     uint64_t pm_start = (setup_sects + 1) * 512;
-    uint64_t off = pm_start + bz_rd32(img + BZ_PAYLOAD_OFF);
-    uint64_t plen = bz_rd32(img + BZ_PAYLOAD_LEN);
+    uint64_t off = pm_start + read_le32(img + BZ_PAYLOAD_OFF);
+    uint64_t plen = read_le32(img + BZ_PAYLOAD_LEN);
     if (plen == 0 || off > len || plen > len - off) {
         *err = "bzImage payload lies outside the file (truncated or corrupt image)";
         return -1;
     }
     p->offset = (size_t)off;
     p->length = (size_t)plen;
-    p->comp = bz_magic(img + off, (size_t)plen);
+    p->comp = payload_compression(img + off, (size_t)plen);
     if (plen >= 4)
-        p->size_hint = bz_rd32(img + off + plen - 4);
+        p->size_hint = read_le32(img + off + plen - 4);
     return 0;
 }

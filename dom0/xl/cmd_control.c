@@ -22,10 +22,10 @@
 
 /* How long `-w` trusts a shut-down domain to be cleaned up by its monitor
  * before taking "shut down" as the end (no monitor: xl create -e). */
-#define CC_WAIT_SHUTDOWN_GRACE_MS 10000
+#define SHUTDOWN_GRACE_MS 10000
 
 /* Resolves the operand and refuses Dom0. */
-static int cc_target(const char *spec, struct basalt_domain_info *info, const char *what)
+static int resolve_domu(const char *spec, struct basalt_domain_info *info, const char *what)
 {
     if (dom_resolve(spec, info))
         return -1;
@@ -38,7 +38,7 @@ static int cc_target(const char *spec, struct basalt_domain_info *info, const ch
 
 /* Whether the action the domain's monitor takes for reason leaves it in
  * place (preserve): then -w is done once it has shut down. */
-static int cc_preserved(struct xs_handle *xs, uint32_t domid, uint32_t reason)
+static int stays_after_shutdown(struct xs_handle *xs, uint32_t domid, uint32_t reason)
 {
     const char *key = reason == SHUTDOWN_poweroff ? "on_poweroff"
                     : reason == SHUTDOWN_reboot   ? "on_reboot"
@@ -51,7 +51,7 @@ static int cc_preserved(struct xs_handle *xs, uint32_t domid, uint32_t reason)
     return preserved;
 }
 
-static int cc_wait(struct xs_handle *xs, uint32_t domid)
+static int wait_for_shutdown(struct xs_handle *xs, uint32_t domid)
 {
     uint64_t shutdown_at = 0;
     fprintf(stderr, "Waiting for 1 domains\n");
@@ -69,8 +69,8 @@ static int cc_wait(struct xs_handle *xs, uint32_t domid)
         if (info.flags & BDOM_SHUTDOWN && info.shutdown_reason != SHUTDOWN_suspend) {
             if (!shutdown_at)
                 shutdown_at = xl_now_ms();
-            if (cc_preserved(xs, domid, info.shutdown_reason) ||
-                xl_now_ms() - shutdown_at >= CC_WAIT_SHUTDOWN_GRACE_MS) {
+            if (stays_after_shutdown(xs, domid, info.shutdown_reason) ||
+                xl_now_ms() - shutdown_at >= SHUTDOWN_GRACE_MS) {
                 fprintf(stderr, "Domain %u has been shut down, reason code %u\n", domid,
                         info.shutdown_reason);
                 return 0;
@@ -80,7 +80,7 @@ static int cc_wait(struct xs_handle *xs, uint32_t domid)
     }
 }
 
-static int cc_shutdown(int argc, char **argv, const char *request, const char *verb)
+static int request_shutdown(int argc, char **argv, const char *request, const char *verb)
 {
     struct args a;
     int rc = cmd_args(argc, argv, "waF", 1, 1, &a);
@@ -91,7 +91,7 @@ static int cc_shutdown(int argc, char **argv, const char *request, const char *v
         return 2;
     }
     struct basalt_domain_info info;
-    if (cc_target(a.operand[0], &info, argv[0]))
+    if (resolve_domu(a.operand[0], &info, argv[0]))
         return 1;
     struct xs_handle *xs = xsh_open();
     if (!xs) {
@@ -116,19 +116,19 @@ static int cc_shutdown(int argc, char **argv, const char *request, const char *v
         xsh_close(xs);
         return 1;
     }
-    rc = args_has(&a, 'w') ? cc_wait(xs, info.domid) : 0;
+    rc = args_has(&a, 'w') ? wait_for_shutdown(xs, info.domid) : 0;
     xsh_close(xs);
     return rc;
 }
 
 int cmd_shutdown(int argc, char **argv)
 {
-    return cc_shutdown(argc, argv, "poweroff", "Shutting down");
+    return request_shutdown(argc, argv, "poweroff", "Shutting down");
 }
 
 int cmd_reboot(int argc, char **argv)
 {
-    return cc_shutdown(argc, argv, "reboot", "Rebooting");
+    return request_shutdown(argc, argv, "reboot", "Rebooting");
 }
 
 int cmd_destroy(int argc, char **argv)
@@ -138,7 +138,7 @@ int cmd_destroy(int argc, char **argv)
     if (rc >= 0)
         return rc;
     struct basalt_domain_info info;
-    if (cc_target(a.operand[0], &info, "destroy"))
+    if (resolve_domu(a.operand[0], &info, "destroy"))
         return 1;
     if ((rc = domain_teardown(info.domid, NULL))) {
         xl_err("cannot destroy domain %u: %s", info.domid, ctl_strerror(rc));
@@ -147,14 +147,14 @@ int cmd_destroy(int argc, char **argv)
     return 0;
 }
 
-static int cc_pause(int argc, char **argv, enum basalt_ctl_cmd cmd)
+static int pause_or_unpause(int argc, char **argv, enum basalt_ctl_cmd cmd)
 {
     struct args a;
     int rc = cmd_args(argc, argv, "", 1, 1, &a);
     if (rc >= 0)
         return rc;
     struct basalt_domain_info info;
-    if (cc_target(a.operand[0], &info, argv[0]))
+    if (resolve_domu(a.operand[0], &info, argv[0]))
         return 1;
     if ((rc = ctl_domain_op(cmd, info.domid))) {
         xl_err("cannot %s domain %u: %s", argv[0], info.domid, ctl_strerror(rc));
@@ -165,12 +165,12 @@ static int cc_pause(int argc, char **argv, enum basalt_ctl_cmd cmd)
 
 int cmd_pause(int argc, char **argv)
 {
-    return cc_pause(argc, argv, BCTL_DOMAIN_PAUSE);
+    return pause_or_unpause(argc, argv, BCTL_DOMAIN_PAUSE);
 }
 
 int cmd_unpause(int argc, char **argv)
 {
-    return cc_pause(argc, argv, BCTL_DOMAIN_UNPAUSE);
+    return pause_or_unpause(argc, argv, BCTL_DOMAIN_UNPAUSE);
 }
 
 int cmd_console(int argc, char **argv)

@@ -35,7 +35,7 @@
 
 #define CREATE_LOG_DIR "/var/log/xen"
 
-static void cc_print_notes(const struct xl_config *c, const struct strlist *notes, bool verbose)
+static void print_notes(const struct xl_config *c, const struct strlist *notes, bool verbose)
 {
     for (size_t i = 0; i < c->dc.warnings.count; i++)
         fprintf(stderr, "%s\n", c->dc.warnings.items[i]);
@@ -48,7 +48,7 @@ static void cc_print_notes(const struct xl_config *c, const struct strlist *note
                 c->dc.ignored[i].source, c->dc.ignored[i].line, c->dc.ignored[i].key);
 }
 
-static void cc_print_dry_run(const struct build_request *r, const struct build_images *im)
+static void print_dry_run(const struct build_request *r, const struct build_images *im)
 {
     const struct domu_layout *l = &im->layout;
     const struct pvh_image *k = &im->kernel.info;
@@ -80,9 +80,9 @@ static void cc_print_dry_run(const struct build_request *r, const struct build_i
 }
 
 /* Reads, checks and prepares; on failure prints FILE:LINE: reason. */
-static int cc_prepare(const char *file, const char *const *overrides, size_t n_overrides,
-                      bool quiet, struct xl_config *c, struct build_request *r,
-                      struct build_images *im)
+static int read_and_prepare(const char *file, const char *const *overrides, size_t n_overrides,
+                            bool quiet, struct xl_config *c, struct build_request *r,
+                            struct build_images *im)
 {
     char err[1024];
     struct strlist notes = { 0 };
@@ -99,7 +99,7 @@ static int cc_prepare(const char *file, const char *const *overrides, size_t n_o
         xl_config_free(c);
         return -1;
     }
-    cc_print_notes(c, &notes, xl_verbose);
+    print_notes(c, &notes, xl_verbose);
     strlist_free(&notes);
 
     enum build_blame blame;
@@ -118,7 +118,7 @@ static int cc_prepare(const char *file, const char *const *overrides, size_t n_o
 }
 
 /* Where a background monitor writes: /var/log/xen/xl-NAME.log, as Xen's. */
-static void cc_redirect_to_log(const char *name)
+static void redirect_to_log(const char *name)
 {
     char path[256];
     int fd = -1;
@@ -142,7 +142,7 @@ static void cc_redirect_to_log(const char *name)
 }
 
 /* Starts the background monitor. Returns its pid, or -1. */
-static pid_t cc_spawn_monitor(struct build_request *r, uint32_t domid)
+static pid_t spawn_monitor(struct build_request *r, uint32_t domid)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -154,7 +154,7 @@ static pid_t cc_spawn_monitor(struct build_request *r, uint32_t domid)
     setsid();
     if (fork() > 0)
         _exit(0);
-    cc_redirect_to_log(r->name);
+    redirect_to_log(r->name);
     _exit(monitor_run(r, domid));
 }
 
@@ -184,14 +184,14 @@ int cmd_create(int argc, char **argv)
         xl_err("out of memory");
         return 1;
     }
-    if (cc_prepare(file, a.operand + first, a.n_operands - first, args_has(&a, 'q'), &c, &r,
-                   im)) {
+    if (read_and_prepare(file, a.operand + first, a.n_operands - first, args_has(&a, 'q'), &c, &r,
+                         im)) {
         free(im);
         return 1;
     }
     r.start_paused = args_has(&a, 'p');
     if (args_has(&a, 'n')) {
-        cc_print_dry_run(&r, im);
+        print_dry_run(&r, im);
         build_images_free(im);
         free(im);
         xl_config_free(&c);
@@ -242,7 +242,7 @@ int cmd_create(int argc, char **argv)
             waitpid(console, NULL, 0);
     } else {
         if (!args_has(&a, 'e')) {
-            pid_t pid = cc_spawn_monitor(&r, domid);
+            pid_t pid = spawn_monitor(&r, domid);
             if (pid < 0)
                 xl_err("cannot start the monitor for domain %u: %s", domid, strerror(errno));
             else

@@ -12,9 +12,10 @@
 #include "util.h"
 #include "xen_ops.h"
 
-static void ci_line(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void print_field(const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static void ci_line(const char *key, const char *fmt, ...)
+static void print_field(const char *key, const char *fmt, ...)
 {
     va_list ap;
     printf("%-23s: ", key);
@@ -49,44 +50,45 @@ int cmd_info(int argc, char **argv)
         snprintf(extra, sizeof(extra), "%.*s", (int)sizeof(h.xen_extra), h.xen_extra);
 
     uint64_t total = h.total_pages + h.hv_pages + h.dom0_pages;
-    ci_line("host", "%s", u.nodename);
-    ci_line("release", "%s", u.release);
-    ci_line("version", "%s", u.version);
-    ci_line("machine", "%s", u.machine);
-    ci_line("nr_cpus", "%u", h.nr_cpus);
-    ci_line("max_cpu_id", "%u", h.nr_cpus ? h.nr_cpus - 1 : 0);
-    ci_line("nr_cpus_online", "%u", h.nr_cpus_online);
-    ci_line("nr_nodes", "1");
-    ci_line("cores_per_socket", "%u", h.nr_cpus);
-    ci_line("threads_per_core", "1");
-    ci_line("cpu_mhz", "%u.%03u", h.cpu_khz / 1000, h.cpu_khz % 1000);
-    ci_line("virt_caps", "pvh hap");
-    ci_line("total_memory", "%llu", (unsigned long long)(total >> 8));
-    ci_line("free_memory", "%llu", (unsigned long long)(h.free_pages >> 8));
-    ci_line("pool_memory", "%llu", (unsigned long long)(h.total_pages >> 8));
-    ci_line("dom0_memory", "%llu", (unsigned long long)(h.dom0_pages >> 8));
-    ci_line("hypervisor_memory", "%llu", (unsigned long long)(h.hv_pages >> 8));
-    ci_line("sharing_freed_memory", "0");
-    ci_line("sharing_used_memory", "0");
-    ci_line("outstanding_claims", "0");
-    ci_line("free_cpus", "0");
-    ci_line("nr_domains", "%u", h.nr_domains);
-    ci_line("xen_major", "%u", h.xen_major);
-    ci_line("xen_minor", "%u", h.xen_minor);
-    ci_line("xen_extra", "%s", extra);
-    ci_line("xen_version", "%u.%u%s", h.xen_major, h.xen_minor, extra);
-    ci_line("xen_caps", "%s", caps);
-    ci_line("xen_scheduler", "credit2");
-    ci_line("xen_pagesize", "4096");
-    ci_line("platform_params", "virt_start=0x0");
-    ci_line("xen_changeset", "%s", changeset);
-    ci_line("xen_commandline", "%s", cmdline);
-    ci_line("cc_compiler", "%s", bi.compiler);
-    ci_line("cc_compile_by", "%s", bi.compile_by);
-    ci_line("cc_compile_domain", "%s", bi.compile_domain);
-    ci_line("cc_compile_date", "%s", bi.compile_date);
-    ci_line("build_id", "%s", "");
-    ci_line("basalt_ctl_version", "%u.%u", BASALT_CTL_VERSION >> 16, BASALT_CTL_VERSION & 0xffff);
-    ci_line("xend_config_format", "4");
+    print_field("host", "%s", u.nodename);
+    print_field("release", "%s", u.release);
+    print_field("version", "%s", u.version);
+    print_field("machine", "%s", u.machine);
+    print_field("nr_cpus", "%u", h.nr_cpus);
+    print_field("max_cpu_id", "%u", h.nr_cpus ? h.nr_cpus - 1 : 0);
+    print_field("nr_cpus_online", "%u", h.nr_cpus_online);
+    print_field("nr_nodes", "1");
+    print_field("cores_per_socket", "%u", h.nr_cpus);
+    print_field("threads_per_core", "1");
+    print_field("cpu_mhz", "%u.%03u", h.cpu_khz / 1000, h.cpu_khz % 1000);
+    print_field("virt_caps", "pvh hap");
+    print_field("total_memory", "%llu", (unsigned long long)(total >> 8));
+    print_field("free_memory", "%llu", (unsigned long long)(h.free_pages >> 8));
+    print_field("pool_memory", "%llu", (unsigned long long)(h.total_pages >> 8));
+    print_field("dom0_memory", "%llu", (unsigned long long)(h.dom0_pages >> 8));
+    print_field("hypervisor_memory", "%llu", (unsigned long long)(h.hv_pages >> 8));
+    print_field("sharing_freed_memory", "0");
+    print_field("sharing_used_memory", "0");
+    print_field("outstanding_claims", "0");
+    print_field("free_cpus", "0");
+    print_field("nr_domains", "%u", h.nr_domains);
+    print_field("xen_major", "%u", h.xen_major);
+    print_field("xen_minor", "%u", h.xen_minor);
+    print_field("xen_extra", "%s", extra);
+    print_field("xen_version", "%u.%u%s", h.xen_major, h.xen_minor, extra);
+    print_field("xen_caps", "%s", caps);
+    print_field("xen_scheduler", "credit2");
+    print_field("xen_pagesize", "4096");
+    print_field("platform_params", "virt_start=0x0");
+    print_field("xen_changeset", "%s", changeset);
+    print_field("xen_commandline", "%s", cmdline);
+    print_field("cc_compiler", "%s", bi.compiler);
+    print_field("cc_compile_by", "%s", bi.compile_by);
+    print_field("cc_compile_domain", "%s", bi.compile_domain);
+    print_field("cc_compile_date", "%s", bi.compile_date);
+    print_field("build_id", "%s", "");
+    print_field("basalt_ctl_version", "%u.%u", BASALT_CTL_VERSION >> 16,
+                BASALT_CTL_VERSION & 0xffff);
+    print_field("xend_config_format", "4");
     return 0;
 }

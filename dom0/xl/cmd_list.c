@@ -14,8 +14,8 @@
 #include "util.h"
 
 /* Runs fn on the domains named in the operands, or on all of them. */
-static int cl_each(const struct args *a, int (*fn)(const struct basalt_domain_info *, void *),
-                   void *arg)
+static int for_each_operand(const struct args *a,
+                            int (*fn)(const struct basalt_domain_info *, void *), void *arg)
 {
     if (!a->n_operands)
         return dom_foreach(fn, arg) < 0 ? 1 : 0;
@@ -31,7 +31,7 @@ static int cl_each(const struct args *a, int (*fn)(const struct basalt_domain_in
     return status;
 }
 
-static int cl_list_one(const struct basalt_domain_info *info, void *arg)
+static int print_list_row(const struct basalt_domain_info *info, void *arg)
 {
     char row[256];
     (void)arg;
@@ -55,10 +55,10 @@ int cmd_list(int argc, char **argv)
     if (ctl_host_info_reported(&host))
         return 1;
     printf("%s\n", fmt_list_header);
-    return cl_each(&a, cl_list_one, NULL);
+    return for_each_operand(&a, print_list_row, NULL);
 }
 
-static int cl_vcpus_one(const struct basalt_domain_info *info, void *arg)
+static int print_vcpu_rows(const struct basalt_domain_info *info, void *arg)
 {
     const struct basalt_host_info *host = arg;
     for (uint32_t v = 0; v < info->nr_vcpus; v++) {
@@ -103,17 +103,17 @@ int cmd_vcpu_list(int argc, char **argv)
         return 1;
     printf("%-32s %5s %5s %5s %5s %9s  %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
            "Affinity (Hard / Soft)");
-    return cl_each(&a, cl_vcpus_one, &host);
+    return for_each_operand(&a, print_vcpu_rows, &host);
 }
 
-struct cl_uptime {
+struct uptime_format {
     const struct basalt_host_info *host;
     bool short_form;
 };
 
-static int cl_uptime_one(const struct basalt_domain_info *info, void *arg)
+static int print_uptime_row(const struct basalt_domain_info *info, void *arg)
 {
-    const struct cl_uptime *u = arg;
+    const struct uptime_format *u = arg;
     /* Dom0 is as old as the machine; others count from their creation. */
     uint64_t ns = info->domid == 0 ? u->host->uptime_ns
                 : u->host->uptime_ns > info->created_ns ? u->host->uptime_ns - info->created_ns
@@ -136,10 +136,10 @@ int cmd_uptime(int argc, char **argv)
     struct basalt_host_info host;
     if (ctl_host_info_reported(&host))
         return 1;
-    struct cl_uptime u = { &host, args_has(&a, 's') };
+    struct uptime_format u = { &host, args_has(&a, 's') };
     if (!u.short_form)
         printf("%-33s %4s %s\n", "Name", "ID", "Uptime");
-    return cl_each(&a, cl_uptime_one, &u);
+    return for_each_operand(&a, print_uptime_row, &u);
 }
 
 int cmd_domid(int argc, char **argv)

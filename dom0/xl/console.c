@@ -18,16 +18,16 @@
 #include "util.h"
 #include "xs_store.h"
 
-static volatile sig_atomic_t con_stop;
+static volatile sig_atomic_t stop_requested;
 
-static void con_signal(int sig)
+static void on_stop_signal(int sig)
 {
     (void)sig;
-    con_stop = 1;
+    stop_requested = 1;
 }
 
 /* The pty xenconsoled serves the console on, once it has said so. */
-static char *con_find_tty(uint32_t domid)
+static char *wait_for_console_tty(uint32_t domid)
 {
     char path[64];
     struct xs_handle *xs = xsh_open();
@@ -63,7 +63,7 @@ static char *con_find_tty(uint32_t domid)
 
 int console_attach(uint32_t domid)
 {
-    char *tty = con_find_tty(domid);
+    char *tty = wait_for_console_tty(domid);
     if (!tty)
         return 1;
     int pty = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -88,7 +88,7 @@ int console_attach(uint32_t domid)
         cfmakeraw(&t);
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
     }
-    struct sigaction sa = { .sa_handler = con_signal };
+    struct sigaction sa = { .sa_handler = on_stop_signal };
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -96,7 +96,7 @@ int console_attach(uint32_t domid)
 
     bool in_open = true;
     char buf[4096];
-    while (!con_stop) {
+    while (!stop_requested) {
         struct pollfd fds[2] = {
             { .fd = pty, .events = POLLIN },
             { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },

@@ -70,7 +70,7 @@ int dc_warn(struct dc_build *b, const struct cfg_setting *where, const char *tex
     return 0;
 }
 
-static int dc_collect_ignored(struct dc_build *b)
+static int collect_ignored_keys(struct dc_build *b)
 {
     struct cfg_settings *set = b->set;
     struct domain_config *cfg = b->cfg;
@@ -102,9 +102,9 @@ static int dc_collect_ignored(struct dc_build *b)
 /* xl create appends its KEY=VALUE arguments to the file text, one per
  * line; parsing them as one more input named "command line" gives the
  * same result, with each override's position as its line number. */
-static int dc_parse_overrides(struct cfg_settings *set,
-                              const char *const *overrides, size_t n,
-                              char *err, size_t errlen)
+static int parse_overrides(struct cfg_settings *set,
+                           const char *const *overrides, size_t n,
+                           char *err, size_t errlen)
 {
     size_t total = 0, at = 0;
     char *text;
@@ -135,6 +135,17 @@ static int dc_parse_overrides(struct cfg_settings *set,
     return rc;
 }
 
+int domain_config_parse_settings(struct cfg_settings *set, const char *name, const char *buf,
+                                 size_t len, const char *const *overrides, size_t n_overrides,
+                                 char *err, size_t errlen)
+{
+    if (cfg_parse(set, name, buf, len, err, errlen))
+        return -1;
+    if (n_overrides && parse_overrides(set, overrides, n_overrides, err, errlen))
+        return -1;
+    return 0;
+}
+
 int domain_config_parse_buffer(const char *name, const char *buf, size_t len,
                                const char *const *overrides, size_t n_overrides,
                                struct domain_config *cfg,
@@ -150,14 +161,12 @@ int domain_config_parse_buffer(const char *name, const char *buf, size_t len,
         cfg_error_at(err, errlen, name, 0, "out of memory");
         return -1;
     }
-    if (cfg_parse(set, name, buf, len, err, errlen))
-        goto out;
-    if (n_overrides && dc_parse_overrides(set, overrides, n_overrides, err, errlen))
+    if (domain_config_parse_settings(set, name, buf, len, overrides, n_overrides, err, errlen))
         goto out;
     b = (struct dc_build){ .set = set, .cfg = cfg, .source = name,
                            .err = err, .errlen = errlen };
     if (dc_build_general(&b) || dc_build_resources(&b) || dc_build_devices(&b) ||
-        dc_build_hvm(&b) || dc_collect_ignored(&b))
+        dc_build_hvm(&b) || collect_ignored_keys(&b))
         goto out;
     rc = 0;
 out:
@@ -169,8 +178,8 @@ out:
 
 /* Reads at most CFG_MAX_INPUT_SIZE + 1 bytes, enough to tell a file
  * that is too large without reading all of it. */
-static int dc_read_file(const char *path, char **out, size_t *outlen,
-                        char *err, size_t errlen)
+static int read_config_file(const char *path, char **out, size_t *outlen,
+                            char *err, size_t errlen)
 {
     size_t cap = CFG_MAX_INPUT_SIZE + 1, len = 0;
     char *buf;
@@ -221,7 +230,7 @@ int domain_config_load_with_overrides(const char *path,
     int rc;
 
     memset(cfg, 0, sizeof(*cfg));
-    if (dc_read_file(path, &buf, &len, err, errlen))
+    if (read_config_file(path, &buf, &len, err, errlen))
         return -1;
     rc = domain_config_parse_buffer(path, buf, len, overrides, n_overrides,
                                     cfg, err, errlen);

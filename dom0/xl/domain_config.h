@@ -137,6 +137,16 @@ int domain_config_parse_buffer(const char *name, const char *buf, size_t len,
                                struct domain_config *cfg,
                                char *err, size_t errlen);
 
+/* Only the settings, read as domain_config_parse_buffer reads them: the
+ * text, then the overrides as one more input named
+ * DOMAIN_OVERRIDES_SOURCE, into set (from cfg_settings_new()). For
+ * callers that need to know where a setting was defined. Returns 0, or -1
+ * with "SOURCE:LINE: reason" in err. */
+struct cfg_settings;
+int domain_config_parse_settings(struct cfg_settings *set, const char *name, const char *buf,
+                                 size_t len, const char *const *overrides, size_t n_overrides,
+                                 char *err, size_t errlen);
+
 void domain_config_free(struct domain_config *cfg);
 
 const char *domain_type_name(enum domain_type type);

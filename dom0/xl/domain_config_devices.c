@@ -13,10 +13,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The device list key (disk, vif) of at most max entries. Returns 1, 0
+ * when it is not set, or -1 with the reason in b->err. */
+static int get_device_list(struct dc_build *b, const char *key, size_t max,
+                           const struct cfg_value **list, const struct cfg_setting **at)
+{
+    int rc = cfg_get_list(b->set, key, list, at, b->err, b->errlen);
+
+    if (rc <= 0)
+        return rc;
+    if ((*list)->count > max) {
+        cfg_error_at(b->err, b->errlen, (*at)->source, (*at)->line,
+                     "too many %s entries (%zu; at most %zu)", key, (*list)->count, max);
+        return -1;
+    }
+    return 1;
+}
+
 /* The list entry as a string, or an error naming the entry. */
-static int dcd_entry(struct dc_build *b, const struct cfg_setting *at,
-                     const char *key, const struct cfg_value *list, size_t i,
-                     const char **text)
+static int list_entry_string(struct dc_build *b, const struct cfg_setting *at,
+                             const char *key, const struct cfg_value *list, size_t i,
+                             const char **text)
 {
     const struct cfg_value *v = list->items[i];
 
@@ -29,21 +46,16 @@ static int dcd_entry(struct dc_build *b, const struct cfg_setting *at,
     return 0;
 }
 
-static int dcd_disks(struct dc_build *b)
+static int read_disks(struct dc_build *b)
 {
     struct domain_config *cfg = b->cfg;
     const struct cfg_setting *at = NULL;
     const struct cfg_value *list;
     char why[256], q[CFG_QUOTE_BUF];
-    int rc = cfg_get_list(b->set, "disk", &list, &at, b->err, b->errlen);
+    int rc = get_device_list(b, "disk", DOMAIN_MAX_DISKS, &list, &at);
 
     if (rc <= 0)
         return rc;
-    if (list->count > DOMAIN_MAX_DISKS) {
-        cfg_error_at(b->err, b->errlen, at->source, at->line,
-                     "too many disk entries (%zu; at most %d)", list->count, DOMAIN_MAX_DISKS);
-        return -1;
-    }
     if (list->count) {
         cfg->disks = calloc(list->count, sizeof(*cfg->disks));
         if (!cfg->disks)
@@ -53,7 +65,7 @@ static int dcd_disks(struct dc_build *b)
         struct disk_spec *disk = &cfg->disks[i];
         const char *text;
 
-        if (dcd_entry(b, at, "disk", list, i, &text))
+        if (list_entry_string(b, at, "disk", list, i, &text))
             return -1;
         if (disk_spec_parse(text, disk, why, sizeof(why))) {
             cfg_error_at(b->err, b->errlen, at->source, list->items[i]->line,
@@ -74,21 +86,16 @@ static int dcd_disks(struct dc_build *b)
     return 0;
 }
 
-static int dcd_vifs(struct dc_build *b)
+static int read_vifs(struct dc_build *b)
 {
     struct domain_config *cfg = b->cfg;
     const struct cfg_setting *at = NULL;
     const struct cfg_value *list;
     char why[256], q[CFG_QUOTE_BUF];
-    int rc = cfg_get_list(b->set, "vif", &list, &at, b->err, b->errlen);
+    int rc = get_device_list(b, "vif", DOMAIN_MAX_VIFS, &list, &at);
 
     if (rc <= 0)
         return rc;
-    if (list->count > DOMAIN_MAX_VIFS) {
-        cfg_error_at(b->err, b->errlen, at->source, at->line,
-                     "too many vif entries (%zu; at most %d)", list->count, DOMAIN_MAX_VIFS);
-        return -1;
-    }
     if (list->count) {
         cfg->vifs = calloc(list->count, sizeof(*cfg->vifs));
         if (!cfg->vifs)
@@ -99,7 +106,7 @@ static int dcd_vifs(struct dc_build *b)
         struct strlist notes = { 0 };
         const char *text;
 
-        if (dcd_entry(b, at, "vif", list, i, &text))
+        if (list_entry_string(b, at, "vif", list, i, &text))
             return -1;
         if (vif_spec_parse(text, (unsigned)i, vif, &notes, why, sizeof(why))) {
             strlist_free(&notes);
@@ -131,7 +138,7 @@ static int dcd_vifs(struct dc_build *b)
 
 int dc_build_devices(struct dc_build *b)
 {
-    if (dcd_disks(b) || dcd_vifs(b))
+    if (read_disks(b) || read_vifs(b))
         return -1;
     return 0;
 }

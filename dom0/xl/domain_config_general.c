@@ -20,8 +20,8 @@
  * 1..DOMAIN_NAME_MAX characters from [A-Za-z0-9._+@:-], not starting
  * with '-' or '.', and not all digits.
  */
-static int dcg_check_name(struct dc_build *b, const struct cfg_setting *where,
-                          const char *name)
+static int check_domain_name(struct dc_build *b, const struct cfg_setting *where,
+                             const char *name)
 {
     size_t len = strlen(name);
     bool all_digits = true;
@@ -64,14 +64,14 @@ static int dcg_check_name(struct dc_build *b, const struct cfg_setting *where,
 
 /* xl compares with strncmp(value, name, strlen(value)): any non-empty
  * prefix of a type name selects it, the first match winning. */
-static bool dcg_is_prefix(const char *value, const char *name)
+static bool is_nonempty_prefix(const char *value, const char *name)
 {
     size_t n = strlen(value);
 
     return n && n <= strlen(name) && !strncmp(value, name, n);
 }
 
-static int dcg_type(struct dc_build *b)
+static int read_type(struct dc_build *b)
 {
     const struct cfg_setting *type_at = NULL, *builder_at = NULL;
     const char *type, *builder;
@@ -82,11 +82,11 @@ static int dcg_type(struct dc_build *b)
     if (rc < 0)
         return -1;
     if (rc) {
-        if (dcg_is_prefix(type, "hvm"))
+        if (is_nonempty_prefix(type, "hvm"))
             b->cfg->type = DOMAIN_TYPE_HVM;
-        else if (dcg_is_prefix(type, "pv"))
+        else if (is_nonempty_prefix(type, "pv"))
             b->cfg->type = DOMAIN_TYPE_PV;
-        else if (dcg_is_prefix(type, "pvh"))
+        else if (is_nonempty_prefix(type, "pvh"))
             b->cfg->type = DOMAIN_TYPE_PVH;
         else {
             cfg_error_at(b->err, b->errlen, type_at->source, type_at->line,
@@ -102,9 +102,9 @@ static int dcg_type(struct dc_build *b)
     if (rc) {
         enum domain_type from_builder;
 
-        if (dcg_is_prefix(builder, "hvm"))
+        if (is_nonempty_prefix(builder, "hvm"))
             from_builder = DOMAIN_TYPE_HVM;
-        else if (dcg_is_prefix(builder, "generic"))
+        else if (is_nonempty_prefix(builder, "generic"))
             from_builder = DOMAIN_TYPE_PV;
         else {
             cfg_error_at(b->err, b->errlen, builder_at->source, builder_at->line,
@@ -130,7 +130,7 @@ static int dcg_type(struct dc_build *b)
 }
 
 /* The form libuuid's uuid_parse accepts: 8-4-4-4-12 hex digits. */
-static int dcg_parse_uuid(const char *text, uint8_t out[16])
+static int parse_uuid(const char *text, uint8_t out[16])
 {
     size_t byte = 0;
 
@@ -157,7 +157,7 @@ static int dcg_parse_uuid(const char *text, uint8_t out[16])
 
 /* xl's parse_cmdline: cmdline= wins over root= and extra=; otherwise
  * "root=ROOT EXTRA", "root=ROOT" or "EXTRA". */
-static int dcg_cmdline(struct dc_build *b)
+static int read_cmdline(struct dc_build *b)
 {
     const struct cfg_setting *cmdline_at = NULL, *root_at = NULL, *extra_at = NULL;
     const char *cmdline = NULL, *root = NULL, *extra = NULL;
@@ -186,8 +186,8 @@ static int dcg_cmdline(struct dc_build *b)
     return 0;
 }
 
-static int dcg_action(struct dc_build *b, const char *key,
-                      enum shutdown_action fallback, enum shutdown_action *out)
+static int read_action(struct dc_build *b, const char *key,
+                       enum shutdown_action fallback, enum shutdown_action *out)
 {
     static const enum shutdown_action all[] = {
         SHUTDOWN_ACTION_DESTROY, SHUTDOWN_ACTION_RESTART,
@@ -232,17 +232,17 @@ int dc_build_general(struct dc_build *b)
                      "missing required setting 'name'");
         return -1;
     }
-    if (dcg_check_name(b, at, text) || dc_strdup(b, at, text, &cfg->name))
+    if (check_domain_name(b, at, text) || dc_strdup(b, at, text, &cfg->name))
         return -1;
 
-    if (dcg_type(b))
+    if (read_type(b))
         return -1;
 
     rc = cfg_get_string(b->set, "uuid", &text, &at, b->err, b->errlen);
     if (rc < 0)
         return -1;
     if (rc) {
-        if (dcg_parse_uuid(text, cfg->uuid)) {
+        if (parse_uuid(text, cfg->uuid)) {
             cfg_error_at(b->err, b->errlen, at->source, at->line,
                          "invalid uuid '%s' (expected the form "
                          "01234567-89ab-cdef-0123-456789abcdef)",
@@ -254,14 +254,14 @@ int dc_build_general(struct dc_build *b)
 
     if (dc_copy_string(b, "kernel", &cfg->kernel) < 0 ||
         dc_copy_string(b, "ramdisk", &cfg->ramdisk) < 0 ||
-        dcg_cmdline(b))
+        read_cmdline(b))
         return -1;
 
-    if (dcg_action(b, "on_poweroff", SHUTDOWN_ACTION_DESTROY, &cfg->on_poweroff) < 0 ||
-        dcg_action(b, "on_reboot", SHUTDOWN_ACTION_RESTART, &cfg->on_reboot) < 0 ||
-        dcg_action(b, "on_watchdog", SHUTDOWN_ACTION_DESTROY, &cfg->on_watchdog) < 0 ||
-        dcg_action(b, "on_crash", SHUTDOWN_ACTION_DESTROY, &cfg->on_crash) < 0 ||
-        dcg_action(b, "on_soft_reset", SHUTDOWN_ACTION_SOFT_RESET, &cfg->on_soft_reset) < 0)
+    if (read_action(b, "on_poweroff", SHUTDOWN_ACTION_DESTROY, &cfg->on_poweroff) < 0 ||
+        read_action(b, "on_reboot", SHUTDOWN_ACTION_RESTART, &cfg->on_reboot) < 0 ||
+        read_action(b, "on_watchdog", SHUTDOWN_ACTION_DESTROY, &cfg->on_watchdog) < 0 ||
+        read_action(b, "on_crash", SHUTDOWN_ACTION_DESTROY, &cfg->on_crash) < 0 ||
+        read_action(b, "on_soft_reset", SHUTDOWN_ACTION_SOFT_RESET, &cfg->on_soft_reset) < 0)
         return -1;
     return 0;
 }

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-static int dch_bool(struct dc_build *b, const char *key, enum tristate *out)
+static int read_tristate(struct dc_build *b, const char *key, enum tristate *out)
 {
     bool v;
     int rc = cfg_get_bool(b->set, key, &v, NULL, b->err, b->errlen);
@@ -22,7 +22,7 @@ static int dch_bool(struct dc_build *b, const char *key, enum tristate *out)
 }
 
 /* serial= and usbdevice= take one string or a list of them. */
-static int dch_strings(struct dc_build *b, const char *key, struct strlist *out)
+static int copy_strings(struct dc_build *b, const char *key, struct strlist *out)
 {
     const struct cfg_setting *at = NULL;
     const struct cfg_value *v;
@@ -38,7 +38,7 @@ static int dch_strings(struct dc_build *b, const char *key, struct strlist *out)
     return 0;
 }
 
-static int dch_vncdisplay(struct dc_build *b)
+static int read_vncdisplay(struct dc_build *b)
 {
     const struct cfg_setting *at = NULL;
     long v;
@@ -58,7 +58,7 @@ static int dch_vncdisplay(struct dc_build *b)
 
 /* Boot order letters as the device model takes them: a (floppy),
  * c (disk), d (CD-ROM), n (network). */
-static int dch_boot(struct dc_build *b)
+static int read_boot(struct dc_build *b)
 {
     const struct cfg_setting *at = NULL;
     const char *text;
@@ -81,17 +81,17 @@ int dc_build_hvm(struct dc_build *b)
     struct domain_hvm_options *hvm = &b->cfg->hvm;
 
     hvm->vncdisplay = -1;
-    if (dch_bool(b, "acpi", &b->cfg->acpi) ||
-        dch_bool(b, "vnc", &hvm->vnc) ||
+    if (read_tristate(b, "acpi", &b->cfg->acpi) ||
+        read_tristate(b, "vnc", &hvm->vnc) ||
         dc_copy_string(b, "vnclisten", &hvm->vnclisten) ||
-        dch_vncdisplay(b) ||
+        read_vncdisplay(b) ||
         dc_copy_string(b, "vncpasswd", &hvm->vncpasswd) ||
-        dch_bool(b, "vncunused", &hvm->vncunused) ||
-        dch_bool(b, "sdl", &hvm->sdl) ||
-        dch_strings(b, "serial", &hvm->serial) ||
-        dch_boot(b) ||
-        dch_bool(b, "usb", &hvm->usb) ||
-        dch_strings(b, "usbdevice", &hvm->usbdevice))
+        read_tristate(b, "vncunused", &hvm->vncunused) ||
+        read_tristate(b, "sdl", &hvm->sdl) ||
+        copy_strings(b, "serial", &hvm->serial) ||
+        read_boot(b) ||
+        read_tristate(b, "usb", &hvm->usb) ||
+        copy_strings(b, "usbdevice", &hvm->usbdevice))
         return -1;
     return 0;
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int dcr_memory(struct dc_build *b)
+static int read_memory(struct dc_build *b)
 {
     struct domain_config *cfg = b->cfg;
     const struct cfg_setting *mem_at = NULL, *max_at = NULL;
@@ -51,7 +51,7 @@ static int dcr_memory(struct dc_build *b)
     return 0;
 }
 
-static int dcr_vcpus(struct dc_build *b)
+static int read_vcpus(struct dc_build *b)
 {
     struct domain_config *cfg = b->cfg;
     const struct cfg_setting *at = NULL, *max_at = NULL;
@@ -86,9 +86,9 @@ static int dcr_vcpus(struct dc_build *b)
     return 0;
 }
 
-static int dcr_cpumap(struct dc_build *b, const struct cfg_value *v,
-                      const struct cfg_setting *at, size_t entry,
-                      struct cpumap *map)
+static int parse_cpus_entry(struct dc_build *b, const struct cfg_value *v,
+                            const struct cfg_setting *at, size_t entry,
+                            struct cpumap *map)
 {
     char why[256];
 
@@ -107,7 +107,7 @@ static int dcr_cpumap(struct dc_build *b, const struct cfg_value *v,
  * list gives vCPU i the i-th set, entries past maxvcpus are dropped and
  * vCPUs past the end of the list stay unpinned.
  */
-static int dcr_cpus(struct dc_build *b)
+static int read_cpus(struct dc_build *b)
 {
     struct vcpu_affinity *aff = &b->cfg->cpus;
     const struct cfg_setting *at = NULL;
@@ -131,15 +131,15 @@ static int dcr_cpus(struct dc_build *b)
     }
     aff->count = count;
     if (v->kind == CFG_VALUE_STRING)
-        return dcr_cpumap(b, v, at, 0, &aff->maps[0]);
+        return parse_cpus_entry(b, v, at, 0, &aff->maps[0]);
     for (size_t i = 0; i < count; i++)
-        if (dcr_cpumap(b, v->items[i], at, i + 1, &aff->maps[i]))
+        if (parse_cpus_entry(b, v->items[i], at, i + 1, &aff->maps[i]))
             return -1;
     return 0;
 }
 
 /* Ranges libxl enforces for the credit schedulers (libxl_sched.c). */
-static int dcr_scheduler(struct dc_build *b)
+static int read_scheduler(struct dc_build *b)
 {
     const struct cfg_setting *at = NULL;
     long v;
@@ -175,7 +175,7 @@ static int dcr_scheduler(struct dc_build *b)
 
 int dc_build_resources(struct dc_build *b)
 {
-    if (dcr_memory(b) || dcr_vcpus(b) || dcr_cpus(b) || dcr_scheduler(b))
+    if (read_memory(b) || read_vcpus(b) || read_cpus(b) || read_scheduler(b))
         return -1;
     return 0;
 }

@@ -30,14 +30,14 @@ int dom_foreach(int (*fn)(const struct basalt_domain_info *info, void *arg), voi
     }
 }
 
-struct dom_by_name {
+struct name_query {
     const char *name;
     struct basalt_domain_info *out;
 };
 
-static int dom_match(const struct basalt_domain_info *info, void *arg)
+static int name_matches(const struct basalt_domain_info *info, void *arg)
 {
-    struct dom_by_name *q = arg;
+    struct name_query *q = arg;
     if (strcmp(fmt_domain_name(info), q->name) && strcmp(info->name, q->name))
         return 0;
     *q->out = *info;
@@ -59,8 +59,8 @@ int dom_resolve(const char *spec, struct basalt_domain_info *info)
         }
         return 0;
     }
-    struct dom_by_name q = { spec, info };
-    int rc = dom_foreach(dom_match, &q);
+    struct name_query q = { spec, info };
+    int rc = dom_foreach(name_matches, &q);
     if (rc == 1)
         return 0;
     if (rc == 0)

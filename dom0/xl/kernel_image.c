@@ -9,7 +9,7 @@
 #include "read_file.h"
 #include "xz_unpack.h"
 
-static int ki_parse_elf(struct kernel_image *k, const char *what, char *err, size_t errlen)
+static int parse_elf_kernel(struct kernel_image *k, const char *what, char *err, size_t errlen)
 {
     const char *why;
     if (pvh_elf_parse(k->elf, k->elf_len, &k->info, &why)) {
@@ -27,7 +27,7 @@ int kernel_image_from_buffer(uint8_t *buf, size_t len, size_t unpack_max,
         k->elf = buf;
         k->elf_len = len;
         k->format = "ELF";
-        if (ki_parse_elf(k, "ELF kernel", err, errlen)) {
+        if (parse_elf_kernel(k, "ELF kernel", err, errlen)) {
             kernel_image_free(k);
             return -1;
         }
@@ -63,7 +63,7 @@ int kernel_image_from_buffer(uint8_t *buf, size_t len, size_t unpack_max,
         return -1;
     }
     k->format = "bzImage (xz)";
-    if (ki_parse_elf(k, "bzImage payload", err, errlen)) {
+    if (parse_elf_kernel(k, "bzImage payload", err, errlen)) {
         kernel_image_free(k);
         return -1;
     }

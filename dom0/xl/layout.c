@@ -6,13 +6,13 @@
 
 #define LAYOUT_EXTENT_ORDER 9   /* 2 MiB: the largest extent populate_physmap takes */
 
-static uint64_t lay_align_up(uint64_t x)
+static uint64_t page_align_up(uint64_t x)
 {
     return (x + PVH_PAGE_SIZE - 1) & ~(PVH_PAGE_SIZE - 1);
 }
 
 /* [start, start + size) lies inside [0, end). */
-static int lay_below(uint64_t start, uint64_t size, uint64_t end)
+static int fits_below(uint64_t start, uint64_t size, uint64_t end)
 {
     return size <= end && start <= end - size;
 }
@@ -43,7 +43,7 @@ int layout_compute(const struct layout_params *p, struct domu_layout *l, char *e
     }
 
     for (unsigned i = 0; i < k->nr_segments; i++)
-        if (!lay_below(k->seg[i].paddr, k->seg[i].memsz, l->low_end)) {
+        if (!fits_below(k->seg[i].paddr, k->seg[i].memsz, l->low_end)) {
             snprintf(err, errlen,
                      "the kernel (loaded at 0x%llx-0x%llx) does not fit in the domain's "
                      "%llu MiB of memory",
@@ -53,11 +53,11 @@ int layout_compute(const struct layout_params *p, struct domu_layout *l, char *e
         }
     l->entry = k->entry;
 
-    uint64_t next = lay_align_up(k->paddr_end);
+    uint64_t next = page_align_up(k->paddr_end);
     if (p->initrd_size) {
         l->initrd_gpa = next;
         l->initrd_size = p->initrd_size;
-        if (!lay_below(next, p->initrd_size, l->low_end)) {
+        if (!fits_below(next, p->initrd_size, l->low_end)) {
             snprintf(err, errlen,
                      "the ramdisk (%llu KiB, placed after the kernel at 0x%llx) does not fit "
                      "in the domain's %llu MiB of memory",
@@ -65,7 +65,7 @@ int layout_compute(const struct layout_params *p, struct domu_layout *l, char *e
                      (unsigned long long)(p->mem_bytes >> 20));
             return LAYOUT_ERR_MEMORY;
         }
-        next = lay_align_up(next + p->initrd_size);
+        next = page_align_up(next + p->initrd_size);
     }
 
     if (p->cmdline && strlen(p->cmdline) > LAYOUT_CMDLINE_MAX) {
@@ -98,7 +98,7 @@ int layout_compute(const struct layout_params *p, struct domu_layout *l, char *e
         return LAYOUT_ERR_MEMORY;
     }
     uint64_t early_end = l->low_end < LAYOUT_EARLY_MAP_END ? l->low_end : LAYOUT_EARLY_MAP_END;
-    if (!lay_below(next, l->start_info_len, early_end)) {
+    if (!fits_below(next, l->start_info_len, early_end)) {
         snprintf(err, errlen,
                  "no room for the start-info block after the kernel and ramdisk (at 0x%llx; "
                  "it must lie in RAM below 1 GiB)",

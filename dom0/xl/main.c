@@ -37,7 +37,7 @@ static const struct xl_command xl_commands[] = {
 
 #define XL_N_COMMANDS (sizeof(xl_commands) / sizeof(xl_commands[0]))
 
-static void xl_usage(FILE *f)
+static void print_usage(FILE *f)
 {
     fprintf(f, "Usage: xl [-v] COMMAND [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < XL_N_COMMANDS; i++)
@@ -71,20 +71,20 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "-v")) {
             xl_verbose++;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            xl_usage(stdout);
+            print_usage(stdout);
             return 0;
         } else {
             fprintf(stderr, "xl: unknown option '%s'\n", argv[i]);
-            xl_usage(stderr);
+            print_usage(stderr);
             return 2;
         }
     }
     if (i >= argc) {
-        xl_usage(stderr);
+        print_usage(stderr);
         return 2;
     }
     if (!strcmp(argv[i], "help")) {
-        xl_usage(stdout);
+        print_usage(stdout);
         return 0;
     }
     for (size_t c = 0; c < XL_N_COMMANDS; c++)

@@ -41,16 +41,16 @@ enum shutdown_action monitor_action(const struct build_request *r, uint32_t reas
     }
 }
 
-struct mon {
+struct monitor_events {
     struct xs_handle *xs;       /* requests only: never watched (see xs_watch.h) */
     struct xs_watch_conn watch; /* @releaseDomain */
     xenevtchn_handle *xce;
     int virq_port;
 };
 
-static void mon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void monitor_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static void mon_log(const char *fmt, ...)
+static void monitor_log(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -60,17 +60,17 @@ static void mon_log(const char *fmt, ...)
     fflush(stderr);
 }
 
-static void mon_open(struct mon *m)
+static void open_event_sources(struct monitor_events *m)
 {
     m->virq_port = -1;
     m->xs = xsh_open();
     if (!m->xs)
-        mon_log("cannot connect to xenstored (%s); checking the domain every %d s",
-                strerror(errno), MONITOR_POLL_MS / 1000);
+        monitor_log("cannot connect to xenstored (%s); checking the domain every %d s",
+                    strerror(errno), MONITOR_POLL_MS / 1000);
     int rc = xs_watch_open(&m->watch, "@releaseDomain", "release");
     if (rc)
-        mon_log("cannot watch @releaseDomain (%s); checking the domain every %d s",
-                strerror(-rc), MONITOR_POLL_MS / 1000);
+        monitor_log("cannot watch @releaseDomain (%s); checking the domain every %d s",
+                    strerror(-rc), MONITOR_POLL_MS / 1000);
     m->xce = xenevtchn_open(xl_logger(), 0);
     if (m->xce) {
         int port = xenevtchn_bind_virq(m->xce, VIRQ_DOM_EXC);
@@ -83,7 +83,7 @@ static void mon_open(struct mon *m)
     }
 }
 
-static void mon_close(struct mon *m)
+static void close_event_sources(struct monitor_events *m)
 {
     if (m->xce)
         xenevtchn_close(m->xce);
@@ -92,7 +92,7 @@ static void mon_close(struct mon *m)
 }
 
 /* Sleeps until an event that may concern the domain, or the poll period. */
-static void mon_wait(struct mon *m)
+static void wait_for_event(struct monitor_events *m)
 {
     struct pollfd fds[2];
     nfds_t n = 0;
@@ -103,8 +103,8 @@ static void mon_wait(struct mon *m)
     if (poll(fds, n, MONITOR_POLL_MS) <= 0)
         return;
     if (m->watch.fd >= 0 && xs_watch_drain(&m->watch) < 0)
-        mon_log("lost the @releaseDomain watch; checking the domain every %d s",
-                MONITOR_POLL_MS / 1000);
+        monitor_log("lost the @releaseDomain watch; checking the domain every %d s",
+                    MONITOR_POLL_MS / 1000);
     if (m->xce && fds[n - 1].revents & POLLIN) {
         xenevtchn_port_or_error_t port = xenevtchn_pending(m->xce);
         if (port >= 0)
@@ -114,38 +114,38 @@ static void mon_wait(struct mon *m)
 
 int monitor_run(struct build_request *r, uint32_t domid)
 {
-    struct mon m;
+    struct monitor_events m;
     int status = 0, errors = 0;
     uint32_t seen_suspend = UINT32_MAX;
 
     r->start_paused = false; /* -p applies to the first build only */
-    mon_open(&m);
-    mon_log("Waiting for domain %s (domid %u) to die [pid %ld]", r->name, domid,
-            (long)getpid());
+    open_event_sources(&m);
+    monitor_log("Waiting for domain %s (domid %u) to die [pid %ld]", r->name, domid,
+                (long)getpid());
     for (;;) {
         struct basalt_domain_info info;
         int rc = ctl_domain_info(domid, &info);
         if (rc == -ESRCH) {
             /* Destroyed by someone else (xl destroy): make sure nothing
              * of it stays in xenstore. */
-            mon_log("Domain %u has been destroyed.", domid);
+            monitor_log("Domain %u has been destroyed.", domid);
             if (m.xs)
                 xsh_remove_domain(m.xs, domid);
             break;
         }
         if (rc) {
-            mon_log("cannot query domain %u: %s", domid, ctl_strerror(rc));
+            monitor_log("cannot query domain %u: %s", domid, ctl_strerror(rc));
             if (++errors >= 10) {
                 status = 1;
                 break;
             }
-            mon_wait(&m);
+            wait_for_event(&m);
             continue;
         }
         errors = 0;
         if (!(info.flags & BDOM_SHUTDOWN)) {
             seen_suspend = UINT32_MAX;
-            mon_wait(&m);
+            wait_for_event(&m);
             continue;
         }
 
@@ -153,55 +153,56 @@ int monitor_run(struct build_request *r, uint32_t domid)
         if (reason == SHUTDOWN_suspend) {
             /* Suspend is for save/migrate, which xl does not do yet. */
             if (seen_suspend != domid)
-                mon_log("Domain %u suspended itself; leaving it so", domid);
+                monitor_log("Domain %u suspended itself; leaving it so", domid);
             seen_suspend = domid;
-            mon_wait(&m);
+            wait_for_event(&m);
             continue;
         }
         enum shutdown_action action = monitor_action(r, reason);
-        mon_log("Domain %u has shut down, reason code %u 0x%x (%s)", domid, reason, reason,
-                fmt_shutdown_reason(reason));
-        mon_log("Action for shutdown reason code %u is %s", reason, shutdown_action_name(action));
+        monitor_log("Domain %u has shut down, reason code %u 0x%x (%s)", domid, reason, reason,
+                    fmt_shutdown_reason(reason));
+        monitor_log("Action for shutdown reason code %u is %s", reason,
+                    shutdown_action_name(action));
         if (action == SHUTDOWN_ACTION_PRESERVE || action == SHUTDOWN_ACTION_RENAME_RESTART) {
             if (action == SHUTDOWN_ACTION_RENAME_RESTART)
-                mon_log("rename-restart: the control ABI cannot rename a domain, so a new one "
-                        "named %s cannot be started; preserving domain %u as it is",
-                        r->name, domid);
-            mon_log("Done. Exiting now");
+                monitor_log("rename-restart: the control ABI cannot rename a domain, so a new one "
+                            "named %s cannot be started; preserving domain %u as it is",
+                            r->name, domid);
+            monitor_log("Done. Exiting now");
             break;
         }
         if (action == SHUTDOWN_ACTION_SOFT_RESET)
-            mon_log("soft-reset is not supported; destroying the domain");
-        mon_log("Domain %u needs to be cleaned up: destroying the domain", domid);
+            monitor_log("soft-reset is not supported; destroying the domain");
+        monitor_log("Domain %u needs to be cleaned up: destroying the domain", domid);
         rc = domain_teardown(domid, m.xs);
         if (rc) {
-            mon_log("cannot destroy domain %u: %s", domid, ctl_strerror(rc));
+            monitor_log("cannot destroy domain %u: %s", domid, ctl_strerror(rc));
             status = 1;
             break;
         }
         if (action != SHUTDOWN_ACTION_RESTART) {
-            mon_log("Done. Exiting now");
+            monitor_log("Done. Exiting now");
             break;
         }
         /* The name is free only once the old domain has really gone. */
         for (int i = 0; i < 100 && ctl_domain_info(domid, &info) != -ESRCH; i++)
             usleep(100 * 1000);
-        mon_log("Done. Rebooting now");
+        monitor_log("Done. Rebooting now");
         if (!m.xs) {
-            mon_log("cannot restart domain %s: no connection to xenstored", r->name);
+            monitor_log("cannot restart domain %s: no connection to xenstored", r->name);
             status = 1;
             break;
         }
         char err[512];
         uint32_t newid;
         if (build_domain(r, m.xs, &newid, err, sizeof(err))) {
-            mon_log("cannot restart domain %s: %s", r->name, err);
+            monitor_log("cannot restart domain %s: %s", r->name, err);
             status = 1;
             break;
         }
-        mon_log("Domain %s restarted with id %u", r->name, newid);
+        monitor_log("Domain %s restarted with id %u", r->name, newid);
         domid = newid;
     }
-    mon_close(&m);
+    close_event_sources(&m);
     return status;
 }

@@ -16,9 +16,9 @@
 
 /* Extents per populate_physmap call: the list must sit in a hypercall
  * buffer; 512 of them is one page. */
-#define XO_POPULATE_BATCH 512
+#define POPULATE_BATCH 512
 
-static xencall_handle *xo_handle(int *rc)
+static xencall_handle *open_xencall(int *rc)
 {
     *rc = ctl_open();
     return *rc ? NULL : ctl_xencall();
@@ -27,12 +27,12 @@ static xencall_handle *xo_handle(int *rc)
 int xen_populate(uint32_t domid, uint64_t gfn, uint64_t nr, uint64_t *done)
 {
     int rc;
-    xencall_handle *xc = xo_handle(&rc);
+    xencall_handle *xc = open_xencall(&rc);
     *done = 0;
     if (!xc)
         return rc;
     struct xen_memory_reservation *res = xencall_alloc_buffer(xc, sizeof(*res));
-    xen_pfn_t *list = xencall_alloc_buffer(xc, XO_POPULATE_BATCH * sizeof(*list));
+    xen_pfn_t *list = xencall_alloc_buffer(xc, POPULATE_BATCH * sizeof(*list));
     if (!res || !list) {
         rc = -ENOMEM;
         goto out;
@@ -43,7 +43,7 @@ int xen_populate(uint32_t domid, uint64_t gfn, uint64_t nr, uint64_t *done)
         uint64_t next = runs[r].gfn;
         uint64_t left = runs[r].count;
         while (left) {
-            unsigned batch = left < XO_POPULATE_BATCH ? (unsigned)left : XO_POPULATE_BATCH;
+            unsigned batch = left < POPULATE_BATCH ? (unsigned)left : POPULATE_BATCH;
             for (unsigned i = 0; i < batch; i++)
                 list[i] = next + ((uint64_t)i << runs[r].order);
             memset(res, 0, sizeof(*res));
@@ -81,7 +81,7 @@ out:
 int xen_evtchn_alloc_unbound(uint32_t domid, uint32_t remote_dom, uint32_t *port)
 {
     int rc;
-    xencall_handle *xc = xo_handle(&rc);
+    xencall_handle *xc = open_xencall(&rc);
     if (!xc)
         return rc;
     struct evtchn_alloc_unbound *a = xencall_alloc_buffer(xc, sizeof(*a));
@@ -102,7 +102,7 @@ int xen_evtchn_alloc_unbound(uint32_t domid, uint32_t remote_dom, uint32_t *port
 int xen_hvm_set_param(uint32_t domid, uint32_t index, uint64_t value)
 {
     int rc;
-    xencall_handle *xc = xo_handle(&rc);
+    xencall_handle *xc = open_xencall(&rc);
     if (!xc)
         return rc;
     struct xen_hvm_param *p = xencall_alloc_buffer(xc, sizeof(*p));
@@ -121,7 +121,7 @@ int xen_hvm_set_param(uint32_t domid, uint32_t index, uint64_t value)
 int xen_version_number(void)
 {
     int rc;
-    xencall_handle *xc = xo_handle(&rc);
+    xencall_handle *xc = open_xencall(&rc);
     if (!xc)
         return rc;
     rc = xencall2(xc, __HYPERVISOR_xen_version, XENVER_version, 0);
@@ -129,25 +129,25 @@ int xen_version_number(void)
 }
 
 /* Large enough for every string XENVER_* answers with (commandline: 1024). */
-#define XO_VERSION_BUF 1024
+#define VERSION_BUF 1024
 
 int xen_version_string(int cmd, char *out, size_t len)
 {
     int rc;
-    xencall_handle *xc = xo_handle(&rc);
+    xencall_handle *xc = open_xencall(&rc);
     if (!len)
         return -EINVAL;
     out[0] = 0;
     if (!xc)
         return rc;
-    char *buf = xencall_alloc_buffer(xc, XO_VERSION_BUF);
+    char *buf = xencall_alloc_buffer(xc, VERSION_BUF);
     if (!buf)
         return -ENOMEM;
-    memset(buf, 0, XO_VERSION_BUF);
+    memset(buf, 0, VERSION_BUF);
     rc = xencall2(xc, __HYPERVISOR_xen_version, (unsigned)cmd, (uint64_t)(uintptr_t)buf);
     rc = rc < 0 ? -errno : 0;
     if (!rc)
-        snprintf(out, len, "%.*s", XO_VERSION_BUF - 1, buf);
+        snprintf(out, len, "%.*s", VERSION_BUF - 1, buf);
     xencall_free_buffer(xc, buf);
     return rc;
 }
@@ -155,7 +155,7 @@ int xen_version_string(int cmd, char *out, size_t len)
 int xen_version_build(struct xen_build_info *bi)
 {
     int rc;
-    xencall_handle *xc = xo_handle(&rc);
+    xencall_handle *xc = open_xencall(&rc);
     memset(bi, 0, sizeof(*bi));
     if (!xc)
         return rc;

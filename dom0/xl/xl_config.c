@@ -9,40 +9,6 @@
 #include "cfg_parse.h"
 #include "read_file.h"
 
-/* Parses the text again into c->set, as domain_config_parse_buffer did
- * (overrides as one more input, one per line), to keep the lines. */
-static int xc_parse_lines(struct xl_config *c, const char *name, const char *buf, size_t len,
-                          const char *const *overrides, size_t n, char *err, size_t errlen)
-{
-    c->set = cfg_settings_new();
-    if (!c->set) {
-        cfg_error_at(err, errlen, name, 0, "out of memory");
-        return -1;
-    }
-    if (cfg_parse(c->set, name, buf, len, err, errlen))
-        return -1;
-    if (!n)
-        return 0;
-    size_t total = 1;
-    for (size_t i = 0; i < n; i++)
-        total += strlen(overrides[i]) + 1;
-    char *text = malloc(total);
-    if (!text) {
-        cfg_error_at(err, errlen, DOMAIN_OVERRIDES_SOURCE, 0, "out of memory");
-        return -1;
-    }
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(overrides[i]);
-        memcpy(text + at, overrides[i], l);
-        at += l;
-        text[at++] = '\n';
-    }
-    int rc = cfg_parse(c->set, DOMAIN_OVERRIDES_SOURCE, text, at, err, errlen);
-    free(text);
-    return rc;
-}
-
 int xl_config_parse_buffer(const char *name, const char *buf, size_t len,
                            const char *const *overrides, size_t n_overrides,
                            struct xl_config *c, char *err, size_t errlen)
@@ -56,7 +22,16 @@ int xl_config_parse_buffer(const char *name, const char *buf, size_t len,
         domain_config_free(&c->dc);
         return -1;
     }
-    if (xc_parse_lines(c, name, buf, len, overrides, n_overrides, err, errlen)) {
+    /* The text again, as domain_config_parse_buffer read it, to keep the
+     * settings' lines. */
+    c->set = cfg_settings_new();
+    if (!c->set) {
+        cfg_error_at(err, errlen, name, 0, "out of memory");
+        xl_config_free(c);
+        return -1;
+    }
+    if (domain_config_parse_settings(c->set, name, buf, len, overrides, n_overrides, err,
+                                     errlen)) {
         xl_config_free(c);
         return -1;
     }

@@ -9,24 +9,24 @@
 #include "uuid.h"
 
 /* Permission sets, as libxl names them. */
-enum xse_perms {
-    XSE_RO,      /* owner Dom0, the domain may read */
-    XSE_RW,      /* owned by the domain */
-    XSE_PRIV,    /* Dom0 only */
-    XSE_BACKEND, /* owner the backend domain, the domain may read */
+enum entry_perms {
+    PERMS_RO,      /* owner Dom0, the domain may read */
+    PERMS_RW,      /* owned by the domain */
+    PERMS_PRIV,    /* Dom0 only */
+    PERMS_BACKEND, /* owner the backend domain, the domain may read */
 };
 
-struct xse_ctx {
+struct entry_builder {
     struct xs_entry_list *list;
     const struct xs_domain_desc *d;
     int failed;
 };
 
-static void xse_add(struct xse_ctx *c, enum xse_perms perms, const char *value,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void xse_add(struct xse_ctx *c, enum xse_perms perms, const char *value,
-                    const char *fmt, ...)
+static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
+                      const char *fmt, ...)
 {
     struct xs_entry_list *l = c->list;
     if (c->failed)
@@ -59,20 +59,20 @@ static void xse_add(struct xse_ctx *c, enum xse_perms perms, const char *value,
     }
     unsigned dom = c->d->domid;
     switch (perms) {
-    case XSE_RO:
+    case PERMS_RO:
         e->perms[0] = (struct xs_perm){ 0, 'n' };
         e->perms[1] = (struct xs_perm){ dom, 'r' };
         e->nperms = 2;
         break;
-    case XSE_RW:
+    case PERMS_RW:
         e->perms[0] = (struct xs_perm){ dom, 'n' };
         e->nperms = 1;
         break;
-    case XSE_PRIV:
+    case PERMS_PRIV:
         e->perms[0] = (struct xs_perm){ 0, 'n' };
         e->nperms = 1;
         break;
-    case XSE_BACKEND:
+    case PERMS_BACKEND:
         e->perms[0] = (struct xs_perm){ c->d->backend_domid, 'n' };
         e->perms[1] = (struct xs_perm){ dom, 'r' };
         e->nperms = 2;
@@ -83,7 +83,7 @@ static void xse_add(struct xse_ctx *c, enum xse_perms perms, const char *value,
 
 int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out)
 {
-    struct xse_ctx c = { out, d, 0 };
+    struct entry_builder c = { out, d, 0 };
     char uuid[UUID_STR_LEN], num[32], dom[64], vm[64];
 
     memset(out, 0, sizeof(*out));
@@ -92,91 +92,91 @@ int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out)
     snprintf(vm, sizeof(vm), "/vm/%s", uuid);
 
     /* The domain's home, readable by it; its name and identity. */
-    xse_add(&c, XSE_RO, NULL, "%s", dom);
-    xse_add(&c, XSE_RO, vm, "%s/vm", dom);
-    xse_add(&c, XSE_RO, d->name, "%s/name", dom);
+    add_entry(&c, PERMS_RO, NULL, "%s", dom);
+    add_entry(&c, PERMS_RO, vm, "%s/vm", dom);
+    add_entry(&c, PERMS_RO, d->name, "%s/name", dom);
     snprintf(num, sizeof(num), "%u", d->domid);
-    xse_add(&c, XSE_RO, num, "%s/domid", dom);
+    add_entry(&c, PERMS_RO, num, "%s/domid", dom);
 
     /* vCPU hotplug state: Linux watches cpu/ and unplugs "offline" ones. */
-    xse_add(&c, XSE_RO, NULL, "%s/cpu", dom);
+    add_entry(&c, PERMS_RO, NULL, "%s/cpu", dom);
     for (unsigned i = 0; i < d->max_vcpus; i++)
-        xse_add(&c, XSE_RO, i < d->vcpus ? "online" : "offline", "%s/cpu/%u/availability", dom,
-                i);
+        add_entry(&c, PERMS_RO, i < d->vcpus ? "online" : "offline", "%s/cpu/%u/availability", dom,
+                  i);
 
     /* The balloon driver compares target with static-max on its first
      * look; equal values mean "keep what you have" (no ballooning). */
-    xse_add(&c, XSE_RO, NULL, "%s/memory", dom);
+    add_entry(&c, PERMS_RO, NULL, "%s/memory", dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)d->static_max_kib);
-    xse_add(&c, XSE_RO, num, "%s/memory/static-max", dom);
+    add_entry(&c, PERMS_RO, num, "%s/memory/static-max", dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)d->target_kib);
-    xse_add(&c, XSE_RO, num, "%s/memory/target", dom);
+    add_entry(&c, PERMS_RO, num, "%s/memory/target", dom);
 
     /* Frontend devices go under device/; the guest writes the rest. */
-    xse_add(&c, XSE_RO, NULL, "%s/device", dom);
-    xse_add(&c, XSE_RW, "", "%s/device/suspend/event-channel", dom);
+    add_entry(&c, PERMS_RO, NULL, "%s/device", dom);
+    add_entry(&c, PERMS_RW, "", "%s/device/suspend/event-channel", dom);
 
     /* The PV shutdown protocol: xl writes control/shutdown, the guest
      * answers by clearing it and advertises what it supports. */
-    xse_add(&c, XSE_RO, NULL, "%s/control", dom);
-    xse_add(&c, XSE_RW, "", "%s/control/shutdown", dom);
-    xse_add(&c, XSE_RW, "", "%s/control/feature-poweroff", dom);
-    xse_add(&c, XSE_RW, "", "%s/control/feature-reboot", dom);
-    xse_add(&c, XSE_RW, "", "%s/control/feature-suspend", dom);
-    xse_add(&c, XSE_RW, "", "%s/control/sysrq", dom);
-    xse_add(&c, XSE_RO, "1", "%s/control/platform-feature-multiprocessor-suspend", dom);
-    xse_add(&c, XSE_RO, "1", "%s/control/platform-feature-xs_reset_watches", dom);
+    add_entry(&c, PERMS_RO, NULL, "%s/control", dom);
+    add_entry(&c, PERMS_RW, "", "%s/control/shutdown", dom);
+    add_entry(&c, PERMS_RW, "", "%s/control/feature-poweroff", dom);
+    add_entry(&c, PERMS_RW, "", "%s/control/feature-reboot", dom);
+    add_entry(&c, PERMS_RW, "", "%s/control/feature-suspend", dom);
+    add_entry(&c, PERMS_RW, "", "%s/control/sysrq", dom);
+    add_entry(&c, PERMS_RO, "1", "%s/control/platform-feature-multiprocessor-suspend", dom);
+    add_entry(&c, PERMS_RO, "1", "%s/control/platform-feature-xs_reset_watches", dom);
     static const char *const own_dirs[] = { "data", "drivers", "feature", "attr", "error" };
     for (size_t i = 0; i < sizeof(own_dirs) / sizeof(own_dirs[0]); i++)
-        xse_add(&c, XSE_RW, NULL, "%s/%s", dom, own_dirs[i]);
+        add_entry(&c, PERMS_RW, NULL, "%s/%s", dom, own_dirs[i]);
 
     /* The xenstore ring (ring-ref is a GFN despite its name). */
-    xse_add(&c, XSE_RO, NULL, "%s/store", dom);
+    add_entry(&c, PERMS_RO, NULL, "%s/store", dom);
     snprintf(num, sizeof(num), "%u", d->store_port);
-    xse_add(&c, XSE_RO, num, "%s/store/port", dom);
+    add_entry(&c, PERMS_RO, num, "%s/store/port", dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)d->store_gfn);
-    xse_add(&c, XSE_RO, num, "%s/store/ring-ref", dom);
+    add_entry(&c, PERMS_RO, num, "%s/store/ring-ref", dom);
 
     /* The primary console, served by xenconsoled, which writes tty. */
     char backend[96];
     snprintf(backend, sizeof(backend), "/local/domain/%u/backend/console/%u/0", d->backend_domid,
              d->domid);
-    xse_add(&c, XSE_BACKEND, NULL, "%s/console", dom);
-    xse_add(&c, XSE_BACKEND, backend, "%s/console/backend", dom);
+    add_entry(&c, PERMS_BACKEND, NULL, "%s/console", dom);
+    add_entry(&c, PERMS_BACKEND, backend, "%s/console/backend", dom);
     snprintf(num, sizeof(num), "%u", d->backend_domid);
-    xse_add(&c, XSE_BACKEND, num, "%s/console/backend-id", dom);
-    xse_add(&c, XSE_BACKEND, "1048576", "%s/console/limit", dom);
-    xse_add(&c, XSE_BACKEND, "xenconsoled", "%s/console/type", dom);
-    xse_add(&c, XSE_BACKEND, "pty", "%s/console/output", dom);
-    xse_add(&c, XSE_BACKEND, "", "%s/console/tty", dom);
+    add_entry(&c, PERMS_BACKEND, num, "%s/console/backend-id", dom);
+    add_entry(&c, PERMS_BACKEND, "1048576", "%s/console/limit", dom);
+    add_entry(&c, PERMS_BACKEND, "xenconsoled", "%s/console/type", dom);
+    add_entry(&c, PERMS_BACKEND, "pty", "%s/console/output", dom);
+    add_entry(&c, PERMS_BACKEND, "", "%s/console/tty", dom);
     snprintf(num, sizeof(num), "%u", d->console_port);
-    xse_add(&c, XSE_BACKEND, num, "%s/console/port", dom);
+    add_entry(&c, PERMS_BACKEND, num, "%s/console/port", dom);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)d->console_gfn);
-    xse_add(&c, XSE_BACKEND, num, "%s/console/ring-ref", dom);
+    add_entry(&c, PERMS_BACKEND, num, "%s/console/ring-ref", dom);
     char front[96];
     snprintf(front, sizeof(front), "%s/console", dom);
-    xse_add(&c, XSE_BACKEND, NULL, "%s", backend);
-    xse_add(&c, XSE_BACKEND, front, "%s/frontend", backend);
+    add_entry(&c, PERMS_BACKEND, NULL, "%s", backend);
+    add_entry(&c, PERMS_BACKEND, front, "%s/frontend", backend);
     snprintf(num, sizeof(num), "%u", d->domid);
-    xse_add(&c, XSE_BACKEND, num, "%s/frontend-id", backend);
-    xse_add(&c, XSE_BACKEND, "1", "%s/online", backend);
-    xse_add(&c, XSE_BACKEND, "1", "%s/state", backend); /* XenbusStateInitialising */
-    xse_add(&c, XSE_BACKEND, "vt100", "%s/protocol", backend);
+    add_entry(&c, PERMS_BACKEND, num, "%s/frontend-id", backend);
+    add_entry(&c, PERMS_BACKEND, "1", "%s/online", backend);
+    add_entry(&c, PERMS_BACKEND, "1", "%s/state", backend); /* XenbusStateInitialising */
+    add_entry(&c, PERMS_BACKEND, "vt100", "%s/protocol", backend);
 
     /* /vm/<uuid>: the domain's identity across restarts. */
-    xse_add(&c, XSE_RO, NULL, "%s", vm);
-    xse_add(&c, XSE_RO, uuid, "%s/uuid", vm);
-    xse_add(&c, XSE_RO, d->name, "%s/name", vm);
+    add_entry(&c, PERMS_RO, NULL, "%s", vm);
+    add_entry(&c, PERMS_RO, uuid, "%s/uuid", vm);
+    add_entry(&c, PERMS_RO, d->name, "%s/name", vm);
     snprintf(num, sizeof(num), "%llu.%02u", (unsigned long long)d->start_time_sec,
              d->start_time_cs % 100);
-    xse_add(&c, XSE_RO, num, "%s/start_time", vm);
+    add_entry(&c, PERMS_RO, num, "%s/start_time", vm);
 
     /* /libxl/N: the toolstack's private record. */
-    xse_add(&c, XSE_PRIV, NULL, "/libxl/%u", d->domid);
-    xse_add(&c, XSE_PRIV, d->type, "/libxl/%u/type", d->domid);
-    xse_add(&c, XSE_PRIV, d->on_poweroff, "/libxl/%u/on_poweroff", d->domid);
-    xse_add(&c, XSE_PRIV, d->on_reboot, "/libxl/%u/on_reboot", d->domid);
-    xse_add(&c, XSE_PRIV, d->on_crash, "/libxl/%u/on_crash", d->domid);
+    add_entry(&c, PERMS_PRIV, NULL, "/libxl/%u", d->domid);
+    add_entry(&c, PERMS_PRIV, d->type, "/libxl/%u/type", d->domid);
+    add_entry(&c, PERMS_PRIV, d->on_poweroff, "/libxl/%u/on_poweroff", d->domid);
+    add_entry(&c, PERMS_PRIV, d->on_reboot, "/libxl/%u/on_reboot", d->domid);
+    add_entry(&c, PERMS_PRIV, d->on_crash, "/libxl/%u/on_crash", d->domid);
 
     if (c.failed) {
         xs_entries_free(out);
@@ -196,7 +196,7 @@ void xs_entries_free(struct xs_entry_list *list)
 }
 
 /* "/vm/X" with X one non-empty component of safe characters. */
-static int xse_vm_path_ok(const char *p)
+static int is_safe_vm_path(const char *p)
 {
     if (!p || strncmp(p, "/vm/", 4) || !p[4] || strlen(p) >= XS_PATH_MAX)
         return 0;
@@ -214,7 +214,7 @@ unsigned xs_cleanup_paths(unsigned domid, unsigned backend_domid, const char *vm
     if (domid == 0 || domid == backend_domid)
         return 0; /* never Dom0's own entries */
     snprintf(paths[n++], XS_PATH_MAX, "/local/domain/%u", domid);
-    if (xse_vm_path_ok(vm_path))
+    if (is_safe_vm_path(vm_path))
         snprintf(paths[n++], XS_PATH_MAX, "%s", vm_path);
     snprintf(paths[n++], XS_PATH_MAX, "/libxl/%u", domid);
     snprintf(paths[n++], XS_PATH_MAX, "/local/domain/%u/backend/console/%u", backend_domid, domid);

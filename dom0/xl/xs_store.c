@@ -22,7 +22,7 @@ void xsh_close(struct xs_handle *h)
         xs_close(h);
 }
 
-static int xsh_put(struct xs_handle *h, xs_transaction_t t, const struct xs_entry *e)
+static int put_entry(struct xs_handle *h, xs_transaction_t t, const struct xs_entry *e)
 {
     struct xs_permissions perms[XS_ENTRY_MAX_PERMS];
     bool ok = e->value ? xs_write(h, t, e->path, e->value, strlen(e->value))
@@ -51,7 +51,7 @@ int xsh_write_entries(struct xs_handle *h, const struct xs_entry_list *l)
             return -errno;
         int rc = 0;
         for (size_t i = 0; i < l->count && !rc; i++)
-            rc = xsh_put(h, t, &l->items[i]);
+            rc = put_entry(h, t, &l->items[i]);
         if (rc) {
             xs_transaction_end(h, t, true);
             return rc;
