@@ -7,6 +7,7 @@
 #include <string.h>
 #include <xen/xen.h>
 
+#include "dom0/lib/domid.h"
 #include "dom0/lib/log.h"
 #include "dom0/lib/mem.h"
 
@@ -261,19 +262,12 @@ static void domain_remove(struct domain *d)
     mem_free(d);
 }
 
-/* Strict decimal domid of a /local/domain entry; -1 if not a DomU. */
-static long parse_domid(const char *s)
+/* The domid of a /local/domain entry; -1 if not a DomU. */
+static long domu_id(const char *name)
 {
-    long v = 0;
+    uint32_t v;
 
-    if (!*s || strlen(s) > 5)
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (*s - '0');
-    }
-    return v > 0 && v < DOMID_FIRST_RESERVED ? v : -1;
+    return domid_parse(name, &v) && v > 0 && v < DOMID_FIRST_RESERVED ? (long)v : -1;
 }
 
 void domains_scan(void)
@@ -282,7 +276,7 @@ void domains_scan(void)
     char **list = store_list("/local/domain", &n);
 
     for (i = 0; list && i < n; i++) {
-        long domid = parse_domid(list[i]);
+        long domid = domu_id(list[i]);
 
         if (domid < 0 || domain_find((unsigned)domid))
             continue;

@@ -8,29 +8,13 @@
 #include <string.h>
 #include <xen/xen.h>
 
+#include "dom0/lib/domid.h"
 #include "dom0/lib/log.h"
 
 #include "conn.h"
 #include "conn_ring.h"
 #include "watch.h"
 #include "wire.h"
-
-static int parse_domid(const char *s, unsigned *out)
-{
-    unsigned long v = 0;
-
-    if (!s || !*s || strlen(s) > 5)
-        return EINVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return EINVAL;
-        v = v * 10 + (unsigned long)(*s - '0');
-    }
-    if (v > 0xffff)
-        return EINVAL;
-    *out = (unsigned)v;
-    return 0;
-}
 
 static struct domain *domain_introduced(unsigned domid)
 {
@@ -48,8 +32,8 @@ int domain_req_introduce(struct request *r)
     char *end;
     int rc;
 
-    if (wire_strings(r, vec, 3) < 3 || parse_domid(vec[0], &domid) ||
-        parse_domid(vec[2], &port))
+    if (wire_strings(r, vec, 3) < 3 || !domid_parse(vec[0], &domid) ||
+        !domid_parse(vec[2], &port))
         return EINVAL;
     if (domid == 0 || domid >= DOMID_FIRST_RESERVED || port == 0)
         return EINVAL;
@@ -106,7 +90,7 @@ int domain_req_introduce(struct request *r)
 
 static int onearg_domid(struct request *r, unsigned *domid)
 {
-    return parse_domid(wire_onearg(r), domid);
+    return domid_parse(wire_onearg(r), domid) ? 0 : EINVAL;
 }
 
 int domain_req_release(struct request *r)
@@ -146,8 +130,8 @@ int domain_req_set_target(struct request *r)
     unsigned domid, tdomid;
     struct domain *d;
 
-    if (wire_strings(r, vec, 2) < 2 || parse_domid(vec[0], &domid) ||
-        parse_domid(vec[1], &tdomid))
+    if (wire_strings(r, vec, 2) < 2 || !domid_parse(vec[0], &domid) ||
+        !domid_parse(vec[1], &tdomid))
         return EINVAL;
     d = domain_introduced(domid);
     if (!d || !d->conn || !domain_introduced(tdomid))

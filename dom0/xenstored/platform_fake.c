@@ -13,10 +13,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dom0/lib/number_file.h"
 #include "dom0/lib/platform_fake.h"
 
 int platform_bind_virq_dom_exc(void)
@@ -69,20 +69,13 @@ void platform_unmap_ring(unsigned domid, struct platform_ring *ring)
 
 int platform_local_ring(struct platform_ring *ring, unsigned *port)
 {
-    char path[512], buf[32];
-    ssize_t n;
-    int fd;
+    char path[512];
+    int rc;
 
     fake_path(path, sizeof(path), "xsd_port");
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -ENOENT;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
-    *port = (unsigned)strtoul(buf, NULL, 10);
+    rc = number_file_read(path, port);
+    if (rc < 0)
+        return rc;
     if (!*port)
         return -ENOENT;
     fake_path(path, sizeof(path), "xsd_kva");

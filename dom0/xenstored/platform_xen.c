@@ -5,12 +5,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
 #include <xen/xen.h>
 
+#include "dom0/lib/number_file.h"
 #include "dom0/lib/platform_xen.h"
 
 #define XSD_KVA "/proc/xen/xsd_kva"
@@ -62,20 +62,12 @@ void platform_unmap_ring(unsigned domid, struct platform_ring *ring)
 
 int platform_local_ring(struct platform_ring *ring, unsigned *port)
 {
-    char buf[32];
-    ssize_t n;
     void *p;
-    int fd;
+    int fd, rc;
 
-    fd = open(XSD_PORT, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -ENOENT;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -EIO;
-    buf[n] = '\0';
-    *port = (unsigned)strtoul(buf, NULL, 10);
+    rc = number_file_read(XSD_PORT, port);
+    if (rc < 0)
+        return rc;
     /* Port 0: the kernel is not in local mode (its store lives elsewhere). */
     if (*port == 0)
         return -ENOENT;

@@ -17,6 +17,8 @@
 
 #include "dom0/lib/mem.c"
 #include "dom0/lib/log.c"
+#include "dom0/lib/domid.c"
+#include "dom0/lib/string_hash.c"
 #include "trace.c"
 #include "quota.c"
 #include "path.c"

@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "domain.h"
 #include "dom0/lib/mem.h"
+#include "dom0/lib/string_hash.h"
 #include "quota.h"
 #include "watch.h"
 
@@ -36,24 +37,13 @@ struct txn {
     bool failed;
 };
 
-static size_t txn_hash(const char *path)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*path) {
-        h ^= (unsigned char)*path++;
-        h *= 1099511628211ULL;
-    }
-    return (size_t)h;
-}
-
 static struct txn_entry *txn_entry_find(const struct txn *t, const char *path)
 {
     struct txn_entry *e;
 
     if (!t->nbuckets)
         return NULL;
-    for (e = t->buckets[txn_hash(path) & (t->nbuckets - 1)]; e; e = e->hnext)
+    for (e = t->buckets[string_hash(path) & (t->nbuckets - 1)]; e; e = e->hnext)
         if (!strcmp(e->path, path))
             return e;
     return NULL;
@@ -68,7 +58,7 @@ static void txn_rehash(struct txn *t)
     t->buckets = mem_zalloc(nb * sizeof(*t->buckets));
     t->nbuckets = nb;
     for (e = t->head; e; e = e->next) {
-        size_t b = txn_hash(e->path) & (nb - 1);
+        size_t b = string_hash(e->path) & (nb - 1);
 
         e->hnext = t->buckets[b];
         t->buckets[b] = e;
@@ -104,7 +94,7 @@ static struct txn_entry *txn_entry_new(struct txn *t, const char *path)
     if (t->nentries > t->nbuckets)
         txn_rehash(t);
     else {
-        b = txn_hash(path) & (t->nbuckets - 1);
+        b = string_hash(path) & (t->nbuckets - 1);
         e->hnext = t->buckets[b];
         t->buckets[b] = e;
     }

@@ -5,6 +5,7 @@
 
 #include "domain.h"
 #include "dom0/lib/mem.h"
+#include "dom0/lib/string_hash.h"
 #include "path.h"
 
 static struct node **tree_buckets;
@@ -127,21 +128,9 @@ uint64_t tree_next_generation(void)
     return tree_generation++;
 }
 
-/* FNV-1a: short keys, no adversarial pressure beyond quotas. */
-static size_t tree_hash(const char *path)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    while (*path) {
-        h ^= (unsigned char)*path++;
-        h *= 1099511628211ULL;
-    }
-    return (size_t)h;
-}
-
 static struct node **tree_slot(const char *path)
 {
-    struct node **pp = &tree_buckets[tree_hash(path) & (tree_nbuckets - 1)];
+    struct node **pp = &tree_buckets[string_hash(path) & (tree_nbuckets - 1)];
 
     while (*pp && strcmp((*pp)->path, path))
         pp = &(*pp)->hnext;
@@ -157,7 +146,7 @@ static void tree_grow(void)
         struct node *n = tree_buckets[i], *next;
 
         for (; n; n = next) {
-            size_t b = tree_hash(n->path) & (nb - 1);
+            size_t b = string_hash(n->path) & (nb - 1);
 
             next = n->hnext;
             n->hnext = nbk[b];

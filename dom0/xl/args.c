@@ -84,19 +84,3 @@ int args_parse(int argc, char *const argv[], const char *spec, unsigned min_oper
     }
     return 0;
 }
-
-bool args_domid(const char *text, uint32_t *domid)
-{
-    uint32_t v = 0;
-    if (!*text || strlen(text) > 5)
-        return false;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (uint32_t)(*p - '0');
-    }
-    if (v > 65535)
-        return false;
-    *domid = v;
-    return true;
-}

@@ -35,10 +35,4 @@ static inline bool args_has(const struct args *a, char opt)
     return a->count[(unsigned char)opt & 127] != 0;
 }
 
-/*
- * A domain given on the command line is an id if it is all digits (at
- * most 65535), else a name. Returns true with *domid set for an id.
- */
-bool args_domid(const char *text, uint32_t *domid);
-
 #endif

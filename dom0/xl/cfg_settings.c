@@ -1,8 +1,8 @@
 /* Ordered set of xl.cfg settings with libxlu's redefinition rules. */
 #include "cfg_settings.h"
 #include "cfg_error.h"
+#include "dom0/lib/string_hash.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,22 +120,11 @@ const char *cfg_settings_intern_source(struct cfg_settings *set,
     return copy;
 }
 
-/* FNV-1a: a file may define many keys, so lookups must not be linear. */
-static size_t settings_hash(const char *key)
-{
-    uint64_t h = 1469598103934665603ULL;
-
-    for (; *key; key++) {
-        h ^= (unsigned char)*key;
-        h *= 1099511628211ULL;
-    }
-    return (size_t)h;
-}
-
+/* A hash table: a file may define many keys, so lookups must not be linear. */
 static size_t *settings_slot(const struct cfg_settings *set, const char *key)
 {
     size_t mask = set->index_cap - 1;
-    size_t i = settings_hash(key) & mask;
+    size_t i = string_hash(key) & mask;
 
     for (;;) {
         size_t *slot = &set->index[i];

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dom0/lib/domid.h"
+
 #include "args.h"
 #include "commands.h"
 #include "ctl.h"
@@ -150,7 +152,7 @@ int cmd_domid(int argc, char **argv)
         return rc;
     struct basalt_domain_info info;
     uint32_t id;
-    if (args_domid(a.operand[0], &id)) {
+    if (domid_parse(a.operand[0], &id)) {
         xl_err("'%s' is an id, not a domain name", a.operand[0]);
         return 1;
     }
@@ -167,7 +169,7 @@ int cmd_domname(int argc, char **argv)
     if (rc >= 0)
         return rc;
     uint32_t id;
-    if (!args_domid(a.operand[0], &id)) {
+    if (!domid_parse(a.operand[0], &id)) {
         xl_err("'%s' is not a domain id", a.operand[0]);
         return 1;
     }

@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "args.h"
+#include "dom0/lib/domid.h"
+
 #include "ctl.h"
 #include "format.h"
 #include "util.h"
@@ -47,7 +48,7 @@ static int name_matches(const struct basalt_domain_info *info, void *arg)
 int dom_resolve(const char *spec, struct basalt_domain_info *info)
 {
     uint32_t domid;
-    if (args_domid(spec, &domid)) {
+    if (domid_parse(spec, &domid)) {
         int rc = ctl_domain_info(domid, info);
         if (rc == -ESRCH) {
             xl_err("there is no domain with id %u", domid);

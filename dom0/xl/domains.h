@@ -6,8 +6,9 @@
 
 #include "lib/basalt_ctl.h"
 
-/* Resolves DOM (a name, "Domain-0", or an id). Returns 0 with *info set,
- * or -1 after printing why not. */
+/* Resolves DOM (a name, "Domain-0", or an id: all digits, at most 65535,
+ * see dom0/lib/domid.h). Returns 0 with *info set, or -1 after printing
+ * why not. */
 int dom_resolve(const char *spec, struct basalt_domain_info *info);
 
 /* Calls fn for each domain in id order until it returns non-zero (which is

@@ -1,11 +1,13 @@
 /*
- * xl's command-line parsing (dom0/xl/args.c) and output formats
- * (dom0/xl/format.c: `xl list` rows, state letters, CPU lists, uptimes).
+ * xl's command-line parsing (dom0/xl/args.c; domain IDs: dom0/lib/domid.c)
+ * and output formats (dom0/xl/format.c: `xl list` rows, state letters, CPU
+ * lists, uptimes).
  */
 #include "tests/lib/tap.h"
 
 #include "dom0/xl/args.c"
 #include "dom0/xl/format.c"
+#include "dom0/lib/domid.c"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,11 +65,11 @@ static void test_args(void)
     CHECK("non-ASCII option refused", parse("x -\xe9", "", 0, 0), "accepted");
 
     uint32_t id = 99;
-    CHECK("domid: digits", args_domid("0", &id) && id == 0 && args_domid("65535", &id) &&
+    CHECK("domid: digits", domid_parse("0", &id) && id == 0 && domid_parse("65535", &id) &&
           id == 65535, "%u", id);
-    CHECK("domid: names and junk are not ids", !args_domid("demo", &id) &&
-          !args_domid("", &id) && !args_domid("12a", &id) && !args_domid("65536", &id) &&
-          !args_domid("-1", &id) && !args_domid("000001", &id), "accepted");
+    CHECK("domid: names and junk are not ids", !domid_parse("demo", &id) &&
+          !domid_parse("", &id) && !domid_parse("12a", &id) && !domid_parse("65536", &id) &&
+          !domid_parse("-1", &id) && !domid_parse("000001", &id), "accepted");
 }
 
 static void test_format(void)

@@ -16,6 +16,7 @@
 #include "dom0/xl/disk_spec.c"
 #include "dom0/xl/vif_spec.c"
 #include "dom0/lib/hex.c"
+#include "dom0/lib/string_hash.c"
 #include "dom0/xl/domain_config.c"
 #include "dom0/xl/domain_config_general.c"
 #include "dom0/xl/domain_config_resources.c"
