@@ -58,6 +58,22 @@ static int parser_nomem(struct cfg_parser *p)
     return -1;
 }
 
+/* A list went on with a token that does not belong there: expected says
+ * what would have. At the end of the input the list was never closed. */
+static void parser_list_error(struct cfg_parser *p, const char *key, const char *expected)
+{
+    struct parser_words w;
+
+    if (p->tok.kind == CFG_TOK_EOF)
+        cfg_error_at(p->err, p->errlen, p->source, p->tok.line,
+                     "unterminated list for '%s' (missing ']'), found %s",
+                     parser_words(p, key, &w)->key, w.found);
+    else
+        cfg_error_at(p->err, p->errlen, p->source, p->tok.line,
+                     "expected %s in the list for '%s', found %s", expected,
+                     parser_words(p, key, &w)->key, w.found);
+}
+
 static struct cfg_value *parser_value(struct cfg_parser *p, const char *key,
                                       unsigned depth);
 
@@ -65,7 +81,6 @@ static struct cfg_value *parser_list(struct cfg_parser *p, const char *key,
                                      unsigned depth)
 {
     struct cfg_value *list;
-    struct parser_words w;
     unsigned open_line = p->tok.line;
 
     if (depth >= CFG_MAX_LIST_DEPTH) {
@@ -85,14 +100,7 @@ static struct cfg_value *parser_list(struct cfg_parser *p, const char *key,
 
         if (p->tok.kind != CFG_TOK_STRING && p->tok.kind != CFG_TOK_NUMBER &&
             p->tok.kind != CFG_TOK_LBRACKET) {
-            if (p->tok.kind == CFG_TOK_EOF)
-                cfg_error_at(p->err, p->errlen, p->source, p->tok.line,
-                             "unterminated list for '%s' (missing ']'), found %s",
-                             parser_words(p, key, &w)->key, w.found);
-            else
-                cfg_error_at(p->err, p->errlen, p->source, p->tok.line,
-                             "expected a value or ']' in the list for '%s', found %s",
-                             parser_words(p, key, &w)->key, w.found);
+            parser_list_error(p, key, "a value or ']'");
             goto fail;
         }
         item = parser_value(p, key, depth + 1);
@@ -108,14 +116,7 @@ static struct cfg_value *parser_list(struct cfg_parser *p, const char *key,
             if (parser_advance(p) || parser_skip_newlines(p))
                 goto fail;
         } else if (p->tok.kind != CFG_TOK_RBRACKET) {
-            if (p->tok.kind == CFG_TOK_EOF)
-                cfg_error_at(p->err, p->errlen, p->source, p->tok.line,
-                             "unterminated list for '%s' (missing ']'), found %s",
-                             parser_words(p, key, &w)->key, w.found);
-            else
-                cfg_error_at(p->err, p->errlen, p->source, p->tok.line,
-                             "expected ',' or ']' in the list for '%s', found %s",
-                             parser_words(p, key, &w)->key, w.found);
+            parser_list_error(p, key, "',' or ']'");
             goto fail;
         }
     }
