@@ -9,7 +9,7 @@
 
 /* A transaction conflicts only when someone else writes the same nodes at
  * the same moment; a few retries are plenty. */
-#define XSH_TRIES 10
+#define TRANSACTION_TRIES 10
 
 struct xs_handle *xsh_open(void)
 {
@@ -45,7 +45,7 @@ static int put_entry(struct xs_handle *h, xs_transaction_t t, const struct xs_en
 
 int xsh_write_entries(struct xs_handle *h, const struct xs_entry_list *l)
 {
-    for (int attempt = 0; attempt < XSH_TRIES; attempt++) {
+    for (int attempt = 0; attempt < TRANSACTION_TRIES; attempt++) {
         xs_transaction_t t = xs_transaction_start(h);
         if (t == XBT_NULL)
             return -errno;
