@@ -75,7 +75,7 @@ int store_open(void)
     rc = path ? try_path(path) : -ENAMETOOLONG;
     if (rc < 0) {
         /* libxenstore's fallback: $XENSTORED_PATH may name the device. */
-        const char *dev = env && *env ? env : access("/dev/xen/xenbus", F_OK) == 0 ?
+        const char *dev = env ? env : access("/dev/xen/xenbus", F_OK) == 0 ?
                           "/dev/xen/xenbus" : "/proc/xen/xenbus";
 
         rc = try_path(dev);

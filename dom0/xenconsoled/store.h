@@ -1,6 +1,6 @@
 /* The daemon's xenstore connection: a small client of the xenstore wire
  * protocol (xen/io/xs_wire.h) over the unix socket $XENSTORED_PATH, else
- * ${XENSTORED_RUNDIR:-/var/run/xenstored}/socket, falling back to the
+ * ${XENSTORED_RUNDIR-/var/run/xenstored}/socket, falling back to the
  * kernel's /dev/xen/xenbus (then /proc/xen/xenbus) — libxenstore's rules.
  *
  * Why not libxenstore: the production binary is static, and Debian's

@@ -56,7 +56,7 @@ static void usage(FILE *f)
             "                             deleting them\n"
             "  -p, --priv-domid ID        treat domain ID as privileged too\n"
             "      --socket PATH          listen on PATH (default: $XENSTORED_PATH or\n"
-            "                             ${XENSTORED_RUNDIR:-/var/run/xenstored}/socket)\n"
+            "                             ${XENSTORED_RUNDIR-/var/run/xenstored}/socket)\n"
 #ifdef XENSTORED_TEST_PLATFORM
             "      --test-platform DIR    fake hypervisor in DIR (test binary only)\n"
 #endif
