@@ -93,17 +93,27 @@ static int onearg_domid(struct request *r, unsigned *domid)
     return domid_parse(wire_onearg(r), domid) ? 0 : EINVAL;
 }
 
-int domain_req_release(struct request *r)
+/* The introduced DomU the request's one argument names: 0 with *d set, or
+ * the error to reply with (EINVAL: not a DomU's id; ENOENT: not
+ * introduced). */
+static int introduced_domu_arg(struct request *r, struct domain **d)
 {
     unsigned domid;
-    struct domain *d;
 
     if (onearg_domid(r, &domid) || domid == 0)
         return EINVAL;
-    d = domain_introduced(domid);
-    if (!d)
-        return ENOENT;
-    log_msg(LOG_LVL_INFO, "dom %u released", domid);
+    *d = domain_introduced(domid);
+    return *d ? 0 : ENOENT;
+}
+
+int domain_req_release(struct request *r)
+{
+    struct domain *d;
+    int err = introduced_domu_arg(r, &d);
+
+    if (err)
+        return err;
+    log_msg(LOG_LVL_INFO, "dom %u released", d->domid);
     domain_teardown(d, true);
     reply_ok(r);
     return 0;
@@ -111,14 +121,11 @@ int domain_req_release(struct request *r)
 
 int domain_req_resume(struct request *r)
 {
-    unsigned domid;
     struct domain *d;
+    int err = introduced_domu_arg(r, &d);
 
-    if (onearg_domid(r, &domid) || domid == 0)
-        return EINVAL;
-    d = domain_introduced(domid);
-    if (!d)
-        return ENOENT;
+    if (err)
+        return err;
     d->shutdown_seen = false;
     reply_ok(r);
     return 0;
