@@ -1,4 +1,11 @@
-/* Minimal test reporting for host unit tests: "ok - NAME" / "not ok - NAME: why". */
+/*
+ * Minimal test reporting for host unit tests (tests/README.md has the
+ * protocol): main() starts with TAP_PLAN(n), n being the number of CHECKs
+ * the program reports when everything runs; each CHECK prints
+ * "ok - NAME" or "not ok - NAME: why"; SETUP is for a step the checks need
+ * (a temporary file), reported only when it fails; main() ends with
+ * TAP_EXIT().
+ */
 #ifndef TESTS_TAP_H
 #define TESTS_TAP_H
 
@@ -6,11 +13,29 @@
 
 static int tap_failures;
 
+/* Line-buffered, so the lines before a crash (a sanitizer's abort) reach
+ * the runner. */
+#define TAP_PLAN(n)                                                            \
+    do {                                                                       \
+        setvbuf(stdout, NULL, _IOLBF, 0);                                      \
+        printf("1..%d\n", (n));                                                \
+    } while (0)
+
 #define CHECK(name, cond, ...)                                                 \
     do {                                                                       \
         if (cond) {                                                            \
             printf("ok - %s\n", name);                                         \
         } else {                                                               \
+            tap_failures++;                                                    \
+            printf("not ok - %s: ", name);                                     \
+            printf(__VA_ARGS__);                                               \
+            printf("\n");                                                      \
+        }                                                                      \
+    } while (0)
+
+#define SETUP(name, cond, ...)                                                 \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
             tap_failures++;                                                    \
             printf("not ok - %s: ", name);                                     \
             printf(__VA_ARGS__);                                               \
