@@ -4,7 +4,7 @@ import sys, os
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from basalt_test import Qemu, Report, guest
 
-r = Report()
+r = Report(plan=18)
 
 
 def boot_smp():

@@ -15,7 +15,7 @@ INITRD = os.path.join(BUILD, "images", "domu-initramfs.cpio.gz")
 RTC = "2031-03-04T05:06:07"
 RTC_EPOCH = calendar.timegm(time.strptime(RTC, "%Y-%m-%dT%H:%M:%S"))
 
-r = Report()
+r = Report(plan=18)
 
 
 def linux(name, vcpus=2, mem=256, extra=""):

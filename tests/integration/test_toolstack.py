@@ -17,7 +17,7 @@ DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
         os.path.join(IMAGES, "dom0-initramfs.cpio.gz")]
 CYCLES = int(os.environ.get("TOOLSTACK_CYCLES", "20"))
 
-r = Report()
+r = Report(plan=27)
 
 
 def sh(q, command, timeout=120):

@@ -50,7 +50,7 @@ RING_GFN = 0xfefff          # where libxl puts a PVH guest's console page
 OFF = dict(in_cons=3072, in_prod=3076, out_cons=3080, out_prod=3084)
 IN_SIZE, OUT_SIZE = 1024, 2048
 
-rep = Report()
+rep = Report(plan=81)
 
 
 def z(*parts):
@@ -1054,7 +1054,7 @@ def main():
         build = subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "dom0", d),
                                 "BUILD=" + BUILD, "all"] + (["asan"] if d == "xenconsoled" else []),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if not rep.check("build " + d, build.returncode == 0, build.stdout.decode()[-1000:]):
+        if not rep.setup("build " + d, build.returncode == 0, build.stdout.decode()[-1000:]):
             rep.exit()
     tmp = tempfile.mkdtemp(prefix="xenconsoled-test-")
     xsd = None

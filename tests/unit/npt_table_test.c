@@ -78,6 +78,7 @@ static void count_one(void *ctx, gfn_t gfn, mfn_t mfn, enum p2m_type t)
 
 int main(void)
 {
+    TAP_PLAN(14);
     /* Aligned on both sides: 2 MiB leaves in the middle, 4 KiB at the ends. */
     struct p2m p = fresh();
     uint64_t n = populate(&p, 1, 0x1001, 1100, P2M_RAM, 2);
