@@ -21,26 +21,27 @@ static int tap_failures;
         printf("1..%d\n", (n));                                                \
     } while (0)
 
+/* One failed check or step: counted, and its line printed. */
+#define TAP_FAIL(name, ...)                                                    \
+    do {                                                                       \
+        tap_failures++;                                                        \
+        printf("not ok - %s: ", name);                                         \
+        printf(__VA_ARGS__);                                                   \
+        printf("\n");                                                          \
+    } while (0)
+
 #define CHECK(name, cond, ...)                                                 \
     do {                                                                       \
-        if (cond) {                                                            \
+        if (cond)                                                              \
             printf("ok - %s\n", name);                                         \
-        } else {                                                               \
-            tap_failures++;                                                    \
-            printf("not ok - %s: ", name);                                     \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-        }                                                                      \
+        else                                                                   \
+            TAP_FAIL(name, __VA_ARGS__);                                       \
     } while (0)
 
 #define SETUP(name, cond, ...)                                                 \
     do {                                                                       \
-        if (!(cond)) {                                                         \
-            tap_failures++;                                                    \
-            printf("not ok - %s: ", name);                                     \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-        }                                                                      \
+        if (!(cond))                                                           \
+            TAP_FAIL(name, __VA_ARGS__);                                       \
     } while (0)
 
 #define TAP_EXIT() return tap_failures ? 1 : 0
