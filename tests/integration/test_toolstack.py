@@ -32,9 +32,17 @@ def rc_of(out, name="rc"):
     return int(m.group(1)) if m else None
 
 
-def free_memory(q):
-    m = re.search(r"^free_memory\s*:\s*(\d+)", sh(q, "xl info"), re.M)
-    return int(m.group(1)) if m else None
+def free_memory(q, timeout=60):
+    """xl info's free memory once Dom0 is the only domain left. xl destroy
+    returns before the hypervisor has reaped the domain and freed its
+    memory, and a domain being reaped still counts in nr_domains."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = sh(q, "xl info")
+        m = re.search(r"^free_memory\s*:\s*(\d+)", out, re.M)
+        if re.search(r"^nr_domains\s*:\s*1$", out, re.M) or time.monotonic() > deadline:
+            return int(m.group(1)) if m else None
+        time.sleep(1)
 
 
 def xenstored_rss(q):
