@@ -45,7 +45,8 @@ int shared_info_init(struct domain *d)
     return 0;
 }
 
-/* The vCPUs are gone by now: each released its vcpu_info before it was freed. */
+/* Nothing reaches it any more: the event channels are closed and the vCPUs
+ * are stopped for good. */
 void shared_info_destroy(struct domain *d)
 {
     free_hv_page(d->shared_info);
@@ -54,17 +55,28 @@ void shared_info_destroy(struct domain *d)
 
 int shared_info_map(struct domain *d, gfn_t gfn)
 {
-    enum p2m_type t;
-    mfn_t old = p2m_lookup(d, gfn, &t);
-    if (old != INVALID_MFN && t == P2M_RAM && domain_release_gfn(d, gfn))
-        return -EBUSY;
-    if (old != INVALID_MFN && t != P2M_RAM && !(t == P2M_SPECIAL && gfn == d->shared_info_gfn))
-        return -EBUSY;
-    if (d->shared_info_gfn != INVALID_GFN && d->shared_info_gfn != gfn)
-        p2m_clear(d, d->shared_info_gfn, NULL);
-    int rc = p2m_set(d, gfn, virt_to_mfn(d->shared_info), P2M_SPECIAL);
-    if (!rc)
-        d->shared_info_gfn = gfn;
+    mfn_t mfn = virt_to_mfn(d->shared_info);
+    struct physmap_gone at_gfn = { .e.t = P2M_NONE }, at_old = { .e.t = P2M_NONE };
+    bool flush = false;
+    int rc = 0;
+    /* It replaces RAM (which is freed) or nothing, and leaves where it was:
+     * one move under the physmap lock. */
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    gfn_t was = d->shared_info_gfn;
+    if (was != gfn) {
+        rc = physmap_exchange_locked(d, gfn, P2M_EMPTY | P2M_TYPE(P2M_RAM), INVALID_MFN,
+                                     (struct p2m_entry){ mfn, P2M_SPECIAL }, &at_gfn, &flush);
+        if (!rc && was != INVALID_GFN)
+            physmap_exchange_locked(d, was, P2M_TYPE(P2M_SPECIAL), mfn,
+                                    (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &at_old, &flush);
+        if (!rc)
+            d->shared_info_gfn = gfn;
+    }
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    if (flush)
+        p2m_flush(d);
+    physmap_release(d, &at_gfn);
+    physmap_release(d, &at_old);
     return rc;
 }
 

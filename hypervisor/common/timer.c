@@ -74,6 +74,7 @@ void timer_stop(struct timer *t)
 
 void timer_kill(struct timer *t)
 {
+    ASSERT_MAY_WAIT(); /* the callback may need a lock we would hold */
     while (stop(t)) {
         const struct timer_queue *q = &queues[READ_ONCE(t->cpu)];
         while (READ_ONCE(q->running) == t)

@@ -65,7 +65,7 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t cmd, uint64_t 
         if (op == XENMEM_decrease_reservation) {
             bool ok = true;
             for (uint64_t j = 0; j < n && ok; j++)
-                ok = domain_release_gfn(d, gfn + j) == 0;
+                ok = domain_release_gfn(d, gfn + j, NULL) == 0;
             if (!ok)
                 break;
         } else if (op == XENMEM_populate_physmap) {

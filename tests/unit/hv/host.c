@@ -34,6 +34,7 @@ uint64_t hv_continued[6];
 unsigned int hv_continued_mask;
 unsigned long hv_continuations;
 uint64_t hv_console_bytes;
+uint64_t hv_range_checked;
 __thread jmp_buf *hv_panic_jmp;
 char hv_panic_msg[256];
 
@@ -342,6 +343,7 @@ WEAK int copy_to_guest(struct vcpu *v, gvaddr_t dst, const void *src, size_t n)
 
 WEAK int guest_range_check(struct vcpu *v, gvaddr_t va, size_t n, bool write)
 {
+    hv_range_checked += n;
     return bad_guest_range(va, n) ? -EFAULT : 0;
 }
 

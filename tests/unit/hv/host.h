@@ -45,6 +45,7 @@ extern uint64_t hv_continued[6];      /* arguments rewritten by hypercall_contin
 extern unsigned int hv_continued_mask; /* which (bit n: argument n), since last cleared */
 extern unsigned long hv_continuations;
 extern uint64_t hv_console_bytes;     /* bytes given to guest_console_write */
+extern uint64_t hv_range_checked;     /* bytes guest_range_check was asked about */
 
 /*
  * Panics: hv_try(expr) evaluates expr and says whether the hypervisor
