@@ -133,20 +133,24 @@ void domain_release_resources(struct domain *d)
         shared_info_destroy(d);
 }
 
+/* The vCPUs go last but for memory: until the event channels are closed a
+ * peer's send still reaches them (finding the port's vCPU). */
 static void domain_free(struct domain *d)
 {
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i])
+            sched_remove_vcpu(d->vcpus[i]); /* and its timers: none fires any more */
+    timer_kill(&d->cap_timer);
+    domain_release_resources(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        sched_remove_vcpu(v);
         vcpu_release_vcpu_info(v);
         arch_vcpu_destroy(v);
-        d->vcpus[i] = NULL; /* what follows must not reach the freed vCPU */
+        d->vcpus[i] = NULL;
         xfree(v);
     }
-    timer_kill(&d->cap_timer);
-    domain_release_resources(d);
     domain_release_memory(d);
     p2m_teardown(&d->p2m);
     if (d->arch.iopm != iopm_all_intercepted)

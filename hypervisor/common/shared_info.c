@@ -115,17 +115,20 @@ void vcpu_update_time(struct vcpu *v)
         write_time(&v->vcpu_info->time, tsc, ns);
 }
 
+/* Once only, as in Xen; under the domain's lock, so that two vCPUs
+ * registering for one at once do not both take a reference. */
 int vcpu_register_vcpu_info(struct vcpu *v, gfn_t gfn, uint32_t offset)
 {
     if (offset > PAGE_SIZE - sizeof(struct vcpu_info) || (offset & 7))
         return -EINVAL;
-    if (v->vcpu_info_mfn != INVALID_MFN)
-        return -EINVAL; /* once only, as in Xen */
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(v->dom, gfn, &t);
-    if (mfn == INVALID_MFN || t != P2M_RAM || mfn_to_page(mfn)->owner != v->dom->id)
+    struct domain *d = v->dom;
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    /* The page must outlive a balloon-out while we write it. */
+    mfn_t mfn = v->vcpu_info_mfn != INVALID_MFN ? INVALID_MFN : p2m_get_page(d, gfn, P2M_TYPE(P2M_RAM), NULL);
+    if (mfn == INVALID_MFN) {
+        spin_unlock_irqrestore(&d->lock, flags);
         return -EINVAL;
-    page_get(mfn); /* the page must outlive a balloon-out while we write it */
+    }
     struct vcpu_info *new = (struct vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + offset);
     struct vcpu_info *old = v->vcpu_info;
     memset(new, 0, sizeof(*new));
@@ -138,6 +141,7 @@ int vcpu_register_vcpu_info(struct vcpu *v, gfn_t gfn, uint32_t offset)
     new->evtchn_pending_sel = ~0UL;
     v->vcpu_info_mfn = mfn;
     __atomic_store_n(&v->vcpu_info, new, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&d->lock, flags);
     vcpu_update_time(v);
     return 0;
 }
@@ -148,7 +152,8 @@ void vcpu_release_vcpu_info(struct vcpu *v)
         page_put(v->vcpu_info_mfn);
         v->vcpu_info_mfn = INVALID_MFN;
     }
-    v->vcpu_info = v->id < XEN_LEGACY_MAX_VCPUS ? &v->dom->shared_info->vcpu_info[v->id] : NULL;
+    struct shared_info *s = v->dom->shared_info;
+    v->vcpu_info = s && v->id < XEN_LEGACY_MAX_VCPUS ? &s->vcpu_info[v->id] : NULL;
 }
 
 void vcpu_runstate_change(struct vcpu *v, int new_state, uint64_t now)
