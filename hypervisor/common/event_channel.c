@@ -33,8 +33,10 @@ static struct evtchn *port_used(struct domain *d, evtchn_port_t port)
     return c && c->state != ECS_FREE ? c : NULL;
 }
 
+/* Called with d's evtchn lock held. */
 static int alloc_port(struct domain *d)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     for (evtchn_port_t p = 1; p < d->evtchn.max_ports; p++) {
         unsigned int b = p / EVTCHN_BUCKET_SIZE;
         if (!d->evtchn.bucket[b]) {

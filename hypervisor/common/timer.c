@@ -30,6 +30,7 @@ static void reprogram(struct timer_queue *q)
 
 static void unlink_locked(struct timer_queue *q, struct timer *t)
 {
+    ASSERT_LOCKED(&q->lock);
     for (struct timer **pp = &q->head; *pp; pp = &(*pp)->next) {
         if (*pp == t) {
             *pp = t->next;

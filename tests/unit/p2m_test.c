@@ -166,6 +166,18 @@ int main(void)
           "hypervisor %lu of %lu, pool %lu of %lu", zone_free_pages(ZONE_HV), hv_free0, zone_free_pages(ZONE_POOL),
           pool_total);
 
+    /* The lock rules are checked, in this build as in the hypervisor's. */
+    d = hv_domain(1, 1, 16);
+    uint64_t f = spin_lock_irqsave(&d->pages_lock);
+    bool caught = hv_try(p2m_flush(d));
+    spin_unlock_irqrestore(&d->pages_lock, f);
+    CHECK("a flush (a wait for other vCPUs) with a lock held is caught", caught, "no ASSERT");
+    struct physmap_gone gone;
+    caught = hv_try(physmap_exchange_locked(d, G, P2M_ANY, INVALID_MFN, (struct p2m_entry){ INVALID_MFN, P2M_NONE },
+                                            &gone, NULL));
+    CHECK("a physmap change without the physmap lock is caught", caught, "no ASSERT");
+    hv_destroy(d);
+
     /* Findings 5 and 9: two vCPUs at one frame. */
     explore("decrease racing shared_info at the same frame frees one page once",
             &(struct race_case){ fresh, op_decrease, op_shared_info_at_g, consistent_and_gone });

@@ -58,6 +58,7 @@ static void list_remove(struct zone *z, unsigned int order, mfn_t mfn)
 
 static void free_block_locked(struct zone *z, mfn_t mfn, unsigned int order)
 {
+    ASSERT_LOCKED(&z->lock);
     uint8_t zone_flag = mfn_to_page(mfn)->flags & PGF_ZONE_POOL;
     while (order < MAX_ORDER) {
         mfn_t buddy = mfn ^ (1ULL << order);
