@@ -61,7 +61,8 @@ int main(void)
     set_xen_guest_handle(r.extent_start, extents);
     struct calls c = { 0 };
     long rc = call(do_memory_op, v, (uint64_t[6]){ 0, XENMEM_populate_physmap, (uintptr_t)&r }, &c);
-    CHECK("populate of 16 2 MiB extents completes", rc == 16 && d->tot_pages == 8192, "rc %ld tot %lu", rc, d->tot_pages);
+    CHECK("populate of 16 2 MiB extents completes", rc == 16 && d->tot_pages == 8192, "rc %ld tot %lu", rc,
+          d->tot_pages);
     CHECK("a bounded number of pages per call", c.most_pages <= MAX_PAGES_PER_CALL && c.n >= 8192 / MAX_PAGES_PER_CALL,
           "%lu pages in one call, %u calls", c.most_pages, c.n);
 

@@ -215,14 +215,6 @@ static bool foreign_saw_live_page(char *why, size_t len)
     return world_end(why + strlen(why), 1) && ok;
 }
 
-static void explore(const char *name, const struct race_case *c)
-{
-    char bad[400];
-    unsigned int n = race_explore(c, bad, sizeof(bad));
-    fprintf(stderr, "# %s: %u interleavings\n", name, n);
-    CHECK(name, n > 0 && !bad[0], "%s (after %u interleavings)", n ? bad : "the race never came in", n);
-}
-
 int main(void)
 {
     hv_init();
@@ -241,13 +233,16 @@ int main(void)
     st = map_as(back->vcpus[0], G1, false, &h2);
     CHECK("but not over another mapping", st != GNTST_okay && grants_consistent(why, sizeof(why)), "status %d", st);
     st = unmap_as(back->vcpus[0], h1, G2);
-    CHECK("unmap checks the address", st == GNTST_bad_virt_addr && grants_consistent(why, sizeof(why)), "status %d", st);
+    CHECK("unmap checks the address", st == GNTST_bad_virt_addr && grants_consistent(why, sizeof(why)),
+          "status %d", st);
     st = unmap_as(back->vcpus[0], h1, G1);
     int16_t st2 = unmap_as(back->vcpus[0], h1, G1);
-    CHECK("unmap releases a mapping once", st == GNTST_okay && st2 == GNTST_bad_handle && mfn_to_page(page)->refs == 1 &&
+    CHECK("unmap releases a mapping once",
+          st == GNTST_okay && st2 == GNTST_bad_handle && mfn_to_page(page)->refs == 1 &&
           grants_consistent(why, sizeof(why)), "statuses %d %d: %s", st, st2, why);
     unmap_as(back->vcpus[0], 1, G2);
-    CHECK("and the last one clears the flags", !mfn_to_page(page)->refs && !(entry()->flags & (GTF_reading | GTF_writing)) &&
+    CHECK("and the last one clears the flags",
+          !mfn_to_page(page)->refs && !(entry()->flags & (GTF_reading | GTF_writing)) &&
           grants_consistent(why, sizeof(why)), "refs %u flags %#x", mfn_to_page(page)->refs, entry()->flags);
 
     /* Finding 7: one grant at two frames, one of them removed. */
@@ -281,17 +276,18 @@ int main(void)
                              .len = 100, .flags = GNTCOPY_source_gref };
     rc = do_grant_table_op(back->vcpus[0], GNTTABOP_copy, (uintptr_t)&c, 1, 0, 0);
     uint8_t *dst = mfn_to_virt(p2m_lookup(back, 0x300, NULL));
-    CHECK("a copy from a grant copies and unpins", !rc && c.status == GNTST_okay && dst[16] == 0x5a && dst[115] == 0x5a &&
-          !dst[116] && !mfn_to_page(page)->refs && grants_consistent(why, sizeof(why)), "rc %ld status %d", rc, c.status);
+    CHECK("a copy from a grant copies and unpins",
+          !rc && c.status == GNTST_okay && dst[16] == 0x5a && dst[115] == 0x5a && !dst[116] &&
+          !mfn_to_page(page)->refs && grants_consistent(why, sizeof(why)), "rc %ld status %d", rc, c.status);
     CHECK("and everything comes back", world_end(why, sizeof(why)), "%s", why);
 
-    explore("two vCPUs unmapping one handle release it once",
-            &(struct race_case){ world_mapped, op_unmap, race_unmap, unmapped_once });
-    explore("two vCPUs mapping at once get a handle each",
-            &(struct race_case){ world_fresh, op_map_g1, race_map_g2, mapped_twice });
-    explore("a grant map racing a balloon-out maps a live page",
-            &(struct race_case){ world_fresh, op_map_g1, race_balloon_out, map_saw_live_page });
-    explore("a foreign map racing a balloon-out maps a live page",
-            &(struct race_case){ world_fresh, op_foreign_map, race_balloon_out, foreign_saw_live_page });
+    RACE_CHECK("two vCPUs unmapping one handle release it once",
+               world_mapped, op_unmap, race_unmap, unmapped_once);
+    RACE_CHECK("two vCPUs mapping at once get a handle each",
+               world_fresh, op_map_g1, race_map_g2, mapped_twice);
+    RACE_CHECK("a grant map racing a balloon-out maps a live page",
+               world_fresh, op_map_g1, race_balloon_out, map_saw_live_page);
+    RACE_CHECK("a foreign map racing a balloon-out maps a live page",
+               world_fresh, op_foreign_map, race_balloon_out, foreign_saw_live_page);
     TAP_EXIT();
 }

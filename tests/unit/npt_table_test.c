@@ -116,7 +116,8 @@ int main(void)
     uint64_t *e = npt_entry_for_change(&g, mid);
     int level = 0;
     CHECK("splitting for a change reaches the frame's own entry",
-          e && npt_lookup(&g, mid, &level) == e && level == 1 && g.table_pages == 4 && level_of(&g, gig + 3 * 512) == 1 && level_of(&g, gig) == 2,
+          e && npt_lookup(&g, mid, &level) == e && level == 1 && g.table_pages == 4 &&
+          level_of(&g, gig + 3 * 512) == 1 && level_of(&g, gig) == 2,
           "level %d tables %lu", level, g.table_pages);
     all = true;
     for (gfn_t x = gig; x < 2 * gig; x += 97)
@@ -163,8 +164,8 @@ int main(void)
     *e2 = (0x1235ULL << PAGE_SHIFT) | npt_leaf_bits(P2M_RAM);
     *e = 0;
     unsigned int pruned = npt_prune(&l, 5ULL << 27);
-    CHECK("a table with a mapping left stays", pruned == 0 && l.table_pages == 4 && maps(&l, (5ULL << 27) + 1, 0x1235, P2M_RAM),
-          "pruned %u", pruned);
+    CHECK("a table with a mapping left stays",
+          pruned == 0 && l.table_pages == 4 && maps(&l, (5ULL << 27) + 1, 0x1235, P2M_RAM), "pruned %u", pruned);
     *e2 = 0;
     long live = tables_live;
     pruned = npt_prune(&l, (5ULL << 27) + 1);

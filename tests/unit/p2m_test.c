@@ -97,14 +97,6 @@ static bool within_limit(char *why, size_t len)
     return consistent_and_gone(why, len) && ok;
 }
 
-static void explore(const char *name, const struct race_case *c)
-{
-    char bad[300];
-    unsigned int n = race_explore(c, bad, sizeof(bad));
-    fprintf(stderr, "# %s: %u interleavings\n", name, n);
-    CHECK(name, n > 0 && !bad[0], "%s (after %u interleavings)", n ? bad : "the race never came in", n);
-}
-
 int main(void)
 {
     hv_init();
@@ -119,8 +111,8 @@ int main(void)
     d = hv_domain(1, 1, 4096);
     uint64_t hv_after_create = zone_free_pages(ZONE_HV);
     int rc = domain_populate(d, 0, 2048) | domain_populate(d, 0x100000, 100);
-    CHECK("populate maps and charges what the domain owns", !rc && d->tot_pages == 2148 && consistent(d, why, sizeof(why)),
-          "rc %d: %s", rc, why);
+    CHECK("populate maps and charges what the domain owns",
+          !rc && d->tot_pages == 2148 && consistent(d, why, sizeof(why)), "rc %d: %s", rc, why);
     rc = domain_populate(d, 0x200000, 4096);
     CHECK("populate stops at the limit", rc == -ENOMEM && d->tot_pages == 4096 && consistent(d, why, sizeof(why)),
           "rc %d tot %lu: %s", rc, d->tot_pages, why);
@@ -129,8 +121,8 @@ int main(void)
         all = all && !domain_release_gfn(d, g, NULL);
     CHECK("decrease gives pages back, splitting large mappings", all && d->tot_pages == 4096 - 1024 &&
           consistent(d, why, sizeof(why)), "tot %lu: %s", d->tot_pages, why);
-    CHECK("decrease of what is not RAM fails", domain_release_gfn(d, 0, NULL) != 0 && domain_release_gfn(d, 0x7fffff, NULL) != 0,
-          "succeeded");
+    CHECK("decrease of what is not RAM fails",
+          domain_release_gfn(d, 0, NULL) != 0 && domain_release_gfn(d, 0x7fffff, NULL) != 0, "succeeded");
     rc = shared_info_map(d, 1);
     CHECK("shared_info replaces the RAM at its frame", !rc && d->shared_info_gfn == 1 &&
           p2m_lookup(d, 1, NULL) == virt_to_mfn(d->shared_info) && consistent(d, why, sizeof(why)),
@@ -162,7 +154,8 @@ int main(void)
           zone_total_pages(ZONE_HV));
     CHECK("the limit leaves the domain consistent", consistent(d, why, sizeof(why)), "%s", why);
     hv_destroy(d);
-    CHECK("and its tables all go with it", zone_free_pages(ZONE_HV) == hv_free0 && zone_free_pages(ZONE_POOL) == pool_total,
+    CHECK("and its tables all go with it",
+          zone_free_pages(ZONE_HV) == hv_free0 && zone_free_pages(ZONE_POOL) == pool_total,
           "hypervisor %lu of %lu, pool %lu of %lu", zone_free_pages(ZONE_HV), hv_free0, zone_free_pages(ZONE_POOL),
           pool_total);
 
@@ -179,17 +172,17 @@ int main(void)
     hv_destroy(d);
 
     /* Findings 5 and 9: two vCPUs at one frame. */
-    explore("decrease racing shared_info at the same frame frees one page once",
-            &(struct race_case){ fresh, op_decrease, op_shared_info_at_g, consistent_and_gone });
-    explore("shared_info racing decrease at the same frame frees one page once",
-            &(struct race_case){ fresh, op_shared_info_at_g, op_decrease, consistent_and_gone });
-    explore("remove racing decrease of the same frame releases it once",
-            &(struct race_case){ fresh, op_remove, op_decrease, consistent_and_gone });
-    explore("shared_info racing populate of its frame leaks no page",
-            &(struct race_case){ fresh_empty, op_shared_info_at_g, op_populate_g, consistent_and_gone });
-    explore("two populates at once stay within the limit",
-            &(struct race_case){ fresh_nearly_full, op_populate_g, op_populate_other, within_limit });
-    explore("two populates of one frame map one page",
-            &(struct race_case){ fresh_empty, op_populate_g, op_populate_g, consistent_and_gone });
+    RACE_CHECK("decrease racing shared_info at the same frame frees one page once",
+               fresh, op_decrease, op_shared_info_at_g, consistent_and_gone);
+    RACE_CHECK("shared_info racing decrease at the same frame frees one page once",
+               fresh, op_shared_info_at_g, op_decrease, consistent_and_gone);
+    RACE_CHECK("remove racing decrease of the same frame releases it once",
+               fresh, op_remove, op_decrease, consistent_and_gone);
+    RACE_CHECK("shared_info racing populate of its frame leaks no page",
+               fresh_empty, op_shared_info_at_g, op_populate_g, consistent_and_gone);
+    RACE_CHECK("two populates at once stay within the limit",
+               fresh_nearly_full, op_populate_g, op_populate_other, within_limit);
+    RACE_CHECK("two populates of one frame map one page",
+               fresh_empty, op_populate_g, op_populate_g, consistent_and_gone);
     TAP_EXIT();
 }

@@ -183,12 +183,11 @@ bool hv_call(void (*fn)(void *), void *arg)
     return hv_try(fn(arg));
 }
 
-unsigned int race_explore(const struct race_case *c, char *bad_at, size_t len)
+bool race_every(const char *name, const struct race_case *c, char *why, size_t len)
 {
     static const char *const names[] = { "acquire", "wait", "release" };
     static const enum lock_event evs[] = { LOCK_EV_ACQUIRE, LOCK_EV_RELEASED };
     unsigned int tried = 0;
-    bad_at[0] = 0;
     for (unsigned int nth = 1;; nth++) {
         bool any = false;
         for (unsigned int e = 0; e < 2; e++) {
@@ -198,26 +197,28 @@ unsigned int race_explore(const struct race_case *c, char *bad_at, size_t len)
             bool fired = race_fired();
             race_join();
             if (panicked) {
-                /* Locks may still be held: nothing more can run. */
-                snprintf(bad_at, len, "racing at the %s of lock #%u: the hypervisor panicked: %s",
-                         names[evs[e]], nth, hv_panic_msg);
-                printf("not ok - %s\n", bad_at);
+                printf("not ok - %s: racing at the %s of lock #%u, the hypervisor panicked: %s\n", name,
+                       names[evs[e]], nth, hv_panic_msg);
                 exit(1);
             }
-            char why[200] = "";
-            bool ok = c->check(why, sizeof(why));
+            char bad[300] = "";
+            bool ok = c->check(bad, sizeof(bad));
             if (!fired)
                 continue;
             any = true;
             tried++;
             if (!ok) {
-                snprintf(bad_at, len, "racing at the %s of lock #%u: %s", names[evs[e]], nth, why);
-                return tried;
+                snprintf(why, len, "racing at the %s of lock #%u: %s (after %u interleavings)",
+                         names[evs[e]], nth, bad, tried);
+                return false;
             }
         }
         if (!any)
-            return tried;
+            break;
     }
+    fprintf(stderr, "# %s: %u interleavings\n", name, tried);
+    snprintf(why, len, "the race never came in");
+    return tried > 0;
 }
 
 /* Stubs for what lies outside the code under test. */

@@ -85,8 +85,8 @@ bool race_fired(void);
  * (each acquire, each release), a fresh world from setup(), op() on this
  * thread with race() coming in at that event on another, then check(), which
  * says whether the outcome is consistent (and tears the world down). Stops
- * at the first inconsistent outcome; returns how many were tried, and in
- * *bad_at the failing one's description (empty if none failed).
+ * at the first inconsistent outcome and says which in why. A panic ends the
+ * test (locks may still be held).
  */
 struct race_case {
     void (*setup)(void);
@@ -94,6 +94,13 @@ struct race_case {
     void (*race)(void *);
     bool (*check)(char *why, size_t len);
 };
-unsigned int race_explore(const struct race_case *c, char *bad_at, size_t len);
+bool race_every(const char *name, const struct race_case *c, char *why, size_t len);
+/* One check line for race_every (tests/lib/tap.h). */
+#define RACE_CHECK(name, ...)                                                  \
+    do {                                                                       \
+        char why_[400];                                                        \
+        bool ok_ = race_every(name, &(struct race_case){ __VA_ARGS__ }, why_, sizeof(why_)); \
+        CHECK(name, ok_, "%s", why_);                                           \
+    } while (0)
 
 #endif
