@@ -11,7 +11,9 @@
 #include "hypervisor/common/event_channel.c"
 
 #include <basalt/memory.h>
+#include <basalt/pv_console.h>
 #include <basalt/shared_info.h>
+#include <xen/io/console.h>
 #include <stdio.h>
 #include <xen/vcpu.h>
 
@@ -62,6 +64,46 @@ void arch_vcpu_destroy(struct vcpu *v)
         peer_state_then = st.status;
         send_rc = evtchn_send(a, send_port);
     }
+}
+
+/* The boot-time console ring, read by the hypervisor while the guest
+ * balloons its page out. */
+#define RING_GFN 0x50
+static mfn_t ring_mfn;
+static int ring_port;
+static bool ring_page_was_free;
+
+void guest_console_write(struct domain *d, const char *buf, size_t n)
+{
+    if (mfn_to_page(ring_mfn)->owner == OWNER_NONE)
+        ring_page_was_free = true;
+}
+
+static void fresh_console(void)
+{
+    a = hv_domain(1, 1, 16);
+    domain_populate(a, RING_GFN, 1);
+    ring_mfn = p2m_lookup(a, RING_GFN, NULL);
+    pv_console_setup(a, RING_GFN);
+    ring_port = (int)a->pv_console_port;
+    struct xencons_interface *r = mfn_to_virt(ring_mfn);
+    memcpy(r->out, "hello\n", 6);
+    r->out_prod = 6;
+    ring_page_was_free = false;
+}
+static void op_kick(void *unused) { evtchn_send(a, (evtchn_port_t)ring_port); }
+static void race_balloon_ring(void *unused) { domain_release_gfn(a, RING_GFN, NULL); }
+static bool ring_read_alive(char *why, size_t len)
+{
+    bool ok = !ring_page_was_free && ring_port > 0;
+    if (!ok)
+        snprintf(why, len, ring_port > 0 ? "the console ring was read from a freed page" : "no console port");
+    hv_destroy(a);
+    if (ok && zone_free_pages(ZONE_POOL) != pool_total) {
+        snprintf(why, len, "the pool has %lu of its %lu pages", zone_free_pages(ZONE_POOL), pool_total);
+        ok = false;
+    }
+    return ok;
 }
 
 /* vcpu_info registered by two vCPUs at once. */
@@ -206,6 +248,8 @@ int main(void)
     CHECK("and leaves the sender's port unbound", st.status == EVTCHNSTAT_unbound, "status %u", st.status);
     hv_destroy(a);
 
+    RACE_CHECK("the console ring is read from a live page while the guest balloons it out",
+               fresh_console, op_kick, race_balloon_ring, ring_read_alive);
     RACE_CHECK("two vCPUs registering one vcpu_info take one page reference",
                fresh_vcpu_info, op_register, race_register, registered_once);
     TAP_EXIT();
