@@ -185,19 +185,24 @@ static int map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     return GNTST_okay;
 }
 
-void grant_mapping_detach(struct domain *d, gfn_t gfn, mfn_t mfn, struct grant_unmapped *out)
+/* Called with d's physmap lock held, the mapping's p2m entry just gone. */
+static void detach(struct domain *d, struct grant_mapping *m, struct grant_unmapped *out)
 {
     ASSERT_LOCKED(&d->physmap_lock);
-    *out = (struct grant_unmapped){ .valid = false };
+    *out = (struct grant_unmapped){ true, m->readonly, m->granter, m->ref, m->mfn };
+    m->in_use = false;
+    d->grant.nr_maps--;
+}
+
+void grant_mapping_detach(struct domain *d, gfn_t gfn, mfn_t mfn, struct grant_unmapped *out)
+{
     for (unsigned int h = 0; d->grant.maps && h < MAX_MAPS; h++) {
         struct grant_mapping *m = &d->grant.maps[h];
         if (m->in_use && m->gfn == gfn) {
             /* Every grant entry of the p2m has its mapping here, and only
-             * one: both change together under this lock. */
+             * one: both change together under the physmap lock. */
             ASSERT(m->mfn == mfn);
-            *out = (struct grant_unmapped){ true, m->readonly, m->granter, m->ref, m->mfn };
-            m->in_use = false;
-            d->grant.nr_maps--;
+            detach(d, m, out);
             return;
         }
     }
@@ -227,9 +232,11 @@ static int16_t unmap_one(struct domain *d, struct gnttab_unmap_grant_ref *op)
         status = GNTST_bad_handle;
     else if (op->host_addr && (op->host_addr >> PAGE_SHIFT) != m->gfn)
         status = GNTST_bad_virt_addr;
-    else if (physmap_exchange_locked(d, m->gfn, P2M_GRANTS, m->mfn, (struct p2m_entry){ INVALID_MFN, P2M_NONE },
-                                     &gone, &flush))
+    else if (p2m_exchange(d, m->gfn, P2M_GRANTS, m->mfn, (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &gone.e,
+                          &flush))
         status = GNTST_general_error; /* a split found no memory: still mapped */
+    else
+        detach(d, m, &gone.grant); /* the handle says which: no search */
     spin_unlock_irqrestore(&d->physmap_lock, flags);
     if (flush)
         p2m_flush(d);
