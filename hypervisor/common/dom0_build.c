@@ -104,7 +104,7 @@ static paddr_t steal_acpi_page(void)
 static int map_firmware_regions(struct domain *d)
 {
     for (gfn_t g = 0xa0; g < 0x100; g++)
-        if (!dom0_owns_ram(g << PAGE_SHIFT, (g + 1) << PAGE_SHIFT) && p2m_set(d, g, g, P2M_MMIO))
+        if (!dom0_owns_ram(g << PAGE_SHIFT, (g + 1) << PAGE_SHIFT) && p2m_populate_range(d, g, g, 1, P2M_MMIO) != 1)
             return -ENOMEM;
     for (unsigned int i = 0; i < nr_map; i++) {
         const struct hvm_memmap_table_entry *e = &map[i];
