@@ -156,7 +156,7 @@ int dom0_build(void)
         struct vcpu *v = vcpu_create(d, i);
         if (!v)
             return fail(d, "out of memory for vCPUs");
-        v->affinity = BIT(i % nr_pcpus); /* pinned: see main.c */
+        v->affinity = BIT(i % nr_pcpus); /* pinned: see setup.c */
     }
 
     map = d->memmap = xmalloc(DOM0_MAX_MEMMAP * sizeof(*map));
