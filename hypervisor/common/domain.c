@@ -4,9 +4,7 @@
  * them); domain_reap(), run by idle loops, frees it once no vCPU is still
  * on a CPU.
  */
-#include <asm/hvm.h>
-#include <asm/svm.h>
-#include <asm/vioapic.h>
+#include <basalt/arch.h>
 #include <basalt/boot_domains.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -66,7 +64,6 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->max_vcpus = max_vcpus;
     d->weight = SCHED_DEFAULT_WEIGHT;
     sched_domain_init(d);
-    d->arch.iopm = iopm_all_intercepted;
     if (p2m_init(&d->p2m)) {
         xfree(d);
         return NULL;
@@ -108,7 +105,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->vcpu_info_mfn = INVALID_MFN;
     v->vcpu_info = id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[id] : NULL;
     v->runstate = RUNSTATE_offline;
-    if (arch_vcpu_init(v)) {
+    if (arch_vcpu_create(v)) {
         xfree(v);
         return NULL;
     }
@@ -131,7 +128,7 @@ static void release_page(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t
  * mappings (pages pinned in others go), then the shared page. */
 void domain_release_resources(struct domain *d)
 {
-    vioapic_domain_destroy(d);
+    arch_domain_destroy(d);
     pv_console_release(d);
     evtchn_domain_destroy(d);
     grant_table_destroy(d);
@@ -155,8 +152,6 @@ static void domain_free(struct domain *d)
     domain_release_resources(d);
     p2m_for_each(d, release_page);
     p2m_teardown(&d->p2m);
-    if (d->arch.iopm != iopm_all_intercepted)
-        free_hv_pages(d->arch.iopm, 2);
     xfree(d->memmap);
     xfree(d);
 }
@@ -319,7 +314,7 @@ void dump_domains(void)
                 printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms, credit %d us, affinity %lx\n", v->id,
                        v->state, v->running ? " running" : "", v->processor, vcpu_runtime_ns(v) / 1000000,
                        v->credit / 1000, v->affinity);
-                hvm_dump_exit_stats(v);
+                arch_vcpu_dump(v);
             }
         }
     }

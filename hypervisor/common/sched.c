@@ -5,9 +5,9 @@
  * better vCPU wakes), put it back, repeat; halt when there is nothing to run.
  */
 #include <asm/apic.h>
-#include <asm/hvm.h>
 #include <asm/smp.h>
 #include <asm/x86.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
@@ -396,13 +396,11 @@ void sched_sync_domain(struct domain *d)
 {
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
-        if (!v || v == current_vcpu())
-            continue;
-        uint64_t seq = READ_ONCE(v->arch.entry_seq);
-        if (!READ_ONCE(v->arch.in_guest))
+        uint64_t entry, now;
+        if (!v || v == current_vcpu() || !arch_vcpu_in_guest(v, &entry))
             continue;
         smp_kick(v->processor);
-        while (READ_ONCE(v->arch.in_guest) && READ_ONCE(v->arch.entry_seq) == seq)
+        while (arch_vcpu_in_guest(v, &now) && now == entry)
             cpu_relax();
     }
 }

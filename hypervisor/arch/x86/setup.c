@@ -7,8 +7,8 @@
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/fpu.h>
+#include <asm/hvm_vendor.h>
 #include <asm/smp.h>
-#include <asm/svm.h>
 #include <asm/x86.h>
 #include <basalt/boot.h>
 #include <basalt/console.h>
@@ -48,7 +48,7 @@ void cpu_start_common(struct pcpu *p)
         fpu_init();
     else
         fpu_cpu_init();
-    svm_cpu_init(p);
+    hvm_cpu_init(p);
     sched_cpu_init(p);
 }
 
@@ -61,7 +61,7 @@ void __noreturn start_basalt(uint32_t mb_magic, uint32_t mb_info)
     pr_info("command line: %s\n", boot_info.cmdline);
 
     /* Before anything else needs it: is this machine usable at all? */
-    svm_check_support();
+    hvm_check_support();
 
     paddr_t rsdp = acpi_find_rsdp(boot_info.rsdp);
     mm_init();

@@ -1,4 +1,8 @@
-/* Exit handlers shared between the files of arch/x86/hvm. */
+/*
+ * The vendor-neutral exit handlers of arch/x86/hvm/. The vendor's exit
+ * switch (svm/exits.c) decodes what its hardware reports and calls these;
+ * they reach guest state through asm/hvm_vendor.h.
+ */
 #ifndef ASM_HVM_EXITS_H
 #define ASM_HVM_EXITS_H
 
@@ -7,12 +11,26 @@
 
 struct vcpu;
 
+/* A port I/O exit, as the hardware describes it. */
+struct hvm_io_exit {
+    uint16_t port;
+    uint8_t size;        /* 1, 2 or 4 */
+    bool in, string, rep;
+    uint8_t addr_size;   /* string forms: 2, 4 or 8 */
+    uint8_t seg;         /* string forms: the memory operand's segment (enum hvm_seg) */
+    uint64_t next_rip;
+};
+
+/* How a nested page fault's access was made. */
+enum hvm_access { HVM_ACCESS_READ, HVM_ACCESS_WRITE, HVM_ACCESS_FETCH };
+
 void hvm_handle_cpuid(struct vcpu *v);
-void hvm_handle_msr(struct vcpu *v);
-void hvm_handle_io(struct vcpu *v);
+void hvm_handle_msr(struct vcpu *v, bool write);
+void hvm_handle_io(struct vcpu *v, const struct hvm_io_exit *io);
 void hvm_handle_vmmcall(struct vcpu *v);
-void hvm_handle_npf(struct vcpu *v);
+void hvm_handle_npf(struct vcpu *v, gpaddr_t gpa, enum hvm_access access);
 void hvm_handle_hlt(struct vcpu *v);
+void hvm_handle_xsetbv(struct vcpu *v);
 enum insn_mode hvm_insn_mode(struct vcpu *v);
 int hvm_fetch_insn(struct vcpu *v, struct insn *insn);
 /* MSR access by the guest; false means inject #GP. */

@@ -196,6 +196,10 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 #define IOIO_SZ8      BIT(4)
 #define IOIO_SZ16     BIT(5)
 #define IOIO_SZ32     BIT(6)
+#define IOIO_A16      BIT(7)
+#define IOIO_A32      BIT(8)
+#define IOIO_A64      BIT(9)
+#define IOIO_SEG_SHIFT 10
 #define IOIO_PORT_SHIFT 16
 
 /* NPF exitinfo1 (a #PF error code) */
@@ -204,13 +208,12 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 #define NPF_USER    BIT(2)
 #define NPF_FETCH   BIT(4)
 
-/* Segment attributes for the states we create. */
-#define SEG_ATTR_CODE32  0xc9b /* G, D, P, S, type execute/read accessed */
-#define SEG_ATTR_CODE64  0xa9b /* G, L, P, S, type execute/read accessed */
-#define SEG_ATTR_DATA32  0xc93 /* G, D/B, P, S, type read/write accessed */
-#define SEG_ATTR_CODE16  0x09b
-#define SEG_ATTR_DATA16  0x093
-#define SEG_ATTR_TSS32   0x08b /* P, busy 32-bit TSS */
-#define SEG_ATTR_LDT     0x082
+/* SVM's part of a vCPU (struct arch_vcpu's `svm`); only arch/x86/svm/ uses it. */
+struct svm_vcpu {
+    struct vmcb *vmcb;
+    paddr_t vmcb_pa;
+    uint32_t asid, asid_generation;
+    int last_pcpu;               /* where the ASID was assigned, or -1 */
+};
 
 #endif

@@ -1,4 +1,5 @@
 /* Guest page-table walks and copies to and from guest memory. */
+#include <asm/hvm_vendor.h>
 #include <asm/page.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
@@ -38,13 +39,13 @@ static int read_pte(struct domain *d, gpaddr_t gpa, unsigned int size, uint64_t 
 
 int guest_linear_to_gpa(struct vcpu *v, gvaddr_t va, bool write, gpaddr_t *gpa)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     struct domain *d = v->dom;
-    uint64_t cr0 = vmcb->s.cr0, cr4 = vmcb->s.cr4;
+    uint64_t cr0 = hvm_get_cr(v, 0), cr4 = hvm_get_cr(v, 4), cr3 = hvm_get_cr(v, 3);
+    bool lma = hvm_get_efer(v) & EFER_LMA;
     bool wp = cr0 & X86_CR0_WP;
 
     if (!(cr0 & X86_CR0_PG)) {
-        *gpa = v->arch.vmcb->s.efer & EFER_LMA ? va : (uint32_t)va;
+        *gpa = lma ? va : (uint32_t)va;
         return 0;
     }
 
@@ -52,7 +53,7 @@ int guest_linear_to_gpa(struct vcpu *v, gvaddr_t va, bool write, gpaddr_t *gpa)
         /* 32-bit paging: two levels of 4-byte entries, optional 4 MiB pages. */
         uint32_t la = (uint32_t)va;
         uint64_t *pde, *pte;
-        if (read_pte(d, (vmcb->s.cr3 & 0xfffff000) + ((la >> 22) << 2), 4, &pde))
+        if (read_pte(d, (cr3 & 0xfffff000) + ((la >> 22) << 2), 4, &pde))
             return -EFAULT;
         uint32_t e = *(uint32_t *)pde;
         if (!(e & PTE_P) || (write && wp && !(e & PTE_W)))
@@ -71,7 +72,7 @@ int guest_linear_to_gpa(struct vcpu *v, gvaddr_t va, bool write, gpaddr_t *gpa)
     }
 
     int levels;
-    if (v->arch.vmcb->s.efer & EFER_LMA) {
+    if (lma) {
         levels = cr4 & X86_CR4_LA57 ? 5 : 4;
         /* Non-canonical addresses fault. */
         int bits = levels == 5 ? 57 : 48;
@@ -83,7 +84,7 @@ int guest_linear_to_gpa(struct vcpu *v, gvaddr_t va, bool write, gpaddr_t *gpa)
         va = (uint32_t)va;
     }
 
-    uint64_t table = vmcb->s.cr3 & (levels == 3 ? 0xffffffe0ULL : PTE_ADDR_MASK);
+    uint64_t table = cr3 & (levels == 3 ? 0xffffffe0ULL : PTE_ADDR_MASK);
     for (int level = levels; level >= 1; level--) {
         unsigned int idx = level == 3 && levels == 3 ? (va >> 30) & 3 : PT_INDEX(va, level);
         uint64_t *ep;

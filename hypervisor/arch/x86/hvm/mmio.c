@@ -4,14 +4,13 @@
  * do the access, write back the register); anything else is a bug or an
  * attack, and the domain is destroyed.
  */
-#include <asm/hvm.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/insn.h>
-#include <asm/svm.h>
 #include <asm/vioapic.h>
 #include <asm/vlapic.h>
-#include <basalt/dom0.h>
 #include <asm/x86.h>
+#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/lib.h>
@@ -128,11 +127,10 @@ static void ioapic_mmio(struct vcpu *v, uint64_t gpa, bool write, uint32_t *val)
 
 static void emulate(struct vcpu *v, uint64_t gpa, mmio_fn_t fn, const char *what)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     struct mmio_access a;
     int len = decode_access(v, &a);
     if (len <= 0) {
-        domain_crash(v->dom, "unsupported instruction accessing the %s at rip %#lx", what, vmcb->s.rip);
+        domain_crash(v->dom, "unsupported instruction accessing the %s at rip %#lx", what, hvm_get_rip(v));
         return;
     }
     uint32_t val = (uint32_t)a.value;
@@ -142,22 +140,19 @@ static void emulate(struct vcpu *v, uint64_t gpa, mmio_fn_t fn, const char *what
         val = 0;
     if (!a.write && a.dest_reg >= 0)
         write_back(v, &a, val);
-    vmcb->s.rip += (uint64_t)len;
+    hvm_set_rip(v, hvm_get_rip(v) + (uint64_t)len);
 }
 
-void hvm_handle_npf(struct vcpu *v)
+void hvm_handle_npf(struct vcpu *v, gpaddr_t gpa, enum hvm_access access)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint64_t gpa = vmcb->c.exitinfo2;
-    uint64_t err = vmcb->c.exitinfo1;
     struct domain *d = v->dom;
 
-    if ((gpa & ~0xfffULL) == VLAPIC_BASE && !vlapic_x2apic_enabled(v) && !(err & NPF_FETCH)) {
+    if ((gpa & ~0xfffULL) == VLAPIC_BASE && !vlapic_x2apic_enabled(v) && access != HVM_ACCESS_FETCH) {
         emulate(v, gpa, lapic_mmio, "local APIC");
         return;
     }
     if (d->is_privileged && d->id == 0) {
-        if (is_ioapic_page(gpa) && !(err & NPF_FETCH)) {
+        if (is_ioapic_page(gpa) && access != HVM_ACCESS_FETCH) {
             emulate(v, gpa, ioapic_mmio, "IOAPIC");
             return;
         }
@@ -166,5 +161,5 @@ void hvm_handle_npf(struct vcpu *v)
     }
     hvm_dump_guest(v);
     domain_crash(v->dom, "bad memory access at gpa %#lx (%s)", gpa,
-                 err & NPF_FETCH ? "fetch" : err & NPF_WRITE ? "write" : "read");
+                 access == HVM_ACCESS_FETCH ? "fetch" : access == HVM_ACCESS_WRITE ? "write" : "read");
 }

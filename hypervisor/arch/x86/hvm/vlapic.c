@@ -5,9 +5,8 @@
  * loop injects the highest one above the processor priority.
  */
 #include <asm/apic.h>
-#include <asm/hvm.h>
+#include <asm/hvm_vendor.h>
 #include <asm/smp.h>
-#include <asm/svm.h>
 #include <asm/vlapic.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
@@ -77,16 +76,15 @@ bool vlapic_x2apic_enabled(const struct vcpu *v)
     return vl(v) && vl(v)->x2apic;
 }
 
+/* The TPR lives where CR8 writes reach it without an exit. */
 static uint32_t get_tpr(struct vlapic *l)
 {
-    /* CR8 writes in 64-bit mode update the VMCB's V_TPR without an exit. */
-    return (uint32_t)(l->vcpu->arch.vmcb->c.vintr & VINTR_TPR_MASK) << 4;
+    return hvm_get_tpr(l->vcpu) << 4;
 }
 
 static void set_tpr(struct vlapic *l, uint32_t tpr)
 {
-    struct vmcb *vmcb = l->vcpu->arch.vmcb;
-    vmcb->c.vintr = (vmcb->c.vintr & ~VINTR_TPR_MASK) | ((tpr >> 4) & 0xf);
+    hvm_set_tpr(l->vcpu, (tpr >> 4) & 0xf);
 }
 
 static uint32_t ppr(struct vlapic *l)
