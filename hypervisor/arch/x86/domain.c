@@ -9,8 +9,18 @@
 #include <asm/vioapic.h>
 #include <asm/vlapic.h>
 #include <basalt/arch.h>
+#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
+
+int arch_domain_create(struct domain *d, const struct domain_config *cfg)
+{
+    if (cfg->hardware_domain) {
+        int rc = dom0_io_init(d);
+        return rc ? rc : vioapic_domain_init(d);
+    }
+    return hvm_domu_ioports_init(d);
+}
 
 void arch_domain_destroy(struct domain *d)
 {

@@ -9,10 +9,14 @@
 #include <basalt/types.h>
 
 struct domain;
+struct domain_config;
 struct vcpu;
 
-/* Undoes whatever part of a domain's architectural state (I/O ports,
- * interrupt controllers) was made. */
+/* A domain's architectural parts (I/O ports, interrupt controllers), made
+ * by domain_create once the p2m exists and before any vCPU. Destroying
+ * undoes whatever part was made, so it is safe on a domain whose creation
+ * failed half-way. */
+int arch_domain_create(struct domain *d, const struct domain_config *cfg);
 void arch_domain_destroy(struct domain *d);
 
 /* A vCPU's architectural parts (control block, FPU state, local APIC). */
