@@ -1,7 +1,7 @@
 /*
- * The boot sequence, on the bootstrap processor: console, loader
- * information, memory, interrupts, time, SVM, the other CPUs, then the
- * domains given as modules.
+ * The x86 boot sequence, on the bootstrap processor: console, loader
+ * information, memory, interrupts, time, virtualization, the other CPUs;
+ * then start_domains() (common/main.c) takes over.
  */
 #include <asm/acpi.h>
 #include <asm/apic.h>
@@ -12,7 +12,6 @@
 #include <asm/x86.h>
 #include <basalt/boot.h>
 #include <basalt/console.h>
-#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
@@ -94,16 +93,5 @@ void __noreturn start_basalt(uint32_t mb_magic, uint32_t mb_info)
     unsigned int want = MIN(MAX(opt_cpus, 1u), (unsigned int)MAX(acpi.nr_cpus, 1u));
     unsigned int online = smp_boot_cpus(want);
     pr_notice("cpus online %u/%u (svm+npt)\n", online, want);
-    domu_cpu_mask = all_cpus_mask();
-    if (dom0_plan.present) {
-        /* Dom0's vCPUs get the first CPUs to themselves; DomUs the rest. */
-        for (unsigned int i = 0; i < dom0_plan.nr_vcpus; i++)
-            dom0_plan.cpus |= BIT(i % nr_pcpus);
-        if (domu_cpu_mask & ~dom0_plan.cpus)
-            domu_cpu_mask &= ~dom0_plan.cpus;
-    }
-
-    console_start_input();
-    domains_boot_create();
-    sched_idle_loop();
+    start_domains();
 }

@@ -147,7 +147,7 @@ static paddr_t find_room(paddr_t from, uint64_t size)
 int dom0_build(void)
 {
     const struct boot_module *km = &boot_info.modules[dom0_plan.kernel_module];
-    /* Its vCPUs are pinned to the first CPUs (see setup.c). */
+    /* Its vCPUs are pinned to the first CPUs (start_domains(), common/main.c). */
     struct domain_config cfg = {
         .id = 0, .name = "Domain-0", .max_vcpus = dom0_plan.nr_vcpus, .hardware_domain = true,
     };
