@@ -143,8 +143,12 @@ struct domain_config {
 /* Creates the domain with all its vCPUs (down, not yet started) in state
  * DOMAIN_BUILDING; *out is set on success. -EEXIST: the id is in use. */
 int domain_create(const struct domain_config *cfg, struct domain **out);
+/* The domain with this id, or NULL. Takes no reference: only for callers
+ * that hold another guarantee the domain stays (they run on one of its
+ * vCPUs, hold a reference already, or are the domain's own teardown). */
 struct domain *domain_by_id(domid_t id);
-/* A reference that keeps d's memory valid (NULL if absent or dying). */
+/* The domain with this id, with a reference taken that keeps its memory
+ * valid until domain_put (NULL if absent or dying). */
 struct domain *domain_get(domid_t id);
 void domain_put(struct domain *d);
 /* Stops the domain's vCPUs and frees it once none of them is running. */
