@@ -4,7 +4,7 @@
  * the start-info block after it, ACPI tables and the special pages where
  * Xen puts them (lib/pvh_layout.h), vCPU 0 at the PVH entry point.
  */
-#include <asm/hvm.h>
+#include <basalt/arch.h>
 #include <basalt/boot.h>
 #include <basalt/boot_domains.h>
 #include <basalt/domain.h>
@@ -108,7 +108,7 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
     if (rc)
         return fail(d, "cannot set up the console");
 
-    hvm_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)next);
+    arch_vcpu_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)next);
     d->state = DOMAIN_RUNNING;
     pr_notice("domain %u (%s) created\n", d->id, d->name);
     vcpu_start(d->vcpus[0]);

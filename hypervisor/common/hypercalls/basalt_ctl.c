@@ -4,7 +4,7 @@
  * comes in is checked; nothing a caller passes can hurt another domain or
  * the hypervisor, and only the privileged domain may call at all.
  */
-#include <asm/hvm.h>
+#include <basalt/arch.h>
 #include <basalt/console.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -274,7 +274,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = -EINVAL;
             break;
         }
-        hvm_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
+        arch_vcpu_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
         d->entry_set = true;
         break;
     case BCTL_VCPU_INFO:

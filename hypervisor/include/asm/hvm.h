@@ -87,8 +87,7 @@ struct arch_domain {
 /* Prints v's exit statistics. */
 void hvm_dump_exit_stats(struct vcpu *v);
 
-/* Initial register state. */
-void hvm_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t ebx);
+/* Initial register state (and arch_vcpu_set_pvh_entry, basalt/arch.h). */
 void hvm_set_real_mode_entry(struct vcpu *v, uint16_t cs_sel, uint16_t ip);
 
 /* Event injection: the exception is delivered on the next entry. */

@@ -22,6 +22,9 @@ void arch_domain_destroy(struct domain *d);
 /* A vCPU's architectural parts (control block, FPU state, local APIC). */
 int arch_vcpu_create(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
+/* Sets v to start at a PVH entry point: 32-bit flat protected mode, paging
+ * off, EBX = the start-info block's address (the x86 PVH boot ABI). */
+void arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info);
 /* Runs v until the scheduler wants a new pick; returns with interrupts off. */
 void arch_vcpu_run(struct vcpu *v);
 

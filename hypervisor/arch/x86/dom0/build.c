@@ -7,7 +7,7 @@
  */
 #include <asm/acpi.h>
 #include <asm/apic.h>
-#include <asm/hvm.h>
+#include <basalt/arch.h>
 #include <basalt/boot.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -222,7 +222,7 @@ int dom0_build(void)
     if (!si_len)
         return fail(d, "no room for the start info");
 
-    hvm_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)si);
+    arch_vcpu_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)si);
     d->state = DOMAIN_RUNNING;
     pr_notice("domain 0 (Domain-0) created\n");
     console_input_set_owner(d);

@@ -6,6 +6,7 @@
 #include <asm/hvm_exits.h>
 #include <asm/hvm_vendor.h>
 #include <asm/x86.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 
@@ -31,7 +32,7 @@ static void clear_gprs(struct vcpu *v)
 }
 
 /* The PVH boot ABI: 32-bit flat protected mode, paging off, EBX = start info. */
-void hvm_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t ebx)
+void arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info)
 {
     set_seg(v, HVM_SEG_CS, 0x08, 0, 0xffffffff, HVM_SEG_ATTR_CODE32);
     set_data_segs(v, 0x10, 0xffffffff, HVM_SEG_ATTR_DATA32);
@@ -46,7 +47,7 @@ void hvm_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t ebx)
     hvm_set_rflags(v, X86_EFLAGS_FIXED);
     hvm_set_rip(v, entry);
     clear_gprs(v);
-    hvm_set_gpr(v, HVM_REG_RBX, ebx);
+    hvm_set_gpr(v, HVM_REG_RBX, start_info);
 }
 
 /* What a STARTUP IPI leaves: real mode at vector:0000. */
