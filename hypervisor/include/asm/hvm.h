@@ -96,7 +96,8 @@ static inline void hvm_inject_gp(struct vcpu *v) { hvm_inject_exception(v, 13, t
 static inline void hvm_inject_ud(struct vcpu *v) { hvm_inject_exception(v, 6, false, 0); }
 
 /* Advances RIP past the instruction that exited (decoded when the hardware
- * does not say how long it was). */
+ * does not say how long it was), or past `len` bytes. */
 int hvm_skip_insn(struct vcpu *v);
+void hvm_advance_rip(struct vcpu *v, unsigned int len);
 
 #endif

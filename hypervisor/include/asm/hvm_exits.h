@@ -7,6 +7,7 @@
 #define ASM_HVM_EXITS_H
 
 #include <asm/insn.h>
+#include <asm/x86.h>
 #include <basalt/types.h>
 
 struct vcpu;
@@ -31,6 +32,7 @@ void hvm_handle_vmmcall(struct vcpu *v);
 void hvm_handle_npf(struct vcpu *v, gpaddr_t gpa, enum hvm_access access);
 void hvm_handle_hlt(struct vcpu *v);
 void hvm_handle_xsetbv(struct vcpu *v);
+void hvm_handle_cr4_write(struct vcpu *v);
 enum insn_mode hvm_insn_mode(struct vcpu *v);
 int hvm_fetch_insn(struct vcpu *v, struct insn *insn);
 /* MSR access by the guest; false means inject #GP. */
@@ -40,5 +42,17 @@ bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 int hvm_write_hypercall_page(struct vcpu *v, uint64_t gpa);
 /* Logs the guest's registers (for crashes). */
 void hvm_dump_guest(struct vcpu *v);
+/* CPUID as the guest sees it. */
+void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
+
+/* Walks the guest's page tables for an access (PFEC_WRITE, PFEC_USER);
+ * on failure *pfec is the #PF error code to give the guest. */
+int guest_walk(struct vcpu *v, gvaddr_t va, uint32_t access, gpaddr_t *gpa, uint32_t *pfec);
+/* Copies for an instruction the guest executes (string I/O), with its
+ * privilege: at CPL 3 the page tables must allow user access, and writes
+ * whatever CR0.WP says. On a fault, *fault is the address and *pfec the
+ * error code for the guest's #PF. */
+int hvm_copy_for_insn(struct vcpu *v, void *buf, gvaddr_t va, size_t n, bool to_guest, uint32_t *pfec,
+                      gvaddr_t *fault);
 
 #endif

@@ -115,6 +115,10 @@ static inline bool hvm_event_queued(const struct vcpu *v);
 static inline void hvm_queue_event(struct vcpu *v, const struct hvm_event *e);
 static inline void hvm_request_interrupt_window(struct vcpu *v);
 
+/* Drops the guest's cached translations before it next runs (its paging
+ * controls changed behind the hardware's back). */
+static inline void hvm_flush_guest_tlb(struct vcpu *v);
+
 /* The length of the instruction that caused the exit if the hardware says
  * (NRIP save), else 0: the caller decodes it. */
 static inline unsigned int hvm_exit_insn_len(const struct vcpu *v);

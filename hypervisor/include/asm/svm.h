@@ -221,6 +221,13 @@ static inline void hvm_request_interrupt_window(struct vcpu *v)
     c->intercept1 |= INTERCEPT_VINTR;
 }
 
+static inline void hvm_flush_guest_tlb(struct vcpu *v)
+{
+    struct vmcb_control *c = &svm_vmcb(v)->c;
+    if (c->tlb_control == TLB_CONTROL_NONE)
+        c->tlb_control = svm_features.flush_by_asid ? TLB_CONTROL_FLUSH_ASID : TLB_CONTROL_FLUSH_ALL;
+}
+
 static inline unsigned int hvm_exit_insn_len(const struct vcpu *v)
 {
     const struct vmcb *vmcb = svm_vmcb(v);

@@ -94,6 +94,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, s.cr2) == 0x640, "cr2");
 _Static_assert(__builtin_offsetof(struct vmcb, s.g_pat) == 0x668, "g_pat");
 _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 
+/* intercept_cr */
+#define INTERCEPT_CR_WRITE(n) BIT(16 + (n))
+
 /* intercept1 */
 #define INTERCEPT_INTR       BIT(0)
 #define INTERCEPT_NMI        BIT(1)
@@ -153,6 +156,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 /* exit codes */
 #define VMEXIT_CR0_READ   0x000
 #define VMEXIT_CR0_WRITE  0x010
+#define VMEXIT_CR4_WRITE  0x014
 #define VMEXIT_EXCP_BASE  0x040
 #define VMEXIT_INTR       0x060
 #define VMEXIT_NMI        0x061

@@ -16,16 +16,35 @@
 #define X86_CR0_CD BIT(30)
 #define X86_CR0_PG BIT(31)
 
+#define X86_CR4_VME BIT(0)
+#define X86_CR4_PVI BIT(1)
+#define X86_CR4_TSD BIT(2)
+#define X86_CR4_DE BIT(3)
 #define X86_CR4_PSE BIT(4)
 #define X86_CR4_PAE BIT(5)
+#define X86_CR4_MCE BIT(6)
 #define X86_CR4_PGE BIT(7)
+#define X86_CR4_PCE BIT(8)
 #define X86_CR4_OSFXSR BIT(9)
 #define X86_CR4_OSXMMEXCPT BIT(10)
+#define X86_CR4_UMIP BIT(11)
 #define X86_CR4_LA57 BIT(12)
 #define X86_CR4_FSGSBASE BIT(16)
+#define X86_CR4_PCIDE BIT(17)
 #define X86_CR4_OSXSAVE BIT(18)
 #define X86_CR4_SMEP BIT(20)
 #define X86_CR4_SMAP BIT(21)
+#define X86_CR4_PKE BIT(22)
+#define X86_CR4_CET BIT(23)
+#define X86_CR4_PKS BIT(24)
+
+/* Exception vectors. */
+#define X86_EXC_DB 1
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+#define X86_EXC_AC 17
+#define X86_EXC_MC 18
 
 #define X86_EFLAGS_CF BIT(0)
 #define X86_EFLAGS_FIXED BIT(1)

@@ -75,18 +75,23 @@ int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
     return rc == INSN_OK ? 0 : -EINVAL;
 }
 
+void hvm_advance_rip(struct vcpu *v, unsigned int len)
+{
+    uint64_t rip = hvm_get_rip(v) + len;
+    hvm_set_rip(v, hvm_insn_mode(v) != INSN_MODE_LONG64 ? (uint32_t)rip : rip);
+    /* Stepping over an instruction ends any STI/MOV SS shadow. */
+    hvm_clear_interrupt_shadow(v);
+}
+
 int hvm_skip_insn(struct vcpu *v)
 {
-    uint64_t len = hvm_exit_insn_len(v);
+    unsigned int len = hvm_exit_insn_len(v);
     if (!len) {
         struct insn insn;
         if (hvm_fetch_insn(v, &insn))
             return -EFAULT;
         len = insn.len;
     }
-    uint64_t rip = hvm_get_rip(v) + len;
-    hvm_set_rip(v, hvm_insn_mode(v) != INSN_MODE_LONG64 ? (uint32_t)rip : rip);
-    /* Stepping over an instruction ends any STI/MOV SS shadow. */
-    hvm_clear_interrupt_shadow(v);
+    hvm_advance_rip(v, len);
     return 0;
 }

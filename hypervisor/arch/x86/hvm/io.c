@@ -190,8 +190,7 @@ static void batch_following_io(struct vcpu *v)
         } else {
             return;
         }
-        uint64_t rip = hvm_get_rip(v) + in.len;
-        hvm_set_rip(v, hvm_insn_mode(v) != INSN_MODE_LONG64 ? (uint32_t)rip : rip);
+        hvm_advance_rip(v, in.len);
     }
 }
 

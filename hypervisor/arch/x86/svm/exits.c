@@ -144,10 +144,20 @@ void svm_handle_exit(struct vcpu *v)
         break;
     case VMEXIT_ICEBP:
         hvm_skip_insn(v);
-        hvm_inject_exception(v, 1, false, 0);
+        hvm_inject_exception(v, X86_EXC_DB, false, 0);
         break;
-    case VMEXIT_EXCP_BASE + 18:
+    case VMEXIT_EXCP_BASE + X86_EXC_DB:
+        /* DR6 in the VMCB already says why, as the guest will read it. */
+        hvm_inject_exception(v, X86_EXC_DB, false, 0);
+        break;
+    case VMEXIT_EXCP_BASE + X86_EXC_AC:
+        hvm_inject_exception(v, X86_EXC_AC, true, (uint32_t)vmcb->c.exitinfo1);
+        break;
+    case VMEXIT_EXCP_BASE + X86_EXC_MC:
         domain_crash(v->dom, "machine check while the guest ran");
+        break;
+    case VMEXIT_CR4_WRITE:
+        hvm_handle_cr4_write(v);
         break;
     case VMEXIT_INIT:
         /* A physical INIT is for the host, never the guest. */

@@ -21,7 +21,14 @@ int hvm_vcpu_vendor_init(struct vcpu *v)
     v->arch.svm.last_pcpu = -1;
 
     struct vmcb_control *c = &vmcb->c;
-    c->intercept_exceptions = BIT(18); /* #MC: never let a guest see the host's */
+    /* #MC: never let a guest see the host's. #DB and #AC: an exception
+     * whose delivery raises it again (CVE-2015-8104, CVE-2015-5307) would
+     * loop inside the CPU for good; intercepted, each round is an exit and
+     * the guest only hangs itself. Both are reflected unchanged. */
+    c->intercept_exceptions = BIT(X86_EXC_DB) | BIT(X86_EXC_AC) | BIT(X86_EXC_MC);
+    /* CR4 writes: a bit the CPU does not offer must give #GP, not a VMCB
+     * that the next VMRUN refuses. */
+    c->intercept_cr = INTERCEPT_CR_WRITE(4);
     c->intercept1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
                     INTERCEPT_RDPMC | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT |
                     INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_TASK_SWITCH |
