@@ -54,6 +54,7 @@ struct arch_vcpu {
     struct guest_gprs gprs;      /* the GPRs the hardware does not switch */
     uint64_t xcr0;
     void *xsave_area;
+    uint64_t debug_addr[4];      /* DR0-DR3 while another vCPU has the CPU */
 
     uint64_t flush_gen_seen;     /* p2m flush generation this vCPU has applied */
     volatile bool in_guest;      /* between entry and exit */

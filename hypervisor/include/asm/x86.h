@@ -142,6 +142,29 @@ DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
 
+/* Debug registers 0-3 (the breakpoint addresses), by number. */
+static inline uint64_t read_dr(unsigned int n)
+{
+    uint64_t v;
+    switch (n) {
+    case 0: __asm__ volatile("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ volatile("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%db2, %0" : "=r"(v)); break;
+    default: __asm__ volatile("mov %%db3, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static inline void write_dr(unsigned int n, uint64_t v)
+{
+    switch (n) {
+    case 0: __asm__ volatile("mov %0, %%db0" ::"r"(v)); break;
+    case 1: __asm__ volatile("mov %0, %%db1" ::"r"(v)); break;
+    case 2: __asm__ volatile("mov %0, %%db2" ::"r"(v)); break;
+    default: __asm__ volatile("mov %0, %%db3" ::"r"(v)); break;
+    }
+}
+
 static inline uint64_t read_xcr0(void)
 {
     uint32_t lo, hi;

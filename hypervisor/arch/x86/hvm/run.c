@@ -55,9 +55,25 @@ static bool must_stop(struct vcpu *v)
            v->dom->pause_count || v->dom->state != DOMAIN_RUNNING;
 }
 
+/* DR0-DR3 are not part of the state the hardware switches (DR6 and DR7
+ * are): each vCPU has its own, in the registers while it holds the CPU.
+ * The hypervisor sets no breakpoints of its own. */
+static void debug_regs_load(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < 4; i++)
+        write_dr(i, v->arch.debug_addr[i]);
+}
+
+static void debug_regs_save(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < 4; i++)
+        v->arch.debug_addr[i] = read_dr(i);
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
     fpu_load(v);
+    debug_regs_load(v);
     wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
     for (;;) {
         local_irq_disable();
@@ -66,6 +82,7 @@ void arch_vcpu_run(struct vcpu *v)
         deliver_events(v);
         hvm_enter_guest(v);
     }
+    debug_regs_save(v);
     fpu_save(v);
 }
 
