@@ -312,18 +312,15 @@ void vcpu_pause(struct vcpu *v)
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+/* Waiting for another vCPU to stop: only with no lock held and interrupts
+ * on, so that the CPU it runs on can never be waiting for us. */
 static void wait_not_running(struct vcpu *v)
 {
     if (v == current_vcpu())
         return;
+    ASSERT(local_irq_enabled());
     while (READ_ONCE(v->running))
         cpu_relax();
-}
-
-void vcpu_pause_sync(struct vcpu *v)
-{
-    vcpu_pause(v);
-    wait_not_running(v);
 }
 
 void vcpu_unpause(struct vcpu *v)

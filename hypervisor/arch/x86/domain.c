@@ -60,7 +60,7 @@ bool arch_vcpu_in_guest(const struct vcpu *v, uint64_t *entry)
 
 bool arch_vcpu_interrupt_pending(struct vcpu *v)
 {
-    return vlapic_has_pending(v) || v->arch.nmi_pending;
+    return vlapic_has_pending(v) || v->arch.nmi_pending || READ_ONCE(v->arch.init_pending);
 }
 
 void arch_vcpu_dump(struct vcpu *v)

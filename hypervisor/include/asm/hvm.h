@@ -65,7 +65,8 @@ struct arch_vcpu {
     uint64_t mtrr_def_type;
 
     struct hvm_event pending_exception; /* to deliver on the next entry */
-    bool sipi_pending;           /* INIT received: waiting for STARTUP */
+    bool init_pending;           /* INIT sent by another vCPU, not yet acted on (atomic) */
+    bool sipi_pending;           /* INIT taken: waiting for STARTUP (atomic) */
     bool nmi_pending;
 
     struct vlapic *vlapic;

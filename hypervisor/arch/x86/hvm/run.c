@@ -77,6 +77,9 @@ void arch_vcpu_run(struct vcpu *v)
     wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
     for (;;) {
         local_irq_disable();
+        if (unlikely(READ_ONCE(v->arch.init_pending)) &&
+            __atomic_exchange_n(&v->arch.init_pending, false, __ATOMIC_ACQ_REL))
+            vlapic_take_init(v);
         if (must_stop(v))
             break;
         deliver_events(v);
