@@ -17,8 +17,9 @@ struct hvm_io_exit {
     uint16_t port;
     uint8_t size;        /* 1, 2 or 4 */
     bool in, string, rep;
-    uint8_t addr_size;   /* string forms: 2, 4 or 8 */
-    uint8_t seg;         /* string forms: the memory operand's segment (enum hvm_seg) */
+    uint8_t addr_size;   /* string forms: 2, 4 or 8; 0 if the hardware did not say */
+    uint8_t seg;         /* string forms: the memory operand's segment (enum hvm_seg),
+                            meaningful only with addr_size */
     uint64_t next_rip;
 };
 

@@ -88,11 +88,23 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_
 
 static void string_io(struct vcpu *v, const struct hvm_io_exit *io)
 {
-    uint64_t amask = io->addr_size == 8 ? ~0ULL : io->addr_size == 4 ? 0xffffffffULL : 0xffffULL;
+    unsigned int addr_size = io->addr_size;
+    /* INS always writes ES:rDI; OUTS reads DS:rSI unless overridden. */
+    enum hvm_seg seg = (enum hvm_seg)io->seg;
+    if (!addr_size) {
+        struct insn in;
+        if (hvm_fetch_insn(v, &in)) {
+            domain_crash(v->dom, "cannot decode the string I/O instruction at rip %#lx", hvm_get_rip(v));
+            return;
+        }
+        addr_size = in.addrsize;
+        seg = in.seg == INSN_SEG_NONE ? HVM_SEG_DS : (enum hvm_seg)in.seg;
+    }
+    if (io->in)
+        seg = HVM_SEG_ES;
+    uint64_t amask = addr_size == 8 ? ~0ULL : addr_size == 4 ? 0xffffffffULL : 0xffffULL;
     bool long_mode = hvm_insn_mode(v) == INSN_MODE_LONG64;
-    /* INS always writes ES:rDI; OUTS reads DS:rSI unless overridden. In
-     * 64-bit mode only FS and GS have a base. */
-    enum hvm_seg seg = io->in ? HVM_SEG_ES : (enum hvm_seg)io->seg;
+    /* In 64-bit mode only FS and GS have a base. */
     struct hvm_segment sr = { .base = 0 };
     if (!long_mode || seg == HVM_SEG_FS || seg == HVM_SEG_GS)
         hvm_get_segment(v, seg, &sr);
@@ -102,7 +114,8 @@ static void string_io(struct vcpu *v, const struct hvm_io_exit *io)
     uint64_t count = io->rep ? rcx & amask : 1;
     uint64_t done = 0;
     bool fault = false;
-
+    uint32_t pfec = 0;
+    gvaddr_t fault_va = 0;
     while (done < count && done < MAX_STRING_ITERATIONS) {
         uint64_t addr = hvm_get_gpr(v, reg);
         gvaddr_t la = sr.base + (addr & amask);
@@ -111,9 +124,9 @@ static void string_io(struct vcpu *v, const struct hvm_io_exit *io)
         uint32_t val = 0;
         if (io->in) {
             val = port_read(v, io->port, io->size);
-            fault = copy_to_guest(v, la, &val, io->size);
+            fault = hvm_copy_for_insn(v, &val, la, io->size, true, &pfec, &fault_va);
         } else {
-            fault = copy_from_guest(v, &val, la, io->size);
+            fault = hvm_copy_for_insn(v, &val, la, io->size, false, &pfec, &fault_va);
             if (!fault)
                 port_write(v, io->port, io->size, val);
         }
@@ -125,8 +138,8 @@ static void string_io(struct vcpu *v, const struct hvm_io_exit *io)
     if (io->rep)
         hvm_set_gpr(v, HVM_REG_RCX, (rcx & ~amask) | ((count - done) & amask));
     if (fault) {
-        hvm_inject_exception(v, 14, true, io->in ? 2 : 0);
-        hvm_set_cr(v, 2, sr.base + (hvm_get_gpr(v, reg) & amask));
+        hvm_inject_exception(v, X86_EXC_PF, true, pfec);
+        hvm_set_cr(v, 2, fault_va);
     } else if (done == count) {
         hvm_set_rip(v, io->next_rip);
     }

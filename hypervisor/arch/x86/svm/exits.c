@@ -60,13 +60,15 @@ static void handle_io(struct vcpu *v, const struct vmcb *vmcb)
 {
     uint64_t info = vmcb->c.exitinfo1;
     unsigned int seg = (info >> IOIO_SEG_SHIFT) & 7; /* 6 and 7 are reserved */
+    /* QEMU's TCG leaves the address size and segment out: 0 says so. */
+    unsigned int addr_size = info & IOIO_A64 ? 8 : info & IOIO_A32 ? 4 : info & IOIO_A16 ? 2 : 0;
     struct hvm_io_exit io = {
         .port = (uint16_t)(info >> IOIO_PORT_SHIFT),
         .size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1,
         .in = info & IOIO_IN,
         .string = info & IOIO_STR,
         .rep = info & IOIO_REP,
-        .addr_size = info & IOIO_A64 ? 8 : info & IOIO_A32 ? 4 : 2,
+        .addr_size = (uint8_t)addr_size,
         .seg = seg <= HVM_SEG_GS ? seg : HVM_SEG_DS,
         .next_rip = vmcb->c.exitinfo2,
     };
