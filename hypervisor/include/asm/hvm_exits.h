@@ -23,8 +23,9 @@ struct hvm_io_exit {
     uint64_t next_rip;
 };
 
-/* How a nested page fault's access was made. */
-enum hvm_access { HVM_ACCESS_READ, HVM_ACCESS_WRITE, HVM_ACCESS_FETCH };
+/* How a nested page fault's access was made: by an instruction, or by the
+ * CPU walking the guest's own page tables. */
+enum hvm_access { HVM_ACCESS_READ, HVM_ACCESS_WRITE, HVM_ACCESS_FETCH, HVM_ACCESS_PAGE_WALK };
 
 void hvm_handle_cpuid(struct vcpu *v);
 void hvm_handle_msr(struct vcpu *v, bool write);

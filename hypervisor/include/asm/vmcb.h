@@ -211,6 +211,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 #define NPF_WRITE   BIT(1)
 #define NPF_USER    BIT(2)
 #define NPF_FETCH   BIT(4)
+#define NPF_IN_WALK BIT(33) /* while translating the guest's page tables */
 
 /* SVM's part of a vCPU (struct arch_vcpu's `svm`); only arch/x86/svm/ uses it. */
 struct svm_vcpu {

@@ -78,8 +78,10 @@ static void handle_io(struct vcpu *v, const struct vmcb *vmcb)
 static void handle_npf(struct vcpu *v, const struct vmcb *vmcb)
 {
     uint64_t err = vmcb->c.exitinfo1;
-    hvm_handle_npf(v, vmcb->c.exitinfo2,
-                   err & NPF_FETCH ? HVM_ACCESS_FETCH : err & NPF_WRITE ? HVM_ACCESS_WRITE : HVM_ACCESS_READ);
+    enum hvm_access access = err & NPF_IN_WALK ? HVM_ACCESS_PAGE_WALK
+                             : err & NPF_FETCH ? HVM_ACCESS_FETCH
+                             : err & NPF_WRITE ? HVM_ACCESS_WRITE : HVM_ACCESS_READ;
+    hvm_handle_npf(v, vmcb->c.exitinfo2, access);
 }
 
 void svm_handle_exit(struct vcpu *v)
