@@ -6,7 +6,7 @@
  * before the domain's memory goes, so a peer never signals a freed domain.
  */
 #include <asm/smp.h>
-#include <asm/vlapic.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/event.h>
 #include <basalt/guest_access.h>
@@ -152,7 +152,7 @@ int evtchn_upcall_vector(struct vcpu *v)
 
 bool vcpu_event_pending(struct vcpu *v)
 {
-    return evtchn_upcall_vector(v) >= 0 || vlapic_has_pending(v) || v->arch.nmi_pending;
+    return evtchn_upcall_vector(v) >= 0 || arch_vcpu_interrupt_pending(v);
 }
 
 bool evtchn_any_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n)

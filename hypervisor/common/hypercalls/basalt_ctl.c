@@ -4,9 +4,7 @@
  * comes in is checked; nothing a caller passes can hurt another domain or
  * the hypervisor, and only the privileged domain may call at all.
  */
-#include <asm/fpu.h>
-#include <asm/hvm.h>
-#include <asm/ioport.h>
+#include <basalt/arch.h>
 #include <basalt/console.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -86,32 +84,25 @@ static long domain_create_op(struct basalt_ctl *op)
     if (name_in_use(c->name))
         return -EEXIST;
 
+    struct domain_config cfg = {
+        .name = c->name,
+        .handle = c->handle,
+        .max_vcpus = c->max_vcpus,
+        .max_pages = c->max_mem_kb >> 2,
+        .weight = c->weight,
+        .cap = c->cap,
+        .affinity = c->cpu_affinity & all_cpus_mask(),
+    };
     struct domain *d = NULL;
-    for (unsigned int tries = 0; tries < MAX_DOMAINS && !d; tries++) {
-        domid_t id = next_domid;
+    int rc = -EEXIST;
+    for (unsigned int tries = 0; tries < MAX_DOMAINS && rc == -EEXIST; tries++) {
+        cfg.id = next_domid;
         next_domid = next_domid + 1 >= MAX_DOMAINS ? 1 : next_domid + 1;
-        if (!domains[id])
-            d = domain_create(id, c->name, c->max_vcpus);
+        if (!domains[cfg.id])
+            rc = domain_create(&cfg, &d);
     }
-    if (!d)
-        return -ENOSPC;
-    memcpy(d->handle, c->handle, sizeof(d->handle));
-    d->weight = c->weight ? c->weight : SCHED_DEFAULT_WEIGHT;
-    d->cap = c->cap;
-    domain_set_max_pages(d, c->max_mem_kb >> 2); /* nothing charged yet: cannot fail */
-    uint64_t affinity = c->cpu_affinity ? c->cpu_affinity & all_cpus_mask() : domu_cpu_mask;
-    for (unsigned int i = 0; i < c->max_vcpus; i++) {
-        struct vcpu *v = vcpu_create(d, i);
-        if (!v) {
-            domain_destroy(d, "build failed: out of memory for vCPUs");
-            return -ENOMEM;
-        }
-        v->affinity = affinity;
-    }
-    if (hvm_domu_ioports_init(d)) {
-        domain_destroy(d, "build failed: out of I/O handler slots");
-        return -ENOMEM;
-    }
+    if (rc)
+        return rc == -EEXIST ? -ENOSPC : rc;
     op->domid = d->id;
     return 0;
 }
@@ -285,7 +276,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = -EINVAL;
             break;
         }
-        hvm_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
+        arch_vcpu_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
         d->entry_set = true;
         break;
     case BCTL_VCPU_INFO:
