@@ -32,6 +32,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 case $kver in *[!A-Za-z0-9.+_-]* | '') die "bad kernel version '$kver'" ;; esac
 [ -f "$zfsdeb" ] || die "$zfsdeb: no such file"
+# mmdebstrap's file-mirror-automount hook copies it into the chroot under
+# the same absolute path, which apt hands to dpkg there.
+zfsdeb=$(readlink -f "$zfsdeb")
 [ -f "$pkglist" ] || die "$pkglist: no such file"
 pkgs=$(sed 's/#.*//' "$pkglist" | tr -s ' \t' '\n\n' | sed '/^$/d' | tr '\n' ' ')
 [ -n "$pkgs" ] || die "$pkglist lists no packages"
@@ -70,8 +73,11 @@ command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap not found (scripts/deps
 mke2fs=$(PATH=$PATH:/sbin:/usr/sbin command -v mke2fs) || die "mke2fs not found (e2fsprogs)"
 mkdir -p "$cachedir" || die "cannot create $cachedir"
 work=$cachedir/.dom0-root.$$
-trap 'rm -rf "$work"' EXIT
-rm -rf "$work"
+# --one-file-system: should mmdebstrap be killed with /proc, /sys or /dev/pts
+# still mounted in the chroot, nothing of them is touched.
+trap 'rm -rf --one-file-system "$work"' EXIT
+trap 'exit 1' INT TERM HUP
+rm -rf --one-file-system "$work"
 mkdir -p "$work"
 start=$(date +%s)
 echo "images: building the Debian Dom0 root file system (once per package set; a few minutes)" >&2
@@ -83,12 +89,14 @@ echo "images: building the Debian Dom0 root file system (once per package set; a
 # `apt-get update && apt-get install PKG` works in Dom0.
 # shellcheck disable=SC2086
 debian_bootstrap "$cachedir/debs" --variant=required \
+    --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
     --include="linux-image-$kver $pkgs" --include="$zfsdeb" \
     --customize-hook='echo dom0 >"$1/etc/hostname"' \
     --customize-hook='printf "127.0.0.1\tlocalhost\n127.0.1.1\tdom0\n::1\tlocalhost ip6-localhost ip6-loopback\n" >"$1/etc/hosts"' \
     --customize-hook='printf "# Mounted by Basalt'"'"'s boot initramfs (images/dom0-init).\nLABEL=basalt-dom0\t/\text4\tnoatime\t0\t1\n" >"$1/etc/fstab"' \
     --customize-hook='rm -f "$1"/boot/initrd.img-* "$1"/initrd.img "$1"/initrd.img.old' \
-    --customize-hook='mkdir -p "$1/etc/basalt" "$1/usr/lib/basalt" "$1/persist"' \
+    --customize-hook='mkdir -p "$1/etc/basalt" "$1/usr/lib/basalt"' \
+    --customize-hook='printf "\$include /etc/inputrc\n# A serial console: no bracketed-paste escapes around each command.\nset enable-bracketed-paste off\n" >"$1/root/.inputrc"' \
     --customize-hook='chroot "$1" dpkg-query -W -f "\${Package} \${Version}\n" >"$1/../packages"' \
     "$DEBIAN_SUITE" "$work/root" "$APT_SOURCES" ||
     die "mmdebstrap of the Dom0 root file system failed (log above)"

@@ -15,11 +15,16 @@
 # Built in a throw-away chroot (mmdebstrap --variant=apt, zfs-dkms and
 # linux-headers-KVER: the DKMS build runs in their postinst), then deleted.
 # Cached under a name that carries the zfs-dkms version and a key over KVER,
-# the headers' version, zfs-dkms's version and this script, so the slow DKMS
-# build (minutes) runs once per kernel and ZFS release, not per Dom0 image.
+# the headers' version, zfs-dkms's version and RECIPE below, so the slow
+# DKMS build (minutes) runs once per kernel and ZFS release, not per Dom0
+# image, nor per edit of this file's comments.
 # APTSTATE is the private apt of debian-apt.sh (its lists already fresh).
 # Needs root. Prints the build time; otherwise quiet on success.
 set -eu
+
+# Bump when a change here changes the package built (its files or control
+# data): that is what makes the cached one stale.
+RECIPE=1
 
 me="images/mk-zfs-modules.sh"
 die() { echo "$me: error: $*" >&2; exit 1; }
@@ -42,7 +47,7 @@ zfsver=$(apt_version zfs-dkms)
 [ -n "$zfsver" ] || die "apt knows no zfs-dkms (contrib missing from $APT_SOURCES?)"
 hdrver=$(apt_version "linux-headers-$kver")
 [ -n "$hdrver" ] || die "apt knows no linux-headers-$kver (is $kver still in the archive?)"
-key=$(printf '%s\n' "$kver" "$hdrver" "$zfsver" | cat - "$0" | sha256sum | cut -c1-12)
+key=$(printf '%s\n' "$kver" "$hdrver" "$zfsver" "$RECIPE" | sha256sum | cut -c1-12)
 pkg=zfs-modules-$kver
 file=$cachedir/${pkg}_$(printf '%s' "$zfsver" | sed 's/:/%3a/g')_amd64-$key.deb
 
@@ -62,8 +67,11 @@ fi
 command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap not found (scripts/deps.sh installs it)"
 mkdir -p "$cachedir" || die "cannot create $cachedir"
 work=$cachedir/.zfs-build.$$
-trap 'rm -rf "$work"' EXIT
-rm -rf "$work"
+# --one-file-system: should mmdebstrap be killed with /proc, /sys or /dev/pts
+# still mounted in the chroot, nothing of them is touched.
+trap 'rm -rf --one-file-system "$work"' EXIT
+trap 'exit 1' INT TERM HUP
+rm -rf --one-file-system "$work"
 mkdir -p "$work"
 start=$(date +%s)
 echo "images: building the ZFS modules for $kver (zfs-dkms $zfsver; once per kernel and ZFS version)" >&2
