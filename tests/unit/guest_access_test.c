@@ -202,7 +202,7 @@ static bool read_old_or_failed(char *why, size_t len)
     if (!ok)
         snprintf(why, len, "the copy returned %d and read %#x", op_rc, buf[0]);
     ok = ok && thief_page_intact(why, len);
-    return world_end(why + strlen(why), 1) && ok;
+    return world_end(why + strlen(why), len - strlen(why)) && ok;
 }
 
 static bool read_foreign_or_failed(char *why, size_t len)
@@ -210,13 +210,13 @@ static bool read_foreign_or_failed(char *why, size_t len)
     bool ok = op_rc == -EFAULT || all(buf, sizeof(buf), OTHER_BYTE);
     if (!ok)
         snprintf(why, len, "the copy returned %d and read %#x", op_rc, buf[0]);
-    return world_end(why + strlen(why), 1) && ok;
+    return world_end(why + strlen(why), len - strlen(why)) && ok;
 }
 
 static bool wrote_own_or_failed(char *why, size_t len)
 {
     bool ok = thief_page_intact(why, len);
-    return world_end(why + strlen(why), 1) && ok;
+    return world_end(why + strlen(why), len - strlen(why)) && ok;
 }
 
 static bool fetched_vmmcall_or_failed(char *why, size_t len)
@@ -226,7 +226,7 @@ static bool fetched_vmmcall_or_failed(char *why, size_t len)
     if (!ok)
         snprintf(why, len, "decoded a %u-byte instruction, opcode %#x, not the guest's VMMCALL", fetched.len,
                  fetched.opcode);
-    return world_end(why + strlen(why), 1) && ok;
+    return world_end(why + strlen(why), len - strlen(why)) && ok;
 }
 
 /* Stubs: what the hypercall page's code calls besides. */

@@ -22,7 +22,16 @@
 
 #define MAX_MEMMAP 16
 
-static domid_t next_domid = 1;
+/*
+ * One operation on a domain at a time, whichever Dom0 vCPU makes it: pause
+ * and unpause move a flag and a count that must stay in step, a new memory
+ * map frees the old one, start-up moves the state on. A caller that finds
+ * another's operation under way re-executes its hypercall (as Xen's domctl
+ * lock does), so nothing waits in here. A flag, not a lock: pause waits for
+ * the domain's vCPUs while it is set, and none of them can be waiting for
+ * it (only the privileged domain calls, and it is never a target).
+ */
+static bool ctl_busy;
 
 static bool valid_name(const char *name, size_t len)
 {
@@ -36,20 +45,6 @@ static bool valid_name(const char *name, size_t len)
             return false;
     }
     return true;
-}
-
-static bool name_in_use(const char *name)
-{
-    for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
-        struct domain *d = domain_get((domid_t)id);
-        if (!d)
-            continue;
-        bool same = !strcmp(d->name, name);
-        domain_put(d);
-        if (same)
-            return true;
-    }
-    return false;
 }
 
 static long host_info(struct basalt_host_info *h)
@@ -81,11 +76,11 @@ static long domain_create_op(struct basalt_ctl *op)
         c->weight > 65535 || c->cap > 100 * c->max_vcpus || c->flags ||
         (c->cpu_affinity && !(c->cpu_affinity & all_cpus_mask())))
         return -EINVAL;
-    if (name_in_use(c->name))
-        return -EEXIST;
 
     struct domain_config cfg = {
+        .id = DOMAIN_ID_ANY,
         .name = c->name,
+        .unique_name = true,
         .handle = c->handle,
         .max_vcpus = c->max_vcpus,
         .max_pages = c->max_mem_kb >> 2,
@@ -93,16 +88,10 @@ static long domain_create_op(struct basalt_ctl *op)
         .cap = c->cap,
         .affinity = c->cpu_affinity & all_cpus_mask(),
     };
-    struct domain *d = NULL;
-    int rc = -EEXIST;
-    for (unsigned int tries = 0; tries < MAX_DOMAINS && rc == -EEXIST; tries++) {
-        cfg.id = next_domid;
-        next_domid = next_domid + 1 >= MAX_DOMAINS ? 1 : next_domid + 1;
-        if (!domains[cfg.id])
-            rc = domain_create(&cfg, &d);
-    }
+    struct domain *d;
+    int rc = domain_create(&cfg, &d);
     if (rc)
-        return rc == -EEXIST ? -ENOSPC : rc;
+        return rc;
     op->domid = d->id;
     return 0;
 }
@@ -195,10 +184,15 @@ static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_mem
 
 static long unpause(struct domain *d)
 {
-    if (d->state == DOMAIN_BUILDING) {
-        if (!d->entry_set)
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    bool start = d->state == DOMAIN_BUILDING && d->entry_set;
+    bool building = d->state == DOMAIN_BUILDING;
+    if (start)
+        d->state = DOMAIN_RUNNING; /* unless it is being destroyed */
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (building) {
+        if (!start)
             return -EINVAL;
-        d->state = DOMAIN_RUNNING;
         d->user_paused = false;
         pr_notice("domain %u (%s) created\n", d->id, d->name);
         vcpu_start(d->vcpus[0]);
@@ -252,8 +246,12 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         return read_log(v, &op->u.log);
     }
 
-    if (!(d = target(op, &rc)))
+    if (__atomic_test_and_set(&ctl_busy, __ATOMIC_ACQUIRE))
+        return HYPERCALL_RESTART;
+    if (!(d = target(op, &rc))) {
+        __atomic_clear(&ctl_busy, __ATOMIC_RELEASE);
         return rc;
+    }
     switch (op->cmd) {
     case BCTL_DOMAIN_DESTROY:
         if (d->state == DOMAIN_SHUTDOWN)
@@ -341,6 +339,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         break;
     }
     domain_put(d);
+    __atomic_clear(&ctl_busy, __ATOMIC_RELEASE);
     return rc;
 }
 
@@ -354,6 +353,8 @@ long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint6
     if (op.version != BASALT_CTL_VERSION)
         return -EACCES;
     long rc = dispatch(v, &op);
+    if (rc == HYPERCALL_RESTART)
+        return rc; /* nothing done: the guest calls again */
     if (copy_to_guest(v, arg, &op, sizeof(op)))
         return -EFAULT;
     return rc;
