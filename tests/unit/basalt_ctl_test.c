@@ -11,6 +11,8 @@
 
 #include "hypervisor/common/hypercalls/basalt_ctl.c"
 
+#include <basalt/boot_domains.h>
+
 #include <sched.h>
 #include <stdio.h>
 
@@ -213,7 +215,7 @@ static bool one_memmap(char *why, size_t len)
 
 int main(void)
 {
-    TAP_PLAN(8);
+    TAP_PLAN(9);
     hv_init();
     /* The heap keeps what it carved for small objects: let it have what
      * a few domains need before the zone is measured. */
@@ -247,6 +249,17 @@ int main(void)
     CHECK("an operation while another is under way is made again, then done",
           rc == HYPERCALL_RESTART && untouched && !rc2 && dom->user_paused && dom->pause_count == 1,
           "rc %ld then %ld, paused %d count %u", rc, rc2, dom->user_paused, dom->pause_count);
+    world_end(why, sizeof(why));
+
+    /* A boot-time domain being rebuilt is the hypervisor's to build. */
+    world_building();
+    static struct boot_domain_spec spec;
+    dom->boot_spec = &spec;
+    rc = set_memmap_as(dom0->vcpus[0], map_b, 1);
+    struct basalt_ctl entry = { .cmd = BCTL_VCPU_SET_ENTRY, .domid = 1 };
+    rc2 = ctl_as(dom0->vcpus[0], &entry);
+    CHECK("a boot-time domain being built takes no memory map or entry from the toolstack",
+          rc == -EINVAL && rc2 == -EINVAL && dom->memmap_entries == 0, "rc %ld %ld", rc, rc2);
     world_end(why, sizeof(why));
 
     RACE_CHECK("two creates of one name make one domain", world, op_create_web, race_create_web, one_web);

@@ -156,29 +156,33 @@ static long domain_info_op(struct basalt_ctl *op)
     return -ESRCH;
 }
 
+/* Only for a domain the toolstack builds (the hypervisor builds boot-time
+ * ones itself, also when they restart). The map is replaced in place, in
+ * the one buffer a domain ever gets, so that a reader (XENMEM_maximum_gpfn
+ * from another of Dom0's vCPUs) never finds it freed. */
 static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_memmap *m)
 {
-    if (d->state != DOMAIN_BUILDING || !m->nr_entries || m->nr_entries > MAX_MEMMAP)
+    if (d->state != DOMAIN_BUILDING || d->boot_spec || !m->nr_entries || m->nr_entries > MAX_MEMMAP)
         return -EINVAL;
-    struct hvm_memmap_table_entry *map = xmalloc(MAX_MEMMAP * sizeof(*map));
-    if (!map)
-        return -ENOMEM;
-    if (copy_from_guest(v, map, m->entries, m->nr_entries * sizeof(*map))) {
-        xfree(map);
+    struct hvm_memmap_table_entry map[MAX_MEMMAP];
+    if (copy_from_guest(v, map, m->entries, m->nr_entries * sizeof(*map)))
         return -EFAULT;
-    }
     for (unsigned int i = 0; i < m->nr_entries; i++) {
         bool bad = !map[i].size || map[i].type < XEN_HVM_MEMMAP_TYPE_RAM ||
                    map[i].type > XEN_HVM_MEMMAP_TYPE_PMEM || map[i].addr + map[i].size < map[i].addr ||
                    (i && map[i].addr < map[i - 1].addr + map[i - 1].size);
-        if (bad) {
-            xfree(map);
+        if (bad)
             return -EINVAL;
-        }
     }
-    xfree(d->memmap);
-    d->memmap = map;
-    d->memmap_entries = m->nr_entries;
+    if (!d->memmap) {
+        struct hvm_memmap_table_entry *buf = xmalloc(MAX_MEMMAP * sizeof(*buf));
+        if (!buf)
+            return -ENOMEM;
+        d->memmap_entries = 0;
+        __atomic_store_n(&d->memmap, buf, __ATOMIC_RELEASE);
+    }
+    memcpy(d->memmap, map, m->nr_entries * sizeof(*map));
+    __atomic_store_n(&d->memmap_entries, m->nr_entries, __ATOMIC_RELEASE);
     return 0;
 }
 
@@ -270,7 +274,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         rc = set_memmap(v, d, &op->u.memmap);
         break;
     case BCTL_VCPU_SET_ENTRY:
-        if (d->state != DOMAIN_BUILDING || !d->vcpus[0]) {
+        if (d->state != DOMAIN_BUILDING || d->boot_spec || !d->vcpus[0]) {
             rc = -EINVAL;
             break;
         }
