@@ -25,11 +25,12 @@
 /*
  * One operation on a domain at a time, whichever Dom0 vCPU makes it: pause
  * and unpause move a flag and a count that must stay in step, a new memory
- * map frees the old one, start-up moves the state on. A caller that finds
- * another's operation under way re-executes its hypercall (as Xen's domctl
- * lock does), so nothing waits in here. A flag, not a lock: pause waits for
- * the domain's vCPUs while it is set, and none of them can be waiting for
- * it (only the privileged domain calls, and it is never a target).
+ * map is written over the old one, start-up moves the state on. A caller
+ * that finds another's operation under way re-executes its hypercall (as
+ * Xen's domctl lock does), so nothing waits in here. A flag, not a lock:
+ * pause waits for the domain's vCPUs while it is set, and none of them can
+ * be waiting for it (only the privileged domain calls, and it is never a
+ * target).
  */
 static bool ctl_busy;
 
