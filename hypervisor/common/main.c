@@ -104,6 +104,7 @@ void __noreturn start_basalt(uint32_t mb_magic, uint32_t mb_info)
     }
 
     console_start_input();
+    mm_report_usage("before the boot-time domains");
     domains_boot_create();
     sched_idle_loop();
 }
