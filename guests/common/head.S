@@ -64,6 +64,7 @@ long_mode:
 
     .section .data
     .align 8
+    .global gdt
 gdt:
     .quad 0
     .quad 0x00af9a000000ffff
@@ -74,6 +75,7 @@ gdt_desc:
 
     .section .bss
     .align 4096
+    .global pml4
 pml4: .skip 4096
 pdpt: .skip 4096
 pd:   .skip 4096
