@@ -425,56 +425,49 @@ static void other_op(struct rng *r, uint8_t *b, unsigned int cpu, struct call *c
     }
 }
 
+/* Any number: except those whose arguments must be built with care (a
+ * noisy one could shut us down, block us or name our own frames). */
+static void any_op(struct rng *r, uint8_t *b, unsigned int cpu, struct call *c)
+{
+    static const uint64_t careful[] = { __HYPERVISOR_sched_op, __HYPERVISOR_sched_op_compat, __HYPERVISOR_memory_op,
+                                        __HYPERVISOR_grant_table_op, __HYPERVISOR_vcpu_op, __HYPERVISOR_hvm_op,
+                                        __HYPERVISOR_xen_version, __HYPERVISOR_console_io, __HYPERVISOR_multicall };
+    c->nr = chance(r, 80) ? below(r, 64) : next(r);
+    for (unsigned int i = 0; i < sizeof(careful) / sizeof(careful[0]); i++)
+        if (c->nr == careful[i])
+            c->nr = 48 + below(r, 8); /* arch_N: nobody's */
+}
+
+typedef void (*builder_t)(struct rng *r, uint8_t *b, unsigned int cpu, struct call *c);
+
+static const struct kind {
+    uint64_t nr;
+    unsigned int weight;
+    builder_t build;
+} kinds[] = {
+    { __HYPERVISOR_memory_op, 20, memory_op },   { __HYPERVISOR_grant_table_op, 15, grant_table_op },
+    { __HYPERVISOR_event_channel_op, 15, event_channel_op }, { __HYPERVISOR_vcpu_op, 10, vcpu_op },
+    { __HYPERVISOR_sched_op, 8, sched_op },      { __HYPERVISOR_hvm_op, 8, other_op },
+    { __HYPERVISOR_xen_version, 6, other_op },   { __HYPERVISOR_console_io, 3, other_op },
+    { __HYPERVISOR_vm_assist, 3, other_op },     { __HYPERVISOR_set_timer_op, 3, other_op },
+    { __HYPERVISOR_platform_op, 2, other_op },   { __HYPERVISOR_physdev_op, 2, other_op },
+    { HYPERVISOR_BASALT_CTL, 2, other_op },      { 0, 3, any_op },
+};
+
 static void make_call(struct rng *r, uint8_t *b, unsigned int cpu, struct call *c)
 {
-    static const uint8_t weights[][2] = {
-        { __HYPERVISOR_memory_op, 20 },   { __HYPERVISOR_grant_table_op, 15 }, { __HYPERVISOR_event_channel_op, 15 },
-        { __HYPERVISOR_vcpu_op, 10 },     { __HYPERVISOR_sched_op, 8 },        { __HYPERVISOR_hvm_op, 8 },
-        { __HYPERVISOR_xen_version, 6 },  { __HYPERVISOR_console_io, 3 },      { __HYPERVISOR_vm_assist, 3 },
-        { __HYPERVISOR_set_timer_op, 3 }, { __HYPERVISOR_platform_op, 2 },     { __HYPERVISOR_physdev_op, 2 },
-        { HYPERVISOR_BASALT_CTL, 2 },     { 255, 3 }, /* any number */
-    };
-    unsigned int total = 0, n = sizeof(weights) / sizeof(weights[0]);
+    unsigned int total = 0, n = sizeof(kinds) / sizeof(kinds[0]);
     for (unsigned int i = 0; i < n; i++)
-        total += weights[i][1];
+        total += kinds[i].weight;
     unsigned int x = (unsigned int)below(r, total), i = 0;
-    while (x >= weights[i][1])
-        x -= weights[i++][1];
+    while (x >= kinds[i].weight)
+        x -= kinds[i++].weight;
     fill(r, b, cpu);
     memset(c, 0, sizeof(*c));
-    c->nr = weights[i][0];
+    c->nr = kinds[i].nr;
     for (unsigned int k = 0; k < 5; k++)
         c->a[k] = word(r, b, cpu);
-    switch (c->nr) {
-    case __HYPERVISOR_memory_op:
-        memory_op(r, b, cpu, c);
-        break;
-    case __HYPERVISOR_grant_table_op:
-        grant_table_op(r, b, cpu, c);
-        break;
-    case __HYPERVISOR_event_channel_op:
-        event_channel_op(r, b, cpu, c);
-        break;
-    case __HYPERVISOR_vcpu_op:
-        vcpu_op(r, b, cpu, c);
-        break;
-    case __HYPERVISOR_sched_op:
-        sched_op(r, b, cpu, c);
-        break;
-    case 255: {
-        /* Not the ones above with noise: those could shut us down or block us. */
-        c->nr = chance(r, 80) ? below(r, 64) : next(r);
-        if (c->nr == __HYPERVISOR_sched_op || c->nr == __HYPERVISOR_sched_op_compat ||
-            c->nr == __HYPERVISOR_memory_op || c->nr == __HYPERVISOR_grant_table_op ||
-            c->nr == __HYPERVISOR_vcpu_op || c->nr == __HYPERVISOR_hvm_op || c->nr == __HYPERVISOR_xen_version ||
-            c->nr == __HYPERVISOR_console_io || c->nr == __HYPERVISOR_multicall)
-            c->nr = 48 + below(r, 8); /* arch_N: nobody's */
-        break;
-    }
-    default:
-        other_op(r, b, cpu, c);
-        break;
-    }
+    kinds[i].build(r, b, cpu, c);
 }
 
 static void fuzz(unsigned int cpu)
@@ -500,23 +493,13 @@ static bool ignore_nmi(struct trap_frame *f)
     return true;
 }
 
-static uint64_t ram_bytes(const struct hvm_start_info *si)
-{
-    const struct hvm_memmap_table_entry *m = (const void *)(uintptr_t)si->memmap_paddr;
-    uint64_t total = 0;
-    for (unsigned int i = 0; i < si->memmap_entries; i++)
-        if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
-            total += m[i].size;
-    return total;
-}
-
 int guest_main_entry(const struct hvm_start_info *si)
 {
     seed = guest_arg_u64("seed", 0);
     if (!seed)
         seed = rdtsc() | 1;
     uint64_t seconds = guest_arg_u64("seconds", 20);
-    if (ram_bytes(si) < ((uint64_t)MIN_MB << 20)) {
+    if (guest_ram_bytes(si) < ((uint64_t)MIN_MB << 20)) {
         guest_printf("hcfuzz: needs memory=%u or more\n", MIN_MB);
         return 1;
     }

@@ -16,15 +16,18 @@
  *
  * Command line: partner=D (the partner domain's id, storm_proto.h; without
  * it the attacks that need another domain's grants are skipped),
- * rounds=N (default 2), phase_ms=M (default 1500), mode=all (default) or a
- * comma list of phase names; "dbloop" (the #DB delivery loop) runs only by
- * name (storm_cpu.c says why). Each round is one life of the domain: at its
+ * rounds=N (default 2), phase_ms=M (default 1500), mode=all (default) or
+ * phase names joined by "+" (QEMU's -initrd splits modules at commas);
+ * "db" and "dbloop" (#DB from data breakpoints, and the #DB delivery
+ * loop) run only by name (storm_cpu.c says why). Each round is one life of the domain: at its
  * end the domain reboots (the hypervisor rebuilds it) until the partner has
- * counted N rounds, then powers off. "storm: BUG: ..." lines report what the
+ * counted N rounds, then powers off. wait=1 holds the first round until a key
+ * arrives on the console. "storm: BUG: ..." lines report what the
  * hypervisor got wrong without crashing.
  */
 #include "storm.h"
 #include "common/trap.h"
+#include <xen/io/console.h>
 
 struct storm S;
 
@@ -40,8 +43,8 @@ static const struct phase {
     { "evtchn", phase_evtchn, true, 2, false },    { "vcpuinfo", phase_vcpu_info, false, 2, false },
     { "physmap", phase_physmap, false, 2, false }, { "churn", phase_churn, false, 1, false },
     { "extents", phase_extents, false, 1, false }, { "debugregs", phase_debugregs, false, 1, false },
-    { "db", phase_db, false, 2, false },           { "ac", phase_ac, false, 2, false },
-    { "console", phase_console, false, 2, false }, { "init", phase_init, false, 3, false },
+    { "ac", phase_ac, false, 2, false },           { "console", phase_console, false, 2, false },
+    { "init", phase_init, false, 3, false },       { "db", phase_db, false, 2, true },
     { "dbloop", phase_db_loop, false, 2, true },
 };
 
@@ -197,9 +200,9 @@ static bool selected(const char *mode, const struct phase *p)
         return !p->by_name_only;
     size_t n = strlen(name);
     for (const char *p = mode; *p;) {
-        if (!strncmp(p, name, n) && (p[n] == ',' || !p[n]))
+        if (!strncmp(p, name, n) && (p[n] == '+' || !p[n]))
             return true;
-        while (*p && *p != ',')
+        while (*p && *p != '+')
             p++;
         if (*p)
             p++;
@@ -207,14 +210,34 @@ static bool selected(const char *mode, const struct phase *p)
     return false;
 }
 
-static uint64_t ram_bytes(const struct hvm_start_info *si)
+/*
+ * wait=1: the first round starts on a key from the serial line (our PV
+ * console ring), so that a test can start the storm once Dom0 is up. The
+ * ring is at HVM_PARAM_CONSOLE_PFN, below 4 GiB: [3, 4) GiB gets an
+ * identity map of 2 MiB pages for it.
+ */
+static uint64_t high_pd[512] __attribute__((aligned(4096)));
+
+static void wait_for_key(void)
 {
-    const struct hvm_memmap_table_entry *m = (const void *)(uintptr_t)si->memmap_paddr;
-    uint64_t total = 0;
-    for (unsigned int i = 0; i < si->memmap_entries; i++)
-        if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
-            total += m[i].size;
-    return total;
+    struct xen_hvm_param p = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_PFN };
+    if (HYPERVISOR_hvm_op(HVMOP_get_param, &p) || p.value < 0xc0000 || p.value >= 0x100000) {
+        guest_printf("storm: no console ring to wait on (%lx): starting at once\n", p.value);
+        return;
+    }
+    uint64_t *pdpt = guest_pdpt();
+    for (unsigned int i = 0; i < 512; i++)
+        high_pd[i] = (0xc0000000ULL + ((uint64_t)i << 21)) | 0x83;
+    pdpt[3] = (uint64_t)(uintptr_t)high_pd | 0x3;
+    guest_flush_tlb();
+    volatile struct xencons_interface *ring = (volatile struct xencons_interface *)(p.value << 12);
+    guest_printf("storm: waiting for a key on the console before round 1\n");
+    for (unsigned int n = 1; ring->in_cons == ring->in_prod; n++) {
+        guest_sleep_ms(20);
+        if (n % 500 == 0)
+            guest_printf("storm: still waiting for a key (%u s)\n", n / 50);
+    }
+    ring->in_cons = ring->in_prod;
 }
 
 int guest_main_entry(const struct hvm_start_info *si)
@@ -227,7 +250,7 @@ int guest_main_entry(const struct hvm_start_info *si)
     S.rounds = (unsigned int)guest_arg_u64("rounds", 2);
     S.phase_ms = guest_arg_u64("phase_ms", 1500);
     S.round = 1;
-    if (ram_bytes(si) < ((uint64_t)STORM_MIN_MB << 20)) {
+    if (guest_ram_bytes(si) < ((uint64_t)STORM_MIN_MB << 20)) {
         guest_printf("storm: needs memory=%u or more\n", STORM_MIN_MB);
         return 1;
     }
@@ -237,6 +260,8 @@ int guest_main_entry(const struct hvm_start_info *si)
         S.partner = 0;
     if (!S.partner)
         S.rounds = 1; /* nobody to count rounds across reboots */
+    if (S.round == 1 && guest_arg_u64("wait", 0))
+        wait_for_key();
     guest_printf("storm: round %u of %u: %u vCPUs, partner %u, %lu ms per phase, mode %s\n", S.round, S.rounds,
                  S.cpus, S.partner, S.phase_ms, mode);
 

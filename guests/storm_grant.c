@@ -172,11 +172,10 @@ void phase_walker(void)
         storm_bug("mapping the partner's read-only page-table grant failed: status %d", st);
         return;
     }
-    uint64_t *pml4 = (uint64_t *)(x86_read_cr3() & ~0xfffULL);
-    uint64_t *pdpt = (uint64_t *)(pml4[0] & 0x000ffffffffff000ULL);
+    uint64_t *pdpt = guest_pdpt();
     walker_pd[0] = (PAGETABLE_GFN << 12) | 0x3;
     pdpt[1] = (uint64_t)(uintptr_t)walker_pd | 0x3;
-    x86_write_cr3(x86_read_cr3());
+    guest_flush_tlb();
     uint64_t va = 0x40000000ULL + (uint64_t)(uintptr_t)walker_text;
     long rc = HYPERVISOR_console_write((const void *)va, sizeof(walker_text) - 1);
     volatile const uint64_t *pt = (volatile const uint64_t *)(PAGETABLE_GFN << 12);
@@ -184,7 +183,7 @@ void phase_walker(void)
     if (e != ((idx << 12) | PT_ENTRY_FLAGS))
         storm_bug("the hypervisor wrote %lx into a page table we may only read (console_io returned %ld)", e, rc);
     pdpt[1] = 0;
-    x86_write_cr3(x86_read_cr3());
+    guest_flush_tlb();
     st = unmap_grant(h);
     if (st != GNTST_okay)
         storm_bug("unmapping the read-only grant failed: status %d", st);

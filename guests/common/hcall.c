@@ -1,5 +1,6 @@
 /* Hypercall helpers shared by the SMP test guests. */
 #include "hcall.h"
+#include "x86.h"
 
 long guest_reservation(unsigned int op, xen_pfn_t gfn, unsigned int order)
 {
@@ -41,4 +42,25 @@ uint64_t guest_now_us(void)
         khz = guest_tsc_khz();
     uint64_t tsc = rdtsc();
     return tsc / khz * 1000 + tsc % khz * 1000 / khz;
+}
+
+uint64_t guest_ram_bytes(const struct hvm_start_info *si)
+{
+    const struct hvm_memmap_table_entry *m = (const void *)(uintptr_t)si->memmap_paddr;
+    uint64_t total = 0;
+    for (unsigned int i = 0; i < si->memmap_entries; i++)
+        if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
+            total += m[i].size;
+    return total;
+}
+
+uint64_t *guest_pdpt(void)
+{
+    uint64_t *pml4 = (uint64_t *)(uintptr_t)(x86_read_cr3() & ~0xfffULL);
+    return (uint64_t *)(uintptr_t)(pml4[0] & 0x000ffffffffff000ULL);
+}
+
+void guest_flush_tlb(void)
+{
+    x86_write_cr3(x86_read_cr3());
 }

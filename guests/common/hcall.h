@@ -63,6 +63,15 @@ long guest_reservation(unsigned int op, xen_pfn_t gfn, unsigned int order);
 long guest_add_to_physmap(unsigned int space, unsigned long idx, xen_pfn_t gfn);
 long guest_remove_from_physmap(xen_pfn_t gfn);
 
+/* Bytes of RAM in the start info's memory map. */
+uint64_t guest_ram_bytes(const struct hvm_start_info *si);
+
+/* The page-directory-pointer table of the boot page tables (head.S): entry
+ * n maps [n GiB, n+1 GiB); entry 0 is the identity map. */
+uint64_t *guest_pdpt(void);
+/* After changing the page tables: all non-global translations go. */
+void guest_flush_tlb(void);
+
 /* Hypervisor system time (ns since its boot): HVMOP_get_time. */
 uint64_t guest_system_time_ns(void);
 /* Blocks for ms milliseconds (SCHEDOP_poll on no port with a timeout). */
