@@ -32,6 +32,7 @@ static struct storm_control *const ctl = (struct storm_control *)control_page;
 static domid_t storm;
 static evtchn_port_t port;
 static bool dr_unreadable, dr_reading;
+static uint64_t sends_to_dying; /* events sent from a disarm until the storm's end of the channel closed */
 
 static void __attribute__((format(printf, 1, 2))) bug(const char *fmt, ...)
 {
@@ -161,6 +162,8 @@ static void sender(unsigned int cpu)
             struct evtchn_send s = { .port = port };
             HYPERVISOR_event_channel_op(EVTCHNOP_send, &s);
         }
+        if (dying_soon)
+            __atomic_add_fetch(&sends_to_dying, 64, __ATOMIC_RELAXED);
     }
 }
 
@@ -207,7 +210,8 @@ int guest_main_entry(const struct hvm_start_info *si)
         uint32_t cmd = __atomic_load_n(&ctl->cmd, __ATOMIC_ACQUIRE);
         if (cmd == CMD_ARM && ctl->state == PARTNER_IDLE) {
             __atomic_store_n(&ctl->state, PARTNER_ARMED, __ATOMIC_RELEASE);
-            guest_printf("partner: armed for round %u\n", ctl->rounds_done + 1);
+            guest_printf("partner: armed for round %u (%lu events sent to the storm while it ended)\n",
+                         ctl->rounds_done + 1, __atomic_exchange_n(&sends_to_dying, 0, __ATOMIC_RELAXED));
         } else if (cmd == CMD_DISARM && ctl->state == PARTNER_ARMED) {
             ctl->rounds_done++;
             guest_printf("partner: round %u done: %u balloon cycles of the granted page, %u bugs seen\n",
