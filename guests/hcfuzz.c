@@ -12,7 +12,8 @@
  * RAM, and absurd ones), pointers point into a scratch area or nowhere, and
  * it does not ask to be shut down, blocked or stopped. It never enables
  * interrupts, so callback vectors and timers it sets up stay harmless.
- * Prints "hcfuzz: done: ..." and powers off.
+ * Prints "hcfuzz: done: ..." and powers off. `trace_from=N` prints every
+ * call from a vCPU's Nth on; with one vCPU a seed replays the same calls.
  */
 #include "common/hcall.h"
 #include "common/smp.h"
@@ -32,7 +33,7 @@ struct rng {
     uint64_t s;
 };
 
-static uint64_t seed;
+static uint64_t seed, trace_from;
 static const char console_nuls[128 * 1024];
 static uint64_t deadline_us;
 static uint64_t calls[SMP_MAX_CPUS][NR_COUNTED + 1], deep[SMP_MAX_CPUS];
@@ -125,9 +126,7 @@ static uint64_t bad_ptr(struct rng *r)
  * nowhere. Never random bytes: their fields could name our own frames. */
 static uint64_t arg_ptr(struct rng *r, uint8_t *block)
 {
-    if (chance(r, 95))
-        return (uint64_t)(uintptr_t)block;
-    return chance(r, 80) ? bad_ptr(r) : (uint64_t)(uintptr_t)block + BLOCK - 2;
+    return chance(r, 95) ? (uint64_t)(uintptr_t)block : bad_ptr(r);
 }
 
 /* Any field: one of the kinds above, or noise. */
@@ -479,6 +478,14 @@ static void fuzz(unsigned int cpu)
         struct call c;
         make_call(&r, b, cpu, &c);
         last_call[cpu] = c;
+        if (i % 16384 == 0 && i)
+            guest_printf("hcfuzz: vCPU %u: %lu calls\n", cpu, i); /* where a hang happened, roughly */
+        if (i >= trace_from) {
+            const uint64_t *w = (const uint64_t *)b;
+            guest_printf("hcfuzz: vCPU %u call %lu: %lu (%lx, %lx, %lx, %lx, %lx) block %lx: %lx %lx\n", cpu, i, c.nr,
+                         c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], (uint64_t)(uintptr_t)b, w[0], w[1]);
+            guest_sleep_ms(2); /* within the console's rate limit, so that no line is lost */
+        }
         long rc = hypercall5(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
         calls[cpu][c.nr < NR_COUNTED ? c.nr : NR_COUNTED]++;
         if (rc != -ENOSYS && rc != -EPERM)
@@ -499,6 +506,7 @@ int guest_main_entry(const struct hvm_start_info *si)
     if (!seed)
         seed = rdtsc() | 1;
     uint64_t seconds = guest_arg_u64("seconds", 20);
+    trace_from = guest_arg_u64("trace_from", ~0ULL); /* print each call from the Nth on (with vcpus=1: replayable) */
     if (guest_ram_bytes(si) < ((uint64_t)MIN_MB << 20)) {
         guest_printf("hcfuzz: needs memory=%u or more\n", MIN_MB);
         return 1;
@@ -516,6 +524,9 @@ int guest_main_entry(const struct hvm_start_info *si)
     for (unsigned int cpu = 1; cpu < cpus; cpu++)
         while (smp_is_up(cpu) && guest_now_us() < until)
             x86_pause();
+    /* Console writes may have used up this second's budget: the report
+     * must not be dropped. */
+    guest_sleep_ms(1100);
     uint64_t per_nr[NR_COUNTED + 1] = { 0 }, total = 0, reached = 0, stuck = 0;
     for (unsigned int cpu = 0; cpu < cpus; cpu++) {
         for (unsigned int n = 0; n <= NR_COUNTED; n++) {

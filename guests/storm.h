@@ -69,6 +69,7 @@ void phase_init(void);
 void phase_db(void);
 void phase_db_loop(void);
 void phase_ac(void);
+void phase_timers(void);
 void storm_cpu_setup(void);
 
 #endif
