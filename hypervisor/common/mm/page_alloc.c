@@ -18,6 +18,7 @@ struct zone {
     spinlock_t lock;
     struct free_block *free[MAX_ORDER + 1];
     uint64_t free_pages, total_pages;
+    uint64_t lowest_free; /* low-water mark of free_pages since the last usage report */
 };
 
 static struct zone zones[NR_ZONES];
@@ -95,6 +96,7 @@ void zone_add_range(paddr_t start, paddr_t end, enum zone_id zid)
     }
     z->free_pages += e - (start >> PAGE_SHIFT);
     z->total_pages += e - (start >> PAGE_SHIFT);
+    z->lowest_free = z->free_pages;
     spin_unlock_irqrestore(&z->lock, flags);
 }
 
@@ -120,6 +122,8 @@ mfn_t alloc_pages(enum zone_id zid, unsigned int order)
     for (mfn_t m = mfn; m < mfn + (1ULL << order); m++)
         mfn_to_page(m)->flags &= ~PGF_UNALLOCATED;
     z->free_pages -= 1ULL << order;
+    if (z->free_pages < z->lowest_free)
+        z->lowest_free = z->free_pages;
     spin_unlock_irqrestore(&z->lock, flags);
     return mfn;
 }
@@ -150,6 +154,22 @@ void free_pages(mfn_t mfn, unsigned int order)
 
 uint64_t zone_free_pages(enum zone_id z) { return zones[z].free_pages; }
 uint64_t zone_total_pages(enum zone_id z) { return zones[z].total_pages; }
+
+/* What leak checks compare: a domain's life must leave all of it as it
+ * found it. The low-water mark starts again at each report. */
+void mm_report_usage(const char *when)
+{
+    struct zone *z = &zones[ZONE_HV];
+    uint64_t flags = spin_lock_irqsave(&z->lock);
+    uint64_t lowest = z->lowest_free;
+    z->lowest_free = z->free_pages;
+    spin_unlock_irqrestore(&z->lock, flags);
+    uint64_t heap_bytes, heap_pages;
+    heap_usage(&heap_bytes, &heap_pages);
+    pr_notice("memory %s: pool %lu pages free, hypervisor %lu pages free (lowest since the last report %lu), "
+              "heap %lu bytes in use, %lu pages of small objects\n",
+              when, zone_free_pages(ZONE_POOL), zone_free_pages(ZONE_HV), lowest, heap_bytes, heap_pages);
+}
 
 void *alloc_hv_pages(unsigned int order)
 {
