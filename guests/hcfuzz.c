@@ -469,6 +469,16 @@ static void make_call(struct rng *r, uint8_t *b, unsigned int cpu, struct call *
     kinds[i].build(r, b, cpu, c);
 }
 
+/* A pause that does not depend on what the calls did to us: SCHEDOP_poll
+ * returns at once while an event is pending, and the calls leave events
+ * pending. */
+static void pause_ms(uint64_t ms)
+{
+    uint64_t until = guest_now_us() + ms * 1000;
+    while (guest_now_us() < until)
+        x86_pause();
+}
+
 static void fuzz(unsigned int cpu)
 {
     struct rng r = { seed ^ (0x9e3779b97f4a7c15ULL * (cpu + 1)) };
@@ -484,7 +494,7 @@ static void fuzz(unsigned int cpu)
             const uint64_t *w = (const uint64_t *)b;
             guest_printf("hcfuzz: vCPU %u call %lu: %lu (%lx, %lx, %lx, %lx, %lx) block %lx: %lx %lx\n", cpu, i, c.nr,
                          c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], (uint64_t)(uintptr_t)b, w[0], w[1]);
-            guest_sleep_ms(2); /* within the console's rate limit, so that no line is lost */
+            pause_ms(2); /* within the console's rate limit, so that no line is lost */
         }
         long rc = hypercall5(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
         calls[cpu][c.nr < NR_COUNTED ? c.nr : NR_COUNTED]++;
@@ -526,7 +536,7 @@ int guest_main_entry(const struct hvm_start_info *si)
             x86_pause();
     /* Console writes may have used up this second's budget: the report
      * must not be dropped. */
-    guest_sleep_ms(1100);
+    pause_ms(1100);
     uint64_t per_nr[NR_COUNTED + 1] = { 0 }, total = 0, reached = 0, stuck = 0;
     for (unsigned int cpu = 0; cpu < cpus; cpu++) {
         for (unsigned int n = 0; n <= NR_COUNTED; n++) {

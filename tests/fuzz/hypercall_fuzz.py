@@ -32,7 +32,9 @@ tag = "(seed %d)" % SEED
 
 
 def dump_for_post_mortem(q):
-    """The hypervisor's domain and timer dump into the log."""
+    """Where each CPU is, and the hypervisor's domain and timer dump, into
+    the log."""
+    print("# " + "\n# ".join(q.cpu_report()), flush=True)
     try:
         console.input_to(q, "hypervisor")
         console.domain_dump(q, None)
