@@ -167,7 +167,8 @@ static void list_of(struct rng *r, uint64_t p, unsigned int n, uint64_t (*gen)(s
 struct call {
     uint64_t nr, a[5];
 };
-static struct call last_call[SMP_MAX_CPUS];
+static struct call last_call[SMP_MAX_CPUS], slowest_call[SMP_MAX_CPUS];
+static uint64_t slowest_us[SMP_MAX_CPUS], slowest_index[SMP_MAX_CPUS];
 
 static void memory_op(struct rng *r, uint8_t *b, unsigned int cpu, struct call *c)
 {
@@ -496,7 +497,14 @@ static void fuzz(unsigned int cpu)
                          c.a[0], c.a[1], c.a[2], c.a[3], c.a[4], (uint64_t)(uintptr_t)b, w[0], w[1]);
             pause_ms(2); /* within the console's rate limit, so that no line is lost */
         }
+        uint64_t start = guest_now_us();
         long rc = hypercall5(c.nr, c.a[0], c.a[1], c.a[2], c.a[3], c.a[4]);
+        uint64_t took = guest_now_us() - start;
+        if (took > slowest_us[cpu]) {
+            slowest_us[cpu] = took;
+            slowest_call[cpu] = c;
+            slowest_index[cpu] = i;
+        }
         calls[cpu][c.nr < NR_COUNTED ? c.nr : NR_COUNTED]++;
         if (rc != -ENOSYS && rc != -EPERM)
             deep[cpu]++;
@@ -544,6 +552,9 @@ int guest_main_entry(const struct hvm_start_info *si)
             total += calls[cpu][n];
         }
         reached += deep[cpu];
+        struct call *w = &slowest_call[cpu];
+        guest_printf("hcfuzz: vCPU %u: slowest call #%lu took %lu us: %lu (%lx, %lx, %lx, %lx, %lx)\n", cpu,
+                     slowest_index[cpu], slowest_us[cpu], w->nr, w->a[0], w->a[1], w->a[2], w->a[3], w->a[4]);
         if (!finished[cpu]) {
             struct call *c = &last_call[cpu];
             guest_printf("hcfuzz: vCPU %u never came back from hypercall %lu (%lx, %lx, %lx, %lx, %lx)\n", cpu,
