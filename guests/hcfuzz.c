@@ -28,6 +28,7 @@
 #define MIN_MB 64
 #define HYPERVISOR_BASALT_CTL 60
 #define NR_COUNTED 64
+#define STRAGGLER_US 60000000ULL /* how long vCPU 0 waits for the others to finish their last call */
 
 struct rng {
     uint64_t s;
@@ -254,9 +255,15 @@ static void grant_table_op(struct rng *r, uint8_t *b, unsigned int cpu, struct c
                        GNTTABOP_copy, GNTTABOP_query_size, GNTTABOP_set_version, GNTTABOP_get_version,
                        GNTTABOP_dump_table, GNTTABOP_transfer, GNTTABOP_unmap_and_replace,
                        GNTTABOP_get_status_frames, GNTTABOP_swap_grant_ref, GNTTABOP_cache_flush, 13, 40);
-    /* Huge counts run through all our RAM (legitimately, in preemptible
-     * batches) and take minutes: only with a pointer that fails at once. */
-    unsigned int n = (unsigned int)(chance(r, 70) ? 1 : chance(r, 80) ? below(r, 8) : edge(r) % 4096);
+    /* With a real pointer, never more operations than the block holds
+     * (what follows it is noise, whose host addresses could name our own
+     * frames), but more than one batch, so that the hypervisor continues
+     * the call. Huge counts run through our RAM in preemptible batches and
+     * take minutes when our three vCPUs contend for the p2m lock under
+     * emulation: only with a pointer that fails at once. */
+    _Static_assert(sizeof(struct gnttab_unmap_grant_ref) <= sizeof(struct gnttab_map_grant_ref), "map's bound is unmap's");
+    unsigned int max = BLOCK / sizeof(struct gnttab_map_grant_ref);
+    unsigned int n = (unsigned int)(chance(r, 70) ? 1 : chance(r, 80) ? below(r, 8) : edge(r) % (max + 1));
     c->a[0] = op;
     c->a[1] = chance(r, 95) ? (uint64_t)(uintptr_t)b : ptr(r, b, cpu); /* map/unmap cannot hurt our RAM */
     c->a[2] = n;
@@ -282,7 +289,7 @@ static void grant_table_op(struct rng *r, uint8_t *b, unsigned int cpu, struct c
     } else if (op == GNTTABOP_copy) {
         /* The destination may be one of our frames: only ever the expendable ones. */
         struct gnttab_copy *m = (void *)b;
-        unsigned int max = BLOCK / sizeof(*m);
+        max = BLOCK / sizeof(*m);
         if (c->a[1] != (uint64_t)(uintptr_t)b || n > max)
             c->a[2] = n = (unsigned int)below(r, max + 1);
         for (unsigned int i = 0; i < max; i++) {
@@ -538,7 +545,9 @@ int guest_main_entry(const struct hvm_start_info *si)
             guest_printf("hcfuzz: vCPU %u did not start\n", cpu);
     fuzz(0);
 
-    uint64_t until = guest_now_us() + 10000000;
+    /* A call may legitimately take many seconds under emulation (the
+     * slowest is printed below): "never came back" means a minute. */
+    uint64_t until = guest_now_us() + STRAGGLER_US;
     for (unsigned int cpu = 1; cpu < cpus; cpu++)
         while (smp_is_up(cpu) && guest_now_us() < until)
             x86_pause();

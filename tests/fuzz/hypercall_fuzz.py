@@ -6,9 +6,13 @@ well-behaved domain that checks a memory pattern. The hypervisor must not
 crash or hang, steady's memory must stay intact, and once both domains are
 gone the hypervisor's memory must be what it was before either was built.
 
-HCFUZZ_SEED repeats a run. To narrow a hang down to one call: HCFUZZ_VCPUS=1
-(one vCPU replays a seed call by call) and HCFUZZ_TRACE_FROM=N (print every
-call from the Nth on).
+By default it runs the seeds in FIXED_SEEDS, one QEMU session each, for
+HCFUZZ_SECONDS (default 12) each: the seeds that once hung the hypervisor
+(a timer callback re-arming in the past held a CPU with interrupts off;
+a periodic period of 2^64-1 ns wrapped into the past). HCFUZZ_SEED=N (or a
+list, "N M") runs those seeds instead, HCFUZZ_SEED=random one random seed.
+To narrow a hang down to one call: HCFUZZ_VCPUS=1 (one vCPU replays a seed
+call by call) and HCFUZZ_TRACE_FROM=N (print every call from the Nth on).
 """
 import os
 import random
@@ -19,16 +23,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from basalt_test import Qemu, Report, Timeout, guest  # noqa: E402
 import console  # noqa: E402
 
-SECONDS = int(os.environ.get("HCFUZZ_SECONDS", "20"))
-SEED = int(os.environ.get("HCFUZZ_SEED", "0")) or random.randrange(1, 1 << 62)
+FIXED_SEEDS = [99, 12345, 777]
+SECONDS = int(os.environ.get("HCFUZZ_SECONDS", "12"))
+SEED_ARG = os.environ.get("HCFUZZ_SEED", "")
+SEEDS = ([random.randrange(1, 1 << 62)] if SEED_ARG == "random" else
+         [int(x) for x in SEED_ARG.split()] if SEED_ARG else FIXED_SEEDS)
 VCPUS = int(os.environ.get("HCFUZZ_VCPUS", "3"))
 TRACE_FROM = os.environ.get("HCFUZZ_TRACE_FROM")
 MEMORY = re.compile(r"basalt: memory (before the boot-time domains|after the reap): pool (\d+) pages free, "
                     r"hypervisor (\d+) pages free \(lowest since the last report \d+\), heap (\d+) bytes in use, "
                     r"(\d+) pages of small objects")
 
-r = Report(plan=5)
-tag = "(seed %d)" % SEED
+CHECKS_PER_SEED = 5  # four in fuzz(), and the session's no_hypervisor_failure
+r = Report(plan=CHECKS_PER_SEED * len(SEEDS))
 
 
 def dump_for_post_mortem(q):
@@ -42,10 +49,10 @@ def dump_for_post_mortem(q):
         print("# no dump: %s" % e, flush=True)
 
 
-def fuzz(q):
+def fuzz(q, tag):
     try:
         q.wait_all([r"basalt: domain 1 \(hcfuzz\) destroyed: .*", r"basalt: domain 2 \(steady\) destroyed: .*"],
-                   timeout=SECONDS + 120)
+                   timeout=SECONDS + 180)
         waited = None
     except Timeout as e:
         waited = str(e)
@@ -85,13 +92,20 @@ def fuzz(q):
             q.failure() or "no answer to h")
 
 
-# steady beats well past the fuzzer's end, then powers off too.
-args = "seed=%d seconds=%d" % (SEED, SECONDS) + (" trace_from=%s" % TRACE_FROM if TRACE_FROM else "")
-mods = [guest("hcfuzz.elf") + " domain name=hcfuzz vcpus=%d memory=64 -- %s" % (VCPUS, args),
-        guest("steady.elf") + " domain name=steady memory=16 -- pattern_mb=4 beats=%d" % (SECONDS + 15)]
-print("# hypercall fuzz: seed %d, %d s, %d vCPUs (HCFUZZ_SEED=%d repeats it)" % (SEED, SECONDS, VCPUS, SEED),
-      flush=True)
-with Qemu("hypercall-fuzz-seed-%d" % SEED, modules=mods, smp=4, mem="1G") as q:
-    r.run("hypercall fuzz %s" % tag, lambda: fuzz(q))
-    r.no_hypervisor_failure(q)
+def session(seed):
+    # steady beats well past the fuzzer's end (and its wait for a slow last
+    # call), then powers off too.
+    args = "seed=%d seconds=%d" % (seed, SECONDS) + (" trace_from=%s" % TRACE_FROM if TRACE_FROM else "")
+    mods = [guest("hcfuzz.elf") + " domain name=hcfuzz vcpus=%d memory=64 -- %s" % (VCPUS, args),
+            guest("steady.elf") + " domain name=steady memory=16 -- pattern_mb=4 beats=%d" % (SECONDS + 6)]
+    print("# hypercall fuzz: seed %d, %d s, %d vCPUs (HCFUZZ_SEED=%d repeats it)" % (seed, SECONDS, VCPUS, seed),
+          flush=True)
+    tag = "(seed %d)" % seed
+    with Qemu("hypercall-fuzz-seed-%d" % seed, modules=mods, smp=4, mem="1G") as q:
+        r.run("hypercall fuzz %s" % tag, lambda: fuzz(q, tag))
+        r.no_hypervisor_failure(q)
+
+
+for seed in SEEDS:
+    session(seed)
 r.exit()

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The hypercall fuzzer guest (guests/hcfuzz.c) under QEMU for HCFUZZ_SECONDS
-# (default 20), seeded from HCFUZZ_SEED or at random; every check line names
-# the seed, so a failure can be run again with the same one.
+# The hypercall fuzzer guest (guests/hcfuzz.c) under QEMU: a fixed set of
+# seeds for HCFUZZ_SECONDS (default 12) each, or the seeds in HCFUZZ_SEED
+# ("random" for one random seed); every check line names its seed, so a
+# failure can be run again with the same one.
 exec python3 "$(dirname "$0")/hypercall_fuzz.py"
