@@ -198,11 +198,18 @@ static void evtchn_worker(unsigned int cpu)
     while (phase_running()) {
         if (cpu == 0) {
             struct evtchn_close c = { .port = S.port };
-            HYPERVISOR_event_channel_op(EVTCHNOP_close, &c);
+            long closed = HYPERVISOR_event_channel_op(EVTCHNOP_close, &c);
             struct evtchn_bind_interdomain b = { .remote_dom = S.partner, .remote_port = S.ctl->port };
             long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &b);
             if (rc) {
-                storm_bug("rebinding to the partner's port after closing ours failed: %ld", rc);
+                /* Seen once (-EINVAL), not reproduced: what each side held. */
+                struct evtchn_status ours = { .dom = DOMID_SELF, .port = c.port };
+                struct evtchn_status theirs = { .dom = S.partner, .port = b.remote_port };
+                long rs_ours = HYPERVISOR_event_channel_op(EVTCHNOP_status, &ours);
+                long rs_theirs = HYPERVISOR_event_channel_op(EVTCHNOP_status, &theirs);
+                storm_bug("rebinding to the partner's port %u after closing ours (%u: %ld) failed: %ld; "
+                          "status of ours %ld/%u, of theirs %ld/%u; control page magic %x", b.remote_port, c.port,
+                          closed, rc, rs_ours, ours.status, rs_theirs, theirs.status, S.ctl->magic);
                 return;
             }
             __atomic_store_n(&S.port, b.local_port, __ATOMIC_RELEASE);
