@@ -48,6 +48,9 @@ void guest_init_hypercall_page(void);
 
 void guest_write(const char *s, size_t n);
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+size_t guest_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
+/* prefix, the formatted text and a newline, in one console write (one line). */
+void guest_vprint_line(const char *prefix, const char *fmt, va_list ap);
 void guest_shutdown(unsigned int reason) __attribute__((noreturn));
 
 /* Command line: value of key=... (copied into buf), or NULL. */

@@ -35,6 +35,15 @@ pvh_start:
     cmp     $512, %ecx
     jne     1b
 
+    mov     $long_mode, %edi
+    /* on into long mode */
+
+/*
+ * 32-bit protected mode, paging off, the page tables above ready: enter
+ * long mode on them and continue at %edi. APs come here too (ap_boot.S).
+ */
+    .global enter_long_mode
+enter_long_mode:
     mov     %cr4, %eax
     or      $0xb0, %eax                  /* PAE, PSE, PGE: as an OS sets them */
     mov     %eax, %cr4
@@ -48,9 +57,12 @@ pvh_start:
     or      $0x80010001, %eax            /* PG, WP, PE */
     mov     %eax, %cr0
     lgdt    gdt_desc
-    ljmp    $0x08, $long_mode
+    ljmp    $0x08, $1f
 
     .code64
+1:  mov     %edi, %edi                   /* the upper half is undefined after the switch */
+    jmp     *%rdi
+
 long_mode:
     mov     $0x10, %eax
     mov     %eax, %ds
@@ -64,13 +76,16 @@ long_mode:
 
     .section .data
     .align 8
+    .global gdt, gdt_limit
 gdt:
     .quad 0
-    .quad 0x00af9a000000ffff
-    .quad 0x00cf92000000ffff
+    .quad 0x00af9a000000ffff                 /* 0x08: 64-bit code */
+    .quad 0x00cf92000000ffff                 /* 0x10: data */
+    .quad 0x00cf9a000000ffff                 /* 0x18: 32-bit code, for APs on their way */
 gdt_desc:
     .short gdt_desc - gdt - 1
     .long gdt
+    .set gdt_limit, gdt_desc - gdt - 1
 
     .section .bss
     .align 4096

@@ -74,13 +74,10 @@ static void put_number(char *buf, size_t *pos, size_t cap, uint64_t v, unsigned 
         buf[(*pos)++] = tmp[--n];
 }
 
-/* %s %d %u %x %lu %lx %ld only: all the guests need. */
-void guest_printf(const char *fmt, ...)
+/* %s %d %u %x %lu %lx %ld only: all the guests need. Returns the length. */
+size_t guest_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 {
-    char buf[256];
-    size_t pos = 0, cap = sizeof(buf);
-    va_list ap;
-    va_start(ap, fmt);
+    size_t pos = 0;
     for (; *fmt && pos < cap; fmt++) {
         if (*fmt != '%') {
             buf[pos++] = *fmt;
@@ -116,8 +113,29 @@ void guest_printf(const char *fmt, ...)
             break;
         }
     }
+    return pos;
+}
+
+void guest_printf(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    size_t n = guest_vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    guest_write(buf, pos);
+    guest_write(buf, n);
+}
+
+void guest_vprint_line(const char *prefix, const char *fmt, va_list ap)
+{
+    char buf[256];
+    size_t n = strlen(prefix);
+    if (n > 128)
+        n = 128;
+    memcpy(buf, prefix, n);
+    n += guest_vsnprintf(buf + n, sizeof(buf) - 1 - n, fmt, ap);
+    buf[n++] = '\n';
+    guest_write(buf, n);
 }
 
 void guest_shutdown(unsigned int reason)

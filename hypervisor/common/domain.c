@@ -326,6 +326,7 @@ void domain_reap(void)
         strlcpy(reason, found->destroy_reason, sizeof(reason));
         domain_free(found);
         pr_notice("domain %u (%s) destroyed: %s\n", id, name, reason);
+        mm_report_usage("after the reap");
         notify_dom0_domain_change();
         boot_domains_after_destroy(id);
     }
@@ -339,6 +340,7 @@ static const char *const state_names[] = {
 void dump_domains(void)
 {
     printk("  pool: %lu pages free of %lu\n", zone_free_pages(ZONE_POOL), zone_total_pages(ZONE_POOL));
+    mm_report_usage("now");
     for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
         struct domain *d = domains[id];
         if (!d)

@@ -9,6 +9,7 @@
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
+#include <basalt/mm.h>
 #include <basalt/sched.h>
 
 void __noreturn start_domains(void)
@@ -23,6 +24,7 @@ void __noreturn start_domains(void)
     }
 
     console_start_input();
+    mm_report_usage("before the boot-time domains");
     domains_boot_create();
     sched_idle_loop();
 }

@@ -1,6 +1,12 @@
 /*
  * Per-CPU timer lists, sorted by deadline, driven by the local APIC timer in
  * one-shot mode programmed for the earliest deadline.
+ *
+ * Deadlines come from guests too (their timers, poll timeouts): any value
+ * must be safe here. A far deadline is reached in steps of at most
+ * MAX_PROGRAM_NS, and timers_run runs only what was due when it started, so
+ * a callback that re-arms its timer in the past cannot keep the CPU in the
+ * interrupt handler.
  */
 #include <asm/apic.h>
 #include <asm/irq.h>
@@ -14,9 +20,13 @@ struct timer_queue {
     spinlock_t lock;
     struct timer *head;
     struct timer *running; /* whose callback timers_run is calling */
+    uint64_t runs;         /* timers_run calls started */
 };
 
 static struct timer_queue queues[MAX_CPUS];
+
+/* The longest the LAPIC timer is programmed for at once. */
+#define MAX_PROGRAM_NS NSEC_PER_SEC
 
 static void reprogram(struct timer_queue *q)
 {
@@ -25,7 +35,8 @@ static void reprogram(struct timer_queue *q)
         return;
     }
     uint64_t now = now_ns();
-    lapic_timer_oneshot(q->head->deadline > now ? q->head->deadline - now : 1);
+    uint64_t delta = q->head->deadline > now ? q->head->deadline - now : 1;
+    lapic_timer_oneshot(delta < MAX_PROGRAM_NS ? delta : MAX_PROGRAM_NS);
 }
 
 static void unlink_locked(struct timer_queue *q, struct timer *t)
@@ -111,6 +122,7 @@ void timer_set(struct timer *t, uint64_t deadline)
             unlink_locked(oq, t);
         t->cpu = cpu;
         t->deadline = deadline;
+        t->armed_in = q->runs;
         t->active = true;
         struct timer **pp = &q->head;
         while (*pp && (*pp)->deadline <= deadline)
@@ -127,12 +139,14 @@ void timer_set(struct timer *t, uint64_t deadline)
     local_irq_restore(flags);
 }
 
+/* Runs the timers that were due when it was called; one a callback re-arms
+ * (for a moment already past, or not) waits for the next interrupt. */
 void timers_run(void)
 {
     struct timer_queue *q = &queues[smp_processor_id()];
     uint64_t flags = spin_lock_irqsave(&q->lock);
-    uint64_t now = now_ns();
-    while (q->head && q->head->deadline <= now) {
+    uint64_t now = now_ns(), run = ++q->runs;
+    while (q->head && q->head->deadline <= now && q->head->armed_in != run) {
         struct timer *t = q->head;
         q->head = t->next;
         t->active = false;
@@ -141,7 +155,6 @@ void timers_run(void)
         t->fn(t->data);
         spin_lock(&q->lock);
         q->running = NULL;
-        now = now_ns();
     }
     reprogram(q);
     spin_unlock_irqrestore(&q->lock, flags);

@@ -8,9 +8,12 @@ output is kept in build/tests/logs/ for post-mortems.
 """
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -18,6 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 LOGS = os.path.join(BUILD, "tests", "logs")
 HYPERVISOR = os.path.join(BUILD, "basalt.elf")
+HYPERVISOR_SYMBOLS = os.path.join(BUILD, "hypervisor", "basalt-syms.elf")
 GUESTS = os.path.join(BUILD, "guests")
 
 
@@ -43,9 +47,15 @@ class Qemu:
     def __init__(self, name, cmdline="", modules=(), smp=4, mem="2G", cpu="max",
                  kernel=HYPERVISOR, extra=()):
         self.name = name
+        self.kernel = kernel
+        # QEMU's monitor, for post-mortems (cpu_report); a short path, as
+        # socket paths must be.
+        self._monitor_dir = tempfile.mkdtemp(prefix="basalt-mon-")
+        self.monitor_path = os.path.join(self._monitor_dir, "m")
         self.argv = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", cpu,
                      "-smp", str(smp), "-m", mem, "-display", "none", "-vga", "none",
-                     "-nodefaults", "-no-reboot", "-monitor", "none",
+                     "-nodefaults", "-no-reboot",
+                     "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
                      "-chardev", "stdio,id=s0,signal=off", "-serial", "chardev:s0",
                      "-kernel", kernel, "-append", cmdline]
         if modules:
@@ -90,6 +100,62 @@ class Qemu:
             self.proc.kill()
         self.proc.wait()
         self._reader.join(timeout=5)
+        shutil.rmtree(self._monitor_dir, ignore_errors=True)
+
+    def monitor(self, commands, timeout=20):
+        """Runs QEMU monitor commands; returns their output."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as m:
+            m.settimeout(timeout)
+            m.connect(self.monitor_path)
+            out = b""
+            for c in [None] + list(commands):
+                if c is not None:
+                    m.sendall(c.encode() + b"\n")
+                while not out.endswith(b"(qemu) "):
+                    data = m.recv(65536)
+                    if not data:
+                        break
+                    out += data
+                if c is not None:
+                    out += b"\n"  # the next prompt must be a new one
+        return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode("utf-8", "replace")).replace("\r", "")
+
+    def cpu_report(self):
+        """Where each emulated CPU is, for a post-mortem of a hang: its RIP
+        (with the hypervisor's function when it is in the hypervisor), the
+        interrupt flag and whether it is in a guest. The machine is stopped
+        for the reading so that the registers are current. Also written to
+        the log."""
+        try:
+            text = self.monitor(["stop", "info registers -a", "cont"])
+        except OSError as e:
+            return ["no CPU report: %s" % e]
+        # The hypervisor's code (linked where it runs); test guests' lies
+        # below it, Linux's far above.
+        syms = subprocess.run(["nm", HYPERVISOR_SYMBOLS], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True).stdout
+        addr = dict((n, int(a, 16)) for a, _, n in re.findall(r"^([0-9a-f]+) (\w) (__image_start|__text_end)$",
+                                                               syms, re.M))
+        text_start, text_end = addr.get("__image_start", 1), addr.get("__text_end", 0)
+        lines = []
+        for cpu, regs in re.findall(r"CPU#(\d+)\n(.*?)(?=CPU#\d+\n|\(qemu\))", text, re.S):
+            rip = re.search(r"RIP=([0-9a-f]+)", regs)
+            efl = re.search(r"RFL=([0-9a-f]+)", regs)
+            cr3 = re.search(r"CR3=([0-9a-f]+)", regs)
+            hlt = re.search(r"HLT=(\d)", regs)
+            where = rip.group(1) if rip else "?"
+            if rip and text_start <= int(rip.group(1), 16) < text_end:
+                # -i: the functions inlined there, innermost first.
+                a2l = subprocess.run(["addr2line", "-f", "-i", "-e", HYPERVISOR_SYMBOLS, "0x" + rip.group(1)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                fn = " in ".join(a2l.stdout.split("\n")[0:-1:2]) if a2l.returncode == 0 else "?"
+                where += " (hypervisor? %s)" % fn
+            lines.append("cpu %s: RIP %s, IF=%s%s, CR3 %s" % (
+                cpu, where, int(efl.group(1), 16) >> 9 & 1 if efl else "?", ", halted" if hlt and hlt.group(1) == "1"
+                else "", cr3.group(1) if cr3 else "?"))
+        self.log.write("# CPU report:\n" + "".join("#   %s\n" % l for l in lines))
+        self.log.flush()
+        return lines or ["no CPU report: %r" % text[-300:]]
 
     def elapsed(self):
         return time.monotonic() - self.start_time

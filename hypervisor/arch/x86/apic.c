@@ -127,6 +127,10 @@ void lapic_timer_calibrate(void)
 
 void lapic_timer_oneshot(uint64_t ns)
 {
+    /* The 32-bit count holds a few seconds at most: a longer time would
+     * only risk overflowing the product. */
+    if (ns > 10 * NSEC_PER_SEC)
+        ns = 10 * NSEC_PER_SEC;
     uint64_t ticks = ns * lapic_ticks_per_ms / 1000000;
     if (ticks == 0)
         ticks = 1;

@@ -9,6 +9,9 @@
 #include <basalt/time.h>
 #include <xen/vcpu.h>
 
+/* The longest period a guest may ask for (Xen's STIME_DELTA_MAX). */
+#define MAX_TIMER_DELTA_NS ((1ULL << 62) - 1)
+
 void vcpu_singleshot_fired(void *data)
 {
     send_guest_vcpu_virq(data, VIRQ_TIMER);
@@ -18,8 +21,17 @@ void vcpu_periodic_fired(void *data)
 {
     struct vcpu *v = data;
     send_guest_vcpu_virq(v, VIRQ_TIMER);
-    if (v->periodic_period_ns)
-        timer_set(&v->periodic, now_ns() + v->periodic_period_ns);
+    uint64_t period = READ_ONCE(v->periodic_period_ns);
+    if (period)
+        timer_set(&v->periodic, now_ns() + period);
+}
+
+/* The callback may be re-arming the timer on another CPU: the old period
+ * is gone for good only once it has finished. */
+static void periodic_stop(struct vcpu *v)
+{
+    WRITE_ONCE(v->periodic_period_ns, 0);
+    timer_kill(&v->periodic);
 }
 
 /* Arms v's one-shot timer for absolute system time `deadline`. */
@@ -86,17 +98,19 @@ long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uin
             return -EINVAL;
         if (copy_from_guest(v, &p, arg, sizeof(p)))
             return -EFAULT;
-        if (p.period_ns < 1000000) /* 1 ms: Xen's floor */
+        /* Xen's bounds: 1 ms, and 2^62 - 1 ns (STIME_DELTA_MAX), so that
+         * no next deadline can wrap into the past. */
+        if (p.period_ns < NSEC_PER_MSEC || p.period_ns > MAX_TIMER_DELTA_NS)
             return -EINVAL;
-        v->periodic_period_ns = p.period_ns;
+        periodic_stop(v);
+        WRITE_ONCE(v->periodic_period_ns, p.period_ns);
         timer_set(&v->periodic, now_ns() + p.period_ns);
         return 0;
     }
     case VCPUOP_stop_periodic_timer:
         if (t != v)
             return -EINVAL;
-        v->periodic_period_ns = 0;
-        timer_stop(&v->periodic);
+        periodic_stop(v);
         return 0;
     case VCPUOP_is_up:
         return t->state != VCPU_DOWN;
@@ -113,6 +127,12 @@ long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t a2, uint64_t a3,
         timer_stop(&v->singleshot);
         return 0;
     }
+    /* Xen's rule for this call: a timeout negative as a signed number, or
+     * more than 2^50 ns (13 days) ahead, is a guest's wrapped arithmetic;
+     * it gets an event in 100 ms. */
+    uint64_t now = now_ns();
+    if ((int64_t)timeout < 0 || (timeout > now && (timeout - now) >> 50))
+        timeout = now + 100 * NSEC_PER_MSEC;
     return vcpu_set_singleshot(v, timeout, false);
 }
 

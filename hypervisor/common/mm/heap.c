@@ -18,6 +18,15 @@ struct free_obj {
 
 static struct free_obj *free_lists[NR_CLASSES];
 static spinlock_t heap_lock = SPINLOCK_INIT;
+/* For leak checks: bytes handed out and not yet freed (whole size classes
+ * and pages), and pages carved into small objects (kept for reuse). */
+static uint64_t bytes_in_use, object_pages;
+
+void heap_usage(uint64_t *bytes, uint64_t *pages)
+{
+    *bytes = __atomic_load_n(&bytes_in_use, __ATOMIC_RELAXED);
+    *pages = __atomic_load_n(&object_pages, __ATOMIC_RELAXED);
+}
 
 static unsigned int class_of(size_t size)
 {
@@ -34,8 +43,10 @@ void *xmalloc(size_t size)
     if (size > (1UL << MAX_CLASS_SHIFT)) {
         unsigned int order = order_for_size(size);
         void *p = alloc_hv_pages(order);
-        if (p)
+        if (p) {
             mfn_to_page(virt_to_mfn(p))->flags |= PGF_HEAP;
+            __atomic_add_fetch(&bytes_in_use, PAGE_SIZE << order, __ATOMIC_RELAXED);
+        }
         return p;
     }
 
@@ -50,6 +61,7 @@ void *xmalloc(size_t size)
         pg->flags |= PGF_HEAP;
         pg->order = CLASS_ORDER_BASE + c;
         size_t objsize = 1UL << (c + MIN_CLASS_SHIFT);
+        __atomic_add_fetch(&object_pages, 1, __ATOMIC_RELAXED);
         flags = spin_lock_irqsave(&heap_lock);
         for (size_t off = 0; off < PAGE_SIZE; off += objsize) {
             struct free_obj *o = (struct free_obj *)(page + off);
@@ -59,6 +71,7 @@ void *xmalloc(size_t size)
     }
     struct free_obj *o = free_lists[c];
     free_lists[c] = o->next;
+    __atomic_add_fetch(&bytes_in_use, 1UL << (c + MIN_CLASS_SHIFT), __ATOMIC_RELAXED);
     spin_unlock_irqrestore(&heap_lock, flags);
     return o;
 }
@@ -79,6 +92,7 @@ void xfree(void *p)
     BUG_ON(!(pg->flags & PGF_HEAP));
     if (pg->order < CLASS_ORDER_BASE) {
         BUG_ON(!IS_ALIGNED((uintptr_t)p, PAGE_SIZE));
+        __atomic_sub_fetch(&bytes_in_use, PAGE_SIZE << pg->order, __ATOMIC_RELAXED);
         free_pages(virt_to_mfn(p), pg->order);
         return;
     }
@@ -87,5 +101,6 @@ void xfree(void *p)
     uint64_t flags = spin_lock_irqsave(&heap_lock);
     o->next = free_lists[c];
     free_lists[c] = o;
+    __atomic_sub_fetch(&bytes_in_use, 1UL << (c + MIN_CLASS_SHIFT), __ATOMIC_RELAXED);
     spin_unlock_irqrestore(&heap_lock, flags);
 }

@@ -18,6 +18,7 @@ struct zone {
     spinlock_t lock;
     struct free_block *free[MAX_ORDER + 1];
     uint64_t free_pages, total_pages;
+    uint64_t lowest_free; /* low-water mark of free_pages since the last usage report */
 };
 
 static struct zone zones[NR_ZONES];
@@ -95,6 +96,7 @@ void zone_add_range(paddr_t start, paddr_t end, enum zone_id zid)
     }
     z->free_pages += e - (start >> PAGE_SHIFT);
     z->total_pages += e - (start >> PAGE_SHIFT);
+    z->lowest_free = z->free_pages;
     spin_unlock_irqrestore(&z->lock, flags);
 }
 
@@ -120,6 +122,8 @@ mfn_t alloc_pages(enum zone_id zid, unsigned int order)
     for (mfn_t m = mfn; m < mfn + (1ULL << order); m++)
         mfn_to_page(m)->flags &= ~PGF_UNALLOCATED;
     z->free_pages -= 1ULL << order;
+    if (z->free_pages < z->lowest_free)
+        z->lowest_free = z->free_pages;
     spin_unlock_irqrestore(&z->lock, flags);
     return mfn;
 }
@@ -151,6 +155,22 @@ void free_pages(mfn_t mfn, unsigned int order)
 uint64_t zone_free_pages(enum zone_id z) { return zones[z].free_pages; }
 uint64_t zone_total_pages(enum zone_id z) { return zones[z].total_pages; }
 
+/* What leak checks compare: a domain's life must leave all of it as it
+ * found it. The low-water mark starts again at each report. */
+void mm_report_usage(const char *when)
+{
+    struct zone *z = &zones[ZONE_HV];
+    uint64_t flags = spin_lock_irqsave(&z->lock);
+    uint64_t lowest = z->lowest_free;
+    z->lowest_free = z->free_pages;
+    spin_unlock_irqrestore(&z->lock, flags);
+    uint64_t heap_bytes, heap_pages;
+    heap_usage(&heap_bytes, &heap_pages);
+    pr_notice("memory %s: pool %lu pages free, hypervisor %lu pages free (lowest since the last report %lu), "
+              "heap %lu bytes in use, %lu pages of small objects\n",
+              when, zone_free_pages(ZONE_POOL), zone_free_pages(ZONE_HV), lowest, heap_bytes, heap_pages);
+}
+
 void *alloc_hv_pages(unsigned int order)
 {
     mfn_t mfn = alloc_pages(ZONE_HV, order);
@@ -177,26 +197,67 @@ unsigned int order_for_size(uint64_t bytes)
     return order;
 }
 
-/* Serializes reference counts against a page's owner going away. */
-static spinlock_t page_ref_lock = SPINLOCK_INIT;
+/*
+ * A page's owner and reference count change together, by one
+ * compare-and-exchange of its 8-byte entry, and without a lock: every guest
+ * memory access takes and drops a reference, and a lock shared by all pages
+ * let one domain's hypercalls keep every CPU spinning with interrupts off
+ * (the storm's extents phase left Dom0 without an answer for seconds).
+ * Other fields of the entry change only while nobody can hold a reference
+ * (allocation, freeing), so an exchange that fails is one on the count or
+ * the owner: it is simply tried again.
+ */
+typedef uint64_t __attribute__((may_alias)) page_word_t;
+_Static_assert(sizeof(struct page_info) == sizeof(page_word_t), "struct page_info is one word");
+
+/* Applies `change` to a copy of pg and stores it if pg did not change
+ * meanwhile; returns what the successful `change` returned. */
+static bool page_change(struct page_info *pg, bool (*change)(struct page_info *))
+{
+    page_word_t *w = (page_word_t *)pg;
+    uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED), new;
+    bool ret;
+    do {
+        struct page_info p;
+        memcpy(&p, &old, sizeof(p));
+        ret = change(&p);
+        memcpy(&new, &p, sizeof(new));
+    } while (!__atomic_compare_exchange_n(w, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+    return ret;
+}
+
+static bool ref_taken(struct page_info *p)
+{
+    p->refs++;
+    return false;
+}
+
+/* Whether the last reference of an orphaned page went: then it is nobody's. */
+static bool ref_dropped(struct page_info *p)
+{
+    BUG_ON(!p->refs);
+    bool last = --p->refs == 0 && p->owner == OWNER_ORPHAN;
+    if (last)
+        p->owner = OWNER_NONE;
+    return last;
+}
+
+/* Whether the owner let go of a page nobody references (to be freed now). */
+static bool owner_gone(struct page_info *p)
+{
+    bool unused = p->refs == 0;
+    p->owner = unused ? OWNER_NONE : OWNER_ORPHAN;
+    return unused;
+}
 
 void page_get(mfn_t mfn)
 {
-    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
-    mfn_to_page(mfn)->refs++;
-    spin_unlock_irqrestore(&page_ref_lock, flags);
+    page_change(mfn_to_page(mfn), ref_taken);
 }
 
 void page_put(mfn_t mfn)
 {
-    struct page_info *pg = mfn_to_page(mfn);
-    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
-    BUG_ON(!pg->refs);
-    bool free = --pg->refs == 0 && pg->owner == OWNER_ORPHAN;
-    if (free)
-        pg->owner = OWNER_NONE;
-    spin_unlock_irqrestore(&page_ref_lock, flags);
-    if (free)
+    if (page_change(mfn_to_page(mfn), ref_dropped))
         free_pages(mfn, 0);
 }
 
@@ -205,10 +266,6 @@ void page_release(mfn_t mfn)
     struct page_info *pg = mfn_to_page(mfn);
     if (!(pg->flags & PGF_ALLOCATOR))
         return; /* Dom0's 1:1 memory: stays Dom0's, merely unmapped */
-    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
-    bool free = pg->refs == 0;
-    pg->owner = free ? OWNER_NONE : OWNER_ORPHAN;
-    spin_unlock_irqrestore(&page_ref_lock, flags);
-    if (free)
+    if (page_change(pg, owner_gone))
         free_pages(mfn, 0);
 }

@@ -85,6 +85,11 @@ static inline void free_hv_page(void *va) { free_hv_pages(va, 0); }
 void *xmalloc(size_t size);
 void *xzalloc(size_t size);
 void xfree(void *p);
+/* Bytes allocated and not freed; pages carved into small objects. */
+void heap_usage(uint64_t *bytes, uint64_t *pages);
+/* One log line: free pages of both zones (and the hypervisor zone's lowest
+ * since the previous line), the heap's use. */
+void mm_report_usage(const char *when);
 #define xnew(type) ((type *)xzalloc(sizeof(type)))
 #define xnew_array(type, n) ((type *)xzalloc(sizeof(type) * (n)))
 

@@ -10,6 +10,7 @@ struct timer {
     void *data;
     unsigned int cpu;
     bool active;
+    uint64_t armed_in;        /* the queue's timers_run count when last armed */
     struct timer *next;
 };
 

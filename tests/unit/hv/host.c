@@ -176,6 +176,15 @@ void host_lock_event(spinlock_t *l, enum lock_event ev)
         sched_yield();
 }
 
+/* The racing thread spinning for something the paused one must do (a
+ * callback to finish, a flag to clear): it waits, as for a lock. */
+void host_cpu_relax(void)
+{
+    if (in_race_thread)
+        __atomic_store_n(&race.state, RACE_WAITING, __ATOMIC_SEQ_CST);
+    sched_yield();
+}
+
 bool hv_call(void (*fn)(void *), void *arg)
 {
     return hv_try(fn(arg));

@@ -195,8 +195,14 @@ static void timer_fired(void *data)
     if (!(lvt & APIC_LVT_MASKED))
         vlapic_set_irq(l->vcpu, lvt & 0xff, false);
     if ((lvt & LVT_TIMER_PERIODIC) && l->timer_period_ns) {
-        l->timer_start_ns += l->timer_period_ns;
-        timer_set(&l->timer, l->timer_start_ns + l->timer_period_ns);
+        /* Periods that passed while the CPU could not take the interrupt
+         * are one interrupt, as on hardware (IRR holds one): catching up
+         * one by one could take as many interrupts as a guest wished. */
+        uint64_t period = l->timer_period_ns, now = now_ns();
+        l->timer_start_ns += period;
+        if (now >= l->timer_start_ns + period)
+            l->timer_start_ns += (now - l->timer_start_ns) / period * period;
+        timer_set(&l->timer, l->timer_start_ns + period);
     }
 }
 
