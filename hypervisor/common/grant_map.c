@@ -239,6 +239,10 @@ static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool b
 {
     struct domain *d = v->dom;
     s->by_ref = by_ref;
+    /* A frame by number: only through DOMID_SELF, privileged or not
+     * (Xen: "Only DOMID_SELF may reference via frame"). */
+    if (!by_ref && ptr->domid != DOMID_SELF)
+        return GNTST_permission_denied;
     s->d = ptr->domid == DOMID_SELF || ptr->domid == d->id ? d : domain_get(ptr->domid);
     if (!s->d)
         return GNTST_bad_domain;
@@ -250,14 +254,15 @@ static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool b
         spin_unlock_irqrestore(&s->d->grant.lock, flags);
         return status;
     }
-    /* A frame by number: only the caller's own, unless it is privileged. */
-    if (s->d != d && !d->is_privileged)
-        return GNTST_permission_denied;
     enum p2m_type t;
-    s->mfn = p2m_lookup(s->d, ptr->u.gmfn, &t);
-    if (s->mfn == INVALID_MFN || (t != P2M_RAM && !(t == P2M_RAM_RO && !write)))
+    mfn_t mfn = p2m_lookup(s->d, ptr->u.gmfn, &t);
+    /* Only RAM: a grant-mapped, foreign or special frame is refused, and
+     * s->mfn stays invalid so that release_side drops no reference it
+     * never took. */
+    if (mfn == INVALID_MFN || (t != P2M_RAM && !(t == P2M_RAM_RO && !write)))
         return GNTST_bad_page;
-    page_get(s->mfn);
+    page_get(mfn);
+    s->mfn = mfn;
     return GNTST_okay;
 }
 
