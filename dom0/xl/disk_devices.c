@@ -239,18 +239,22 @@ void disk_remove_entries(struct xs_handle *xs, uint32_t domid, unsigned devid)
  * 2 (InitWait) when it has opened the image; an image it cannot open
  * leaves state 1 and a line in its log. */
 static int wait_taken_up(struct xs_handle *xs, uint32_t domid, const char *name,
-                         const struct vbd *disks, unsigned n, char *err, size_t errlen)
+                         const struct vbd *disks, unsigned n, long long log_from, char *err,
+                         size_t errlen)
 {
     uint64_t deadline = xl_now_ms() + DISK_TAKE_UP_MS;
     for (unsigned i = 0; i < n; i++) {
-        char path[XS_PATH_MAX + 8];
+        char path[XS_PATH_MAX + 8], refused[64];
         vbd_backend_path(domid, disks[i].devid, path, sizeof(path));
         strcat(path, "/state");
+        /* QEMU's words when it cannot make the device (xen_bus_backend_create). */
+        snprintf(refused, sizeof(refused), "device '%u':", disks[i].devid);
         for (;;) {
             long state = disk_read_number(xs, path);
             if (state >= 2)
                 break;
-            if (xl_now_ms() >= deadline || !qemu_dm_find(domid)) {
+            if (xl_now_ms() >= deadline || !qemu_dm_find(domid) ||
+                qemu_dm_log_has(name, log_from, refused)) {
                 char tail[512];
                 qemu_dm_log_tail(name, tail, sizeof(tail));
                 return cfg_fail(err, errlen, "QEMU did not open disk %s (%s)%s%s", disks[i].vdev,
@@ -274,6 +278,7 @@ int disks_attach(struct xs_handle *xs, uint32_t domid, const char *name, uint64_
         xs_entries_free(&l);
         return cfg_fail(err, errlen, "out of memory");
     }
+    long long log_from = qemu_dm_log_size(name);
     rc = xsh_write_entries(xs, &l);
     xs_entries_free(&l);
     if (rc)
@@ -281,7 +286,7 @@ int disks_attach(struct xs_handle *xs, uint32_t domid, const char *name, uint64_
     if (!qemu_dm_find(domid) && qemu_dm_start(xs, domid, name, maxmem_mib, err, errlen) < 0)
         rc = -1;
     if (!rc)
-        rc = wait_taken_up(xs, domid, name, disks, n, err, errlen);
+        rc = wait_taken_up(xs, domid, name, disks, n, log_from, err, errlen);
     if (rc)
         for (unsigned i = 0; i < n; i++)
             disk_remove_entries(xs, domid, disks[i].devid);

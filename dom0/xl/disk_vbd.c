@@ -128,6 +128,12 @@ int vbd_from_spec(const struct disk_spec *spec, struct vbd *v, char *why, size_t
                       cfg_quote(spec->script, q, sizeof(q)));
     if (spec->colo == TRISTATE_TRUE)
         return cfg_fail(why, whylen, "colo: COLO replication is not available");
+    if (!spec->readwrite && !spec->is_cdrom)
+        return cfg_fail(why, whylen,
+                        "access=ro: Debian's QEMU 7.2 cannot serve a read-only disk (its xen-block "
+                        "opens the image read-write over a read-only file and fails with \"Block "
+                        "node is read-only\"); give the disk read-write and mount it read-only "
+                        "in the guest");
     long devid = vbd_devid(spec->vdev);
     if (devid < 0)
         return cfg_fail(why, whylen,

@@ -178,6 +178,29 @@ void qemu_dm_log_tail(const char *name, char *out, size_t len)
     snprintf(out, len, "%s", line ? line + 1 : buf);
 }
 
+long long qemu_dm_log_size(const char *name)
+{
+    char path[256];
+    struct stat st;
+    qemu_dm_log_path(name, path, sizeof(path));
+    return stat(path, &st) ? 0 : (long long)st.st_size;
+}
+
+bool qemu_dm_log_has(const char *name, long long since, const char *text)
+{
+    char path[256], buf[16384];
+    qemu_dm_log_path(name, path, sizeof(path));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, (off_t)since);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
 /* Forks QEMU off as a grandchild in its own session. Returns its pid, or
  * -1 with errno set (an exec failure's errno comes back through a pipe). */
 static pid_t spawn(char *const argv[], const char *log_path)

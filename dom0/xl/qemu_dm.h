@@ -14,6 +14,7 @@
 #ifndef XL_QEMU_DM_H
 #define XL_QEMU_DM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,6 +47,12 @@ int qemu_dm_stop(uint32_t domid);
 /* The last line of NAME's QEMU log that says something (for messages),
  * or "" if there is none. */
 void qemu_dm_log_tail(const char *name, char *out, size_t len);
+
+/* The size of NAME's QEMU log now (0 if there is none), and whether what
+ * was written to it since then contains text (QEMU reports a disk it
+ * cannot open there, and goes on). */
+long long qemu_dm_log_size(const char *name);
+bool qemu_dm_log_has(const char *name, long long since, const char *text);
 
 /*
  * For the domain monitor: one QEMU watched through a pidfd, so that its

@@ -94,10 +94,14 @@ static void test_from_spec(void)
           !strcmp(v.vdev, "xvda") && !strcmp(params, "aio:/dev/zvol/tank/web") && v.readwrite &&
           v.discard && v.trusted && !v.is_cdrom && !v.direct_io_safe, "%s %s", why, params);
     vbd_free(&v);
-    rc = from("format=qcow2,vdev=xvdb,access=ro,target=/srv/b.qcow2", &v, why, sizeof(why));
+    rc = from("format=qcow2,vdev=xvdb,target=/srv/b.qcow2", &v, why, sizeof(why));
     vbd_params(&v, params, sizeof(params));
-    CHECK("qcow2 read-only: qcow2:PATH, no discard by default", rc == 0 && v.devid == 51728 &&
-          !strcmp(params, "qcow2:/srv/b.qcow2") && !v.readwrite && !v.discard, "%s", params);
+    CHECK("qcow2: qcow2:PATH", rc == 0 && v.devid == 51728 &&
+          !strcmp(params, "qcow2:/srv/b.qcow2") && v.readwrite && v.discard, "%s", params);
+    vbd_free(&v);
+    rc = from("/srv/iso,raw,xvdd,devtype=cdrom", &v, why, sizeof(why));
+    CHECK("a CD-ROM is read-only and has no discard", rc == 0 && !v.readwrite && !v.discard &&
+          v.is_cdrom, "%s", why);
     vbd_free(&v);
     rc = from("zvol/tank/web,raw,xvdc,rw,no-discard,untrusted,direct-io-safe", &v, why,
               sizeof(why));
@@ -125,6 +129,8 @@ static void test_from_spec(void)
     refused("/dev/x,,xvda,colo", "colo");
     refused("/dev/x,,51712", "vdev=51712");
     refused("/dev/x,,hde", "vdev=hde");
+    refused("/dev/x,,xvda,r", "access=ro");
+    refused("format=qcow2,vdev=xvdb,access=ro,target=/srv/b.qcow2", "Block node is read-only");
 }
 
 static struct xs_entry_list list;
@@ -252,19 +258,33 @@ static void test_entries(void)
     xs_entries_free(&list);
     vbd_free(&v);
 
-    from("format=qcow2,vdev=xvdb,access=r,untrusted,direct-io-safe,target=/i/b.qcow2", &v, why,
+    from("format=qcow2,vdev=xvdb,untrusted,direct-io-safe,no-discard,target=/i/b.qcow2", &v, why,
          sizeof(why));
     vbd_entries(3, &v, &list);
-    CHECK("qcow2 read-only: params, mode r, direct-io-safe, trusted 0",
+    CHECK("qcow2: params, direct-io-safe, no discard, trusted 0",
           !strcmp(value("/local/domain/0/backend/qdisk/3/51728/params"), "qcow2:/i/b.qcow2") &&
-          !strcmp(value("/local/domain/0/backend/qdisk/3/51728/mode"), "r") &&
+          !strcmp(value("/local/domain/0/backend/qdisk/3/51728/mode"), "w") &&
           !strcmp(value("/local/domain/0/backend/qdisk/3/51728/direct-io-safe"), "1") &&
           !strcmp(value("/local/domain/0/backend/qdisk/3/51728/discard-enable"), "0") &&
           !strcmp(value("/local/domain/3/device/vbd/51728/trusted"), "0"), "wrong");
     rc = vbd_from_record(51728, record_get, "/libxl/3/device/vbd/51728", &back, why, sizeof(why));
     CHECK("qcow2 record reads back (untrusted kept)", rc == 0 &&
-          back.format == DISK_FORMAT_QCOW2 && !back.readwrite && !back.trusted &&
-          back.direct_io_safe, "%s", why);
+          back.format == DISK_FORMAT_QCOW2 && back.readwrite && !back.trusted &&
+          back.direct_io_safe && !back.discard, "%s", why);
+    vbd_free(&back);
+    xs_entries_free(&list);
+    vbd_free(&v);
+
+    from("/srv/x.iso,raw,hdc,devtype=cdrom", &v, why, sizeof(why));
+    vbd_entries(3, &v, &list);
+    CHECK("a CD-ROM: mode r, device-type cdrom on both sides, removable",
+          !strcmp(value("/local/domain/0/backend/qdisk/3/5632/mode"), "r") &&
+          !strcmp(value("/local/domain/0/backend/qdisk/3/5632/device-type"), "cdrom") &&
+          !strcmp(value("/local/domain/3/device/vbd/5632/device-type"), "cdrom") &&
+          !strcmp(value("/local/domain/0/backend/qdisk/3/5632/removable"), "1"), "wrong");
+    rc = vbd_from_record(5632, record_get, "/libxl/3/device/vbd/5632", &back, why, sizeof(why));
+    CHECK("a CD-ROM record reads back", rc == 0 && back.is_cdrom && !back.readwrite &&
+          back.removable, "%s", why);
     vbd_free(&back);
     xs_entries_free(&list);
     vbd_free(&v);
