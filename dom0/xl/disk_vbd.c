@@ -237,6 +237,17 @@ struct kv {
     const char *key, *value;
 };
 
+/* The directory dir and its keys (those with a value), with perms. */
+static int add_dir(struct xs_entry_list *out, const char *dir, const struct kv *kv, size_t n,
+                   const struct xs_perm *perms, unsigned nperms)
+{
+    int rc = xs_entry_list_add(out, NULL, perms, nperms, "%s", dir);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (kv[i].value)
+            rc = xs_entry_list_add(out, kv[i].value, perms, nperms, "%s/%s", dir, kv[i].key);
+    return rc;
+}
+
 int vbd_entries(unsigned domid, const struct vbd *v, struct xs_entry_list *out)
 {
     char front[XS_PATH_MAX], back[XS_PATH_MAX], priv[XS_PATH_MAX];
@@ -256,6 +267,7 @@ int vbd_entries(unsigned domid, const struct vbd *v, struct xs_entry_list *out)
     snprintf(devid, sizeof(devid), "%u", v->devid);
     snprintf(bid, sizeof(bid), "%u", VBD_BACKEND_DOMID);
     const char *devtype = v->is_cdrom ? "cdrom" : "disk";
+    const char *trusted = v->trusted ? "1" : "0";
 
     const struct kv fents[] = {
         { "backend", back },
@@ -263,9 +275,13 @@ int vbd_entries(unsigned domid, const struct vbd *v, struct xs_entry_list *out)
         { "state", "1" },
         { "virtual-device", devid },
         { "device-type", devtype },
-        { "trusted", v->trusted ? "1" : "0" },
+        { "trusted", trusted },
     };
+    /* The backend's keys; the toolstack's record has the same (libxl's
+     * copy) and, beyond libxl, trusted, so that a restart rebuilds the disk
+     * as configured (the frontend's copy is the guest's to change). */
     const struct kv bents[] = {
+        { "frontend", front },
         { "params", params },
         { "frontend-id", fid },
         { "online", "1" },
@@ -279,27 +295,17 @@ int vbd_entries(unsigned domid, const struct vbd *v, struct xs_entry_list *out)
         { "direct-io-safe", v->direct_io_safe ? "1" : NULL },
         { "discard-enable", v->discard ? "1" : "0" },
         { "specification", "xen" },
+        { "backend", NULL },
+        { "trusted", NULL },
     };
-    int rc = xs_entry_list_add(out, NULL, front_perms, 2, "%s", front);
-    for (size_t i = 0; i < sizeof(fents) / sizeof(fents[0]) && !rc; i++)
-        rc = xs_entry_list_add(out, fents[i].value, front_perms, 2, "%s/%s", front, fents[i].key);
-    rc = rc ? rc : xs_entry_list_add(out, NULL, back_perms, 2, "%s", back);
-    rc = rc ? rc : xs_entry_list_add(out, front, back_perms, 2, "%s/frontend", back);
-    for (size_t i = 0; i < sizeof(bents) / sizeof(bents[0]) && !rc; i++)
-        if (bents[i].value)
-            rc = xs_entry_list_add(out, bents[i].value, back_perms, 2, "%s/%s", back,
-                                   bents[i].key);
-    rc = rc ? rc : xs_entry_list_add(out, NULL, priv_perms, 1, "%s", priv);
-    rc = rc ? rc : xs_entry_list_add(out, front, priv_perms, 1, "%s/frontend", priv);
-    rc = rc ? rc : xs_entry_list_add(out, back, priv_perms, 1, "%s/backend", priv);
-    for (size_t i = 0; i < sizeof(bents) / sizeof(bents[0]) && !rc; i++)
-        if (bents[i].value)
-            rc = xs_entry_list_add(out, bents[i].value, priv_perms, 1, "%s/%s", priv,
-                                   bents[i].key);
-    /* Beyond libxl's copy: trusted, so a restart rebuilds the disk as
-     * configured (the frontend's copy is the guest's to change). */
-    rc = rc ? rc : xs_entry_list_add(out, v->trusted ? "1" : "0", priv_perms, 1, "%s/trusted",
-                                     priv);
+    struct kv record[sizeof(bents) / sizeof(bents[0])];
+    memcpy(record, bents, sizeof(bents));
+    record[sizeof(bents) / sizeof(bents[0]) - 2].value = back;
+    record[sizeof(bents) / sizeof(bents[0]) - 1].value = trusted;
+
+    int rc = add_dir(out, front, fents, sizeof(fents) / sizeof(fents[0]), front_perms, 2);
+    rc = rc ? rc : add_dir(out, back, bents, sizeof(bents) / sizeof(bents[0]), back_perms, 2);
+    rc = rc ? rc : add_dir(out, priv, record, sizeof(record) / sizeof(record[0]), priv_perms, 1);
     return rc;
 }
 

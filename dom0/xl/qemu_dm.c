@@ -37,19 +37,28 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
+/* The start of /proc/PID/WHAT, NUL-terminated; its length, or -1. */
+static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, what);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
 /* Whether pid is a process that has not exited (a zombie has). */
 static bool alive(pid_t pid)
 {
-    char path[64], buf[256];
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    char buf[256];
+    if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
         return false;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
     /* "PID (COMM) STATE ...": COMM may hold anything, so the state is
      * after the last ')'. */
     const char *p = strrchr(buf, ')');
@@ -84,17 +93,9 @@ static bool wait_gone(pid_t pid, int pidfd, int ms)
 /* Whether /proc/PID/cmdline is our QEMU binary serving domid. */
 static bool is_dm_of(pid_t pid, uint32_t domid)
 {
-    char path[64], buf[4096], want[16];
-    snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    if (strcmp(buf, QEMU_DM_BINARY))
+    char buf[4096], want[16];
+    ssize_t n = read_proc(pid, "cmdline", buf, sizeof(buf));
+    if (n < 0 || strcmp(buf, QEMU_DM_BINARY))
         return false;
     snprintf(want, sizeof(want), "%u", domid);
     for (const char *a = buf; a < buf + n; a += strlen(a) + 1) {
