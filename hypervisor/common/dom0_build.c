@@ -104,7 +104,7 @@ static paddr_t steal_acpi_page(void)
 static int map_firmware_regions(struct domain *d)
 {
     for (gfn_t g = 0xa0; g < 0x100; g++)
-        if (!dom0_owns_ram(g << PAGE_SHIFT, (g + 1) << PAGE_SHIFT) && p2m_set(d, g, g, P2M_MMIO))
+        if (!dom0_owns_ram(g << PAGE_SHIFT, (g + 1) << PAGE_SHIFT) && p2m_populate_range(d, g, g, 1, P2M_MMIO) != 1)
             return -ENOMEM;
     for (unsigned int i = 0; i < nr_map; i++) {
         const struct hvm_memmap_table_entry *e = &map[i];
@@ -190,12 +190,11 @@ int dom0_build(void)
     if (!pvh_elf_in_place_order(&img, km->start, order))
         return fail(d, "the kernel's file lies where its segments load");
     for (unsigned int i = 0; i < img.nr_segments; i++) {
-        const struct pvh_segment *s = &img.seg[order[i]];
+        const struct pvh_segment *s = &img.seg[i];
         if (!dom0_owns_ram(s->paddr & PAGE_MASK, ALIGN_UP(s->paddr + s->memsz, PAGE_SIZE)))
             return fail(d, "the kernel's load address is not in Dom0's memory (dom0_mem too small?)");
-        memmove(phys_to_virt(s->paddr), (const uint8_t *)phys_to_virt(km->start) + s->offset, s->filesz);
-        memset(phys_to_virt(s->paddr + s->filesz), 0, s->memsz - s->filesz);
     }
+    pvh_elf_load_in_place(&img, km->start, order, (uintptr_t)phys_to_virt(0));
 
     struct pvh_start_params sp = {
         .flags = SIF_INITDOMAIN | SIF_PRIVILEGED,

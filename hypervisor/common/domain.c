@@ -12,6 +12,7 @@
 #include <basalt/domain.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
+#include <basalt/memory.h>
 #include <basalt/mm.h>
 #include <basalt/pv_console.h>
 #include <basalt/sched.h>
@@ -60,6 +61,8 @@ struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpu
     d->id = id;
     strlcpy(d->name, name, sizeof(d->name));
     spin_lock_init(&d->lock);
+    spin_lock_init(&d->physmap_lock);
+    spin_lock_init(&d->pages_lock);
     spin_lock_init(&d->console_out.lock);
     d->state = DOMAIN_BUILDING;
     d->created_ns = now_ns();
@@ -117,15 +120,6 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     return v;
 }
 
-static void release_page(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t)
-{
-    if (t == P2M_RAM || t == P2M_RAM_RO) {
-        struct page_info *pg = mfn_to_page(mfn);
-        if (pg->owner == d->id && (pg->flags & PGF_ALLOCATOR))
-            page_release(mfn); /* still mapped by another domain: freed by its last unmap */
-    }
-}
-
 /* Everything but memory and vCPUs, in an order where nothing still points
  * at what is freed: channels first (peers stop signalling us), then grant
  * mappings (pages pinned in others go), then the shared page. */
@@ -139,21 +133,25 @@ void domain_release_resources(struct domain *d)
         shared_info_destroy(d);
 }
 
+/* The vCPUs go last but for memory: until the event channels are closed a
+ * peer's send still reaches them (finding the port's vCPU). */
 static void domain_free(struct domain *d)
 {
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i])
+            sched_remove_vcpu(d->vcpus[i]); /* and its timers: none fires any more */
+    timer_kill(&d->cap_timer);
+    domain_release_resources(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        sched_remove_vcpu(v);
         vcpu_release_vcpu_info(v);
         arch_vcpu_destroy(v);
-        d->vcpus[i] = NULL; /* what follows must not reach the freed vCPU */
+        d->vcpus[i] = NULL;
         xfree(v);
     }
-    timer_kill(&d->cap_timer);
-    domain_release_resources(d);
-    p2m_for_each(d, release_page);
+    domain_release_memory(d);
     p2m_teardown(&d->p2m);
     if (d->arch.iopm != iopm_all_intercepted)
         free_hv_pages(d->arch.iopm, 2);

@@ -202,6 +202,7 @@ static void test_extent_runs(void)
 
 int main(void)
 {
+    TAP_PLAN(31);
     test_demo_layout();
     test_big_memory();
     test_limits();

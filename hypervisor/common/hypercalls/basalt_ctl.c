@@ -14,6 +14,7 @@
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
 #include <basalt/lib.h>
+#include <basalt/memory.h>
 #include <basalt/mm.h>
 #include <basalt/sched.h>
 #include <basalt/time.h>
@@ -97,7 +98,7 @@ static long domain_create_op(struct basalt_ctl *op)
     memcpy(d->handle, c->handle, sizeof(d->handle));
     d->weight = c->weight ? c->weight : SCHED_DEFAULT_WEIGHT;
     d->cap = c->cap;
-    d->max_pages = c->max_mem_kb >> 2;
+    domain_set_max_pages(d, c->max_mem_kb >> 2); /* nothing charged yet: cannot fail */
     uint64_t affinity = c->cpu_affinity ? c->cpu_affinity & all_cpus_mask() : domu_cpu_mask;
     for (unsigned int i = 0; i < c->max_vcpus; i++) {
         struct vcpu *v = vcpu_create(d, i);
@@ -224,6 +225,7 @@ static long pause(struct domain *d)
     if (d->state != DOMAIN_RUNNING || d->user_paused)
         return 0;
     d->user_paused = true;
+    ASSERT_MAY_WAIT(); /* it waits for the domain's vCPUs to leave their CPUs */
     domain_pause_sync(d);
     return 0;
 }
@@ -331,11 +333,10 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = grant_table_seed(d, op->u.grant.ref, (domid_t)op->u.grant.backend, op->u.grant.gfn);
         break;
     case BCTL_SET_MAX_MEM: {
-        uint64_t pages = op->u.max_mem_kb >> 2;
-        if (pages < d->tot_pages || op->u.max_mem_kb > (1ULL << 40))
+        if (op->u.max_mem_kb > (1ULL << 40))
             rc = -EINVAL;
         else
-            d->max_pages = pages;
+            rc = domain_set_max_pages(d, op->u.max_mem_kb >> 2);
         break;
     }
     case BCTL_DOMAIN_SHUTDOWN:

@@ -158,6 +158,20 @@ static inline uint32_t inl(uint16_t port)
 }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+#ifdef HOST_TEST
+/* Host unit tests run this code in user mode: the interrupt flag is a
+ * per-thread variable there (tests/unit/hv/host.c). */
+extern __thread bool host_irqs_on;
+static inline void local_irq_disable(void) { host_irqs_on = false; }
+static inline void local_irq_enable(void) { host_irqs_on = true; }
+static inline uint64_t local_irq_save(void)
+{
+    uint64_t flags = host_irqs_on ? X86_EFLAGS_IF : 0;
+    host_irqs_on = false;
+    return flags;
+}
+static inline bool local_irq_enabled(void) { return host_irqs_on; }
+#else
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 
@@ -168,17 +182,18 @@ static inline uint64_t local_irq_save(void)
     return flags;
 }
 
-static inline void local_irq_restore(uint64_t flags)
-{
-    if (flags & X86_EFLAGS_IF)
-        local_irq_enable();
-}
-
 static inline bool local_irq_enabled(void)
 {
     uint64_t flags;
     __asm__ volatile("pushfq; popq %0" : "=r"(flags));
     return flags & X86_EFLAGS_IF;
+}
+#endif
+
+static inline void local_irq_restore(uint64_t flags)
+{
+    if (flags & X86_EFLAGS_IF)
+        local_irq_enable();
 }
 
 /* Sleep until an interrupt arrives; the sti shadow makes this race-free. */

@@ -78,7 +78,7 @@ struct domain {
     domid_t id;
     char name[DOMAIN_NAME_LEN];
     xen_domain_handle_t handle; /* UUID */
-    spinlock_t lock;
+    spinlock_t lock;            /* state, the reasons, vcpu_info registration */
     enum domain_state state;
     bool is_privileged;
     uint32_t shutdown_reason;
@@ -90,7 +90,12 @@ struct domain {
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
 
     struct p2m p2m;
-    uint64_t tot_pages;  /* RAM pages it owns */
+    /* What tracks entries of the p2m elsewhere: the grant maptrack, where
+     * shared_info and the grant frames are mapped. Held around every p2m
+     * change that may replace such an entry, with the tracking's update. */
+    spinlock_t physmap_lock;
+    spinlock_t pages_lock;  /* tot_pages and max_pages */
+    uint64_t tot_pages;     /* RAM pages it owns */
     uint64_t max_pages;
 
     uint32_t weight, cap;  /* credit scheduler: relative weight; cap in % of a CPU (0 = none) */
