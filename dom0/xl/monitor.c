@@ -156,9 +156,10 @@ int monitor_run(struct build_request *r, uint32_t domid)
         struct basalt_domain_info info;
         int rc = ctl_domain_info(domid, &info);
         if (rc == -ESRCH) {
-            /* Destroyed by someone else (xl destroy): make sure nothing
-             * of it stays in xenstore. */
+            /* Destroyed by someone else (xl destroy, the hypervisor):
+             * make sure nothing of it stays, its QEMU included. */
             monitor_log("Domain %u has been destroyed.", domid);
+            qemu_dm_stop(domid);
             if (m.xs)
                 xsh_remove_domain(m.xs, domid);
             break;

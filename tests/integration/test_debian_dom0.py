@@ -25,7 +25,7 @@ PACKAGES = ["qemu-system-xen", "qemu-utils", "zfsutils-linux", "e2fsprogs", "fio
             "xenstore-utils", "iproute2", "bridge-utils", "dnsmasq", "nftables", "iperf3",
             "busybox", "kmod", "udev"]
 
-r = Report()
+r = Report(plan=21)
 
 
 def sh(q, command, timeout=120):

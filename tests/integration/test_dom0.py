@@ -14,7 +14,7 @@ DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
         os.path.join(IMAGES, "dom0-initramfs.cpio.gz")]
 DISK = os.path.join(LOGS, "dom0-test-disk.img")
 
-r = Report(plan=18)
+r = Report(plan=19)
 
 
 def machine(name, modules=(), cmdline="dom0_mem=512M", reboot=False, **kw):

@@ -113,7 +113,9 @@ class Session:
         """xl create -c: returns once the guest's shell answers."""
         self.q.mark()
         self.q.send("xl create -c %s\n" % config)
-        self.q.expect(r"basalt-guest: init reached", timeout=timeout)
+        m = self.q.expect(r"(basalt-guest: init reached)|^((?:xl: |/\S+:\d+: ).*)$", timeout=timeout)
+        if m.group(2):
+            raise AssertionError("xl create -c %s failed: %s" % (config, m.group(2)))
         self.ready()
 
     def attach(self, name):
@@ -122,9 +124,15 @@ class Session:
         time.sleep(1)
         self.ready()
 
-    def detach(self):
+    def detach(self, then=None):
+        """Ctrl-] back to Dom0's shell; then: a command typed the moment its
+        prompt is back."""
+        self.q.mark()
         self.q.send("\x1d")
-        time.sleep(1.5)
+        self.q.expect(r"root@dom0:\S*# ", timeout=60)
+        if then:
+            self.q.send(then + "\n")
+        time.sleep(0.5)
         self.sh("true")
 
     def domid(self, name):

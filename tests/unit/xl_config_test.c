@@ -296,7 +296,7 @@ static void test_prepare(void)
 
 int main(void)
 {
-    TAP_PLAN(38);
+    TAP_PLAN(46);
     test_request();
     test_prepare();
     xl_config_free(&c);

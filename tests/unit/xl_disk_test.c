@@ -337,6 +337,7 @@ static void test_qemu_args(void)
 
 int main(void)
 {
+    TAP_PLAN(57);
     test_devids();
     test_from_spec();
     test_entries();

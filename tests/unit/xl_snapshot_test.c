@@ -206,6 +206,7 @@ static void test_lists(void)
 
 int main(void)
 {
+    TAP_PLAN(28);
     test_json();
     test_names();
     test_classify();
