@@ -134,6 +134,11 @@ int vbd_from_spec(const struct disk_spec *spec, struct vbd *v, char *why, size_t
                         "opens the image read-write over a read-only file and fails with \"Block "
                         "node is read-only\"); give the disk read-write and mount it read-only "
                         "in the guest");
+    if (spec->direct_io_safe)
+        return cfg_fail(why, whylen,
+                        "direct-io-safe: QEMU's xen-block asks for Linux native AIO with it, "
+                        "which Debian's QEMU 7.2 is built without (\"aio=native was specified, "
+                        "but is not supported in this build\"); QEMU uses Dom0's page cache");
     long devid = vbd_devid(spec->vdev);
     if (devid < 0)
         return cfg_fail(why, whylen,

@@ -52,8 +52,9 @@ long vbd_devid(const char *vdev);
  * "/dev/" in front, as xl-disk-configuration(5) says. Returns 0, or -1
  * with the reason in why, naming the key that is wrong:
  * backendtype=phy/tap/standalone, backend= another domain, script=,
- * specification=virtio, colo, a vdev QEMU cannot serve, a read-only disk
- * (other than a CD-ROM), which Debian's QEMU 7.2 fails to open.
+ * specification=virtio, colo, a vdev QEMU cannot serve, and what Debian's
+ * QEMU 7.2 fails to open: a read-only disk (other than a CD-ROM) and
+ * direct-io-safe.
  */
 int vbd_from_spec(const struct disk_spec *spec, struct vbd *v, char *why, size_t whylen);
 
