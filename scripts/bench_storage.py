@@ -32,6 +32,8 @@ QCOW = IMG_DIR + "/bench.qcow2"
 PLAIN = IMG_DIR + "/bench.raw"
 SIZE = os.environ.get("BENCH_DISK_SIZE", "256M")
 RUNTIME = int(os.environ.get("BENCH_DISK_SECONDS", "20"))
+# Extra arguments for Dom0's kernel, to try a hypothesis (clearcpuid=erms).
+DOM0_ARGS = os.environ.get("BENCH_DOM0_ARGS", "")
 
 GUEST = guest_config("bench", ["phy:%s,xvda,w" % ZVOL,
                                "format=qcow2,vdev=xvdb,target=" + QCOW,
@@ -94,7 +96,7 @@ def where_time_goes(before, after, domid, nreq):
 
 def storage_figures():
     """Prints the disk figures."""
-    with machine("bench-storage", WORK, tank_gib=4) as q:
+    with machine("bench-storage", WORK, tank_gib=4, dom0_args=DOM0_ARGS) as q:
         s = Session(q)
         s.wait_for_dom0()
         s.put_tools_script()
@@ -133,7 +135,8 @@ def storage_figures():
         s.sh("xl destroy bench")
 
     print("Disks: fio, direct I/O, %s per job (4 KiB random reads: %d s), libaio; Dom0 768 MiB and "
-          "1 vCPU, the guest 256 MiB and 1 vCPU" % (SIZE, RUNTIME))
+          "1 vCPU%s, the guest 256 MiB and 1 vCPU" % (SIZE, RUNTIME,
+                                                     " (Dom0 kernel: %s)" % DOM0_ARGS if DOM0_ARGS else ""))
     for label, dev, target in (("ZFS volume", "xvda", ZVOL), ("qcow2 image", "xvdb", PLAIN)):
         for name, _, spec in JOBS:
             g, d = guest[(dev, name)], dom0[(target, name)]

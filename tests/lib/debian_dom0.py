@@ -40,9 +40,11 @@ def disks(work, tank_gib):
             "-device", "ide-hd,drive=d1,bus=ide.1,serial=basalt-tank"]
 
 
-def machine(name, work, tank_gib=4, dom0_mem="768M"):
-    """The QEMU to boot (a context manager, as Qemu is)."""
-    return Qemu(name, cmdline="dom0_mem=" + dom0_mem, modules=MODULES, mem="3G",
+def machine(name, work, tank_gib=4, dom0_mem="768M", dom0_args=""):
+    """The QEMU to boot (a context manager, as Qemu is); dom0_args are added
+    to Dom0's kernel command line."""
+    modules = [MODULES[0] + (" " + dom0_args if dom0_args else "")] + MODULES[1:]
+    return Qemu(name, cmdline="dom0_mem=" + dom0_mem, modules=modules, mem="3G",
                 extra=disks(work, tank_gib))
 
 
