@@ -1,4 +1,5 @@
-# debian-apt.sh — sourced by the Debian Dom0 build scripts (POSIX sh).
+# debian-apt.sh — sourced by the Debian Dom0 build scripts (POSIX sh):
+# mk-zfs-modules.sh and mk-dom0-root.sh.
 #
 # A private apt (own package lists, own empty dpkg status) over the same
 # Debian archive the host uses, with the `contrib` component added (zfs-dkms
@@ -21,6 +22,15 @@
 #   apt_closure PKG...    "name version" of every package an install of PKG...
 #                         into an empty system would unpack, sorted
 #   APT_SOURCES           the sources.list file (also what mmdebstrap gets)
+# and, for a script that caches one file and writes its path to OUT, with
+# $inputs (a hash of what it was asked) set:
+#   inputs_current STATE OUT  true if OUT names an existing file made from the
+#                         same $inputs, apt's lists unchanged since
+#   publish OUT FILE      writes FILE's path to OUT (only when it changes)
+#                         and $inputs to OUT.key
+#   build_begin DIR TAG   checks for root and mmdebstrap, makes the scratch
+#                         directory $work in DIR (removed on exit), sets $start
+#   debian_bootstrap DEBS ARGS...  mmdebstrap, see below
 
 DEBIAN_SUITE=${DEBIAN_SUITE:-bookworm}
 DEBIAN_KEYRING=${DEBIAN_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
@@ -119,4 +129,31 @@ debian_bootstrap() {
         "$@" >"$work/log" 2>&1 </dev/null || {
         tail -n 40 "$work/log" >&2
         return 1; }
+}
+
+inputs_current() {
+    [ -f "$2" ] && [ -f "$(cat "$2")" ] && [ "$(cat "$2.key" 2>/dev/null)" = "$inputs" ] &&
+        apt_unchanged "$1" "$2.key"
+}
+
+publish() {
+    mkdir -p "$(dirname "$1")"
+    if [ ! -f "$1" ] || [ "$(cat "$1")" != "$2" ]; then
+        printf '%s\n' "$2" >"$1.tmp" && mv -f "$1.tmp" "$1"
+    fi
+    printf '%s\n' "$inputs" >"$1.key"
+}
+
+build_begin() {
+    [ "$(id -u)" = 0 ] || die "this build needs root (mmdebstrap, chroot)"
+    command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap not found (scripts/deps.sh installs it)"
+    mkdir -p "$1" || die "cannot create $1"
+    work=$1/.$2.$$
+    # --one-file-system: should mmdebstrap be killed with /proc, /sys or
+    # /dev/pts still mounted in the chroot, nothing of them is touched.
+    trap 'rm -rf --one-file-system "$work"' EXIT
+    trap 'exit 1' INT TERM HUP
+    rm -rf --one-file-system "$work"
+    mkdir -p "$work" || die "cannot create $work"
+    start=$(date +%s)
 }

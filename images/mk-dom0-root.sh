@@ -43,10 +43,7 @@ headroom_mb=${DOM0_ROOT_HEADROOM_MB:-2048}
 
 # Fast path: same inputs, and apt's lists unchanged since they were resolved.
 inputs=$(printf '%s\n' "$@" | cat - "$0" "$here/debian-apt.sh" "$pkglist" | sha256sum)
-if [ -f "$out" ] && [ -f "$(cat "$out")" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$inputs" ] &&
-   apt_unchanged "$state" "$out.key"; then
-    exit 0
-fi
+inputs_current "$state" "$out" && exit 0
 apt_init "$state"
 apt_refresh
 # shellcheck disable=SC2086 # $pkgs is a list
@@ -56,37 +53,23 @@ key=$( { printf '%s\n' "$closure" "$kver" "$pkgs" "$headroom_mb"
        sha256sum | cut -c1-16)
 img=$cachedir/dom0-root-$key.img
 
-publish() {
-    mkdir -p "$(dirname "$out")"
-    if [ ! -f "$out" ] || [ "$(cat "$out")" != "$img" ]; then
-        printf '%s\n' "$img" >"$out.tmp" && mv -f "$out.tmp" "$out"
-    fi
-    printf '%s\n' "$inputs" >"$out.key"
-}
 if [ -f "$img" ]; then
-    publish
+    publish "$out" "$img"
     exit 0
 fi
 
-[ "$(id -u)" = 0 ] || die "building the Dom0 root file system needs root (mmdebstrap, chroot)"
-command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap not found (scripts/deps.sh installs it)"
 mke2fs=$(PATH=$PATH:/sbin:/usr/sbin command -v mke2fs) || die "mke2fs not found (e2fsprogs)"
-mkdir -p "$cachedir" || die "cannot create $cachedir"
-work=$cachedir/.dom0-root.$$
-# --one-file-system: should mmdebstrap be killed with /proc, /sys or /dev/pts
-# still mounted in the chroot, nothing of them is touched.
-trap 'rm -rf --one-file-system "$work"' EXIT
-trap 'exit 1' INT TERM HUP
-rm -rf --one-file-system "$work"
-mkdir -p "$work"
-start=$(date +%s)
+build_begin "$cachedir" dom0-root
 echo "images: building the Debian Dom0 root file system (once per package set; a few minutes)" >&2
 
 # In the customize hooks $1 is the new root. The kernel package wants an
 # initramfs tool (initramfs-tools comes along): Basalt boots Dom0 with its
 # own initramfs, so the one it generates for /boot is removed. The apt
 # sources are the build's (the host's archive, main and contrib), so
-# `apt-get update && apt-get install PKG` works in Dom0.
+# `apt-get update && apt-get install PKG` works in Dom0. zfsutils-linux's
+# postinst writes a random /etc/hostid, which ZFS records in each pool it
+# imports: a pool would then need `zpool import -f` after every image
+# rebuild, so the image has none (host id 0: pools record no host).
 # shellcheck disable=SC2086
 debian_bootstrap "$cachedir/debs" --variant=required \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
@@ -96,6 +79,7 @@ debian_bootstrap "$cachedir/debs" --variant=required \
     --customize-hook='printf "# Mounted by Basalt'"'"'s boot initramfs (images/dom0-init).\nLABEL=basalt-dom0\t/\text4\tnoatime\t0\t1\n" >"$1/etc/fstab"' \
     --customize-hook='rm -f "$1"/boot/initrd.img-* "$1"/initrd.img "$1"/initrd.img.old' \
     --customize-hook='mkdir -p "$1/etc/basalt" "$1/usr/lib/basalt"' \
+    --customize-hook='rm -f "$1/etc/hostid"' \
     --customize-hook='printf "\$include /etc/inputrc\n# A serial console: no bracketed-paste escapes around each command.\nset enable-bracketed-paste off\n" >"$1/root/.inputrc"' \
     --customize-hook='chroot "$1" dpkg-query -W -f "\${Package} \${Version}\n" >"$1/../packages"' \
     "$DEBIAN_SUITE" "$work/root" "$APT_SOURCES" ||
@@ -112,7 +96,7 @@ truncate -s "${size_mb}M" "$work/img" || die "cannot create $work/img"
 chmod 0444 "$work/img"
 mv -f "$work/packages" "$img.packages"
 mv -f "$work/img" "$img"
-publish
+publish "$out" "$img"
 # Keep the three newest images (other worktrees may use older keys).
 ls -t "$cachedir"/dom0-root-*.img 2>/dev/null | tail -n +4 | while read -r old; do
     rm -f "$old" "$old.packages"

@@ -37,10 +37,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 case $kver in *[!A-Za-z0-9.+_-]* | '') die "bad kernel version '$kver'" ;; esac
 # Fast path: same inputs, and apt's lists unchanged since they were resolved.
 inputs=$(printf '%s\n' "$@" | cat - "$0" "$here/debian-apt.sh" | sha256sum)
-if [ -f "$out" ] && [ -f "$(cat "$out")" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$inputs" ] &&
-   apt_unchanged "$state" "$out.key"; then
-    exit 0
-fi
+inputs_current "$state" "$out" && exit 0
 apt_init "$state"
 apt_refresh
 zfsver=$(apt_version zfs-dkms)
@@ -51,29 +48,12 @@ key=$(printf '%s\n' "$kver" "$hdrver" "$zfsver" "$RECIPE" | sha256sum | cut -c1-
 pkg=zfs-modules-$kver
 file=$cachedir/${pkg}_$(printf '%s' "$zfsver" | sed 's/:/%3a/g')_amd64-$key.deb
 
-publish() {
-    mkdir -p "$(dirname "$out")"
-    if [ ! -f "$out" ] || [ "$(cat "$out")" != "$file" ]; then
-        printf '%s\n' "$file" >"$out.tmp" && mv -f "$out.tmp" "$out"
-    fi
-    printf '%s\n' "$inputs" >"$out.key"
-}
 if [ -f "$file" ]; then
-    publish
+    publish "$out" "$file"
     exit 0
 fi
 
-[ "$(id -u)" = 0 ] || die "building the ZFS modules needs root (mmdebstrap, chroot)"
-command -v mmdebstrap >/dev/null 2>&1 || die "mmdebstrap not found (scripts/deps.sh installs it)"
-mkdir -p "$cachedir" || die "cannot create $cachedir"
-work=$cachedir/.zfs-build.$$
-# --one-file-system: should mmdebstrap be killed with /proc, /sys or /dev/pts
-# still mounted in the chroot, nothing of them is touched.
-trap 'rm -rf --one-file-system "$work"' EXIT
-trap 'exit 1' INT TERM HUP
-rm -rf --one-file-system "$work"
-mkdir -p "$work"
-start=$(date +%s)
+build_begin "$cachedir" zfs-build
 echo "images: building the ZFS modules for $kver (zfs-dkms $zfsver; once per kernel and ZFS version)" >&2
 
 # The DKMS build happens in zfs-dkms's or the headers' postinst, whichever
@@ -120,5 +100,5 @@ chmod 0755 "$pk/DEBIAN/postinst" "$pk/DEBIAN/postrm"
 dpkg-deb --root-owner-group -Zxz --build "$pk" "$work/out.deb" >/dev/null ||
     die "dpkg-deb failed"
 mv -f "$work/out.deb" "$file"
-publish
+publish "$out" "$file"
 echo "images: ZFS modules for $kver built in $(($(date +%s) - start)) s: $(basename "$file")" >&2

@@ -4,9 +4,7 @@
  * them); domain_reap(), run by idle loops, frees it once no vCPU is still
  * on a CPU.
  */
-#include <asm/hvm.h>
-#include <asm/svm.h>
-#include <asm/vioapic.h>
+#include <basalt/arch.h>
 #include <basalt/boot_domains.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -51,59 +49,97 @@ void domain_put(struct domain *d)
     spin_unlock_irqrestore(&domains_lock, flags);
 }
 
-struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id, uint64_t affinity);
+static void domain_free(struct domain *d);
+
+/* Where DOMAIN_ID_ANY starts looking (under domains_lock). */
+static domid_t next_any_id = 1;
+
+/* The id d gets, or -errno: whether the name and the id are free and the
+ * insertion happen under one hold of domains_lock. */
+static int pick_id(const struct domain_config *cfg, const struct domain *d)
 {
-    if (id >= MAX_DOMAINS || max_vcpus == 0 || max_vcpus > MAX_VCPUS_PER_DOMAIN)
-        return NULL;
+    ASSERT_LOCKED(&domains_lock);
+    for (unsigned int id = 0; cfg->unique_name && id < MAX_DOMAINS; id++) {
+        const struct domain *o = domains[id];
+        if (o && READ_ONCE(o->state) != DOMAIN_DYING && !strcmp(o->name, d->name))
+            return -EEXIST;
+    }
+    if (cfg->id != DOMAIN_ID_ANY)
+        return domains[cfg->id] ? -EEXIST : cfg->id;
+    for (unsigned int tries = 1; tries < MAX_DOMAINS; tries++) {
+        domid_t id = next_any_id;
+        next_any_id = id + 1 >= MAX_DOMAINS ? 1 : id + 1;
+        if (!domains[id])
+            return id;
+    }
+    return -ENOSPC;
+}
+
+int domain_create(const struct domain_config *cfg, struct domain **out)
+{
+    if ((cfg->id >= MAX_DOMAINS && cfg->id != DOMAIN_ID_ANY) || cfg->max_vcpus == 0 ||
+        cfg->max_vcpus > MAX_VCPUS_PER_DOMAIN)
+        return -EINVAL;
     struct domain *d = xnew(struct domain);
     if (!d)
-        return NULL;
-    d->id = id;
-    strlcpy(d->name, name, sizeof(d->name));
+        return -ENOMEM;
+    d->id = cfg->id; /* DOMAIN_ID_ANY until inserted: nothing needs it before */
+    strlcpy(d->name, cfg->name, sizeof(d->name));
+    if (cfg->handle)
+        memcpy(d->handle, cfg->handle, sizeof(d->handle));
     spin_lock_init(&d->lock);
     spin_lock_init(&d->physmap_lock);
     spin_lock_init(&d->pages_lock);
     spin_lock_init(&d->console_out.lock);
     d->state = DOMAIN_BUILDING;
+    d->is_privileged = cfg->hardware_domain;
+    d->boot_spec = cfg->boot_spec;
     d->created_ns = now_ns();
-    d->max_vcpus = max_vcpus;
-    d->weight = SCHED_DEFAULT_WEIGHT;
+    d->max_vcpus = cfg->max_vcpus;
+    d->max_pages = cfg->max_pages;
+    d->weight = cfg->weight ? cfg->weight : SCHED_DEFAULT_WEIGHT;
+    d->cap = cfg->cap;
     sched_domain_init(d);
-    d->arch.iopm = iopm_all_intercepted;
     if (p2m_init(&d->p2m)) {
         xfree(d);
-        return NULL;
+        return -ENOMEM;
     }
-    if (shared_info_init(d) || evtchn_domain_init(d) || grant_table_init(d)) {
-        domain_release_resources(d);
-        p2m_teardown(&d->p2m);
-        xfree(d);
-        return NULL;
+    int rc = arch_domain_create(d, cfg);
+    if (!rc && (shared_info_init(d) || evtchn_domain_init(d) || grant_table_init(d)))
+        rc = -ENOMEM;
+    for (unsigned int i = 0; i < cfg->max_vcpus && !rc; i++) {
+        uint64_t affinity = cfg->hardware_domain ? BIT(i % nr_pcpus)
+                            : cfg->affinity ? cfg->affinity : domu_cpu_mask;
+        if (!vcpu_create(d, i, affinity))
+            rc = -ENOMEM;
     }
     uint64_t flags = spin_lock_irqsave(&domains_lock);
-    if (domains[id]) {
-        spin_unlock_irqrestore(&domains_lock, flags);
-        domain_release_resources(d);
-        p2m_teardown(&d->p2m);
-        xfree(d);
-        return NULL;
+    int id = rc ? rc : pick_id(cfg, d);
+    if (id >= 0) {
+        d->id = (domid_t)id;
+        domains[id] = d;
+    } else {
+        rc = id;
     }
-    domains[id] = d;
     spin_unlock_irqrestore(&domains_lock, flags);
-    return d;
+    if (rc) {
+        domain_free(d); /* never visible: nothing else can hold it */
+        return rc;
+    }
+    *out = d;
+    return 0;
 }
 
-struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id, uint64_t affinity)
 {
-    if (id >= d->max_vcpus || d->vcpus[id])
-        return NULL;
     struct vcpu *v = xnew(struct vcpu);
     if (!v)
         return NULL;
     v->id = id;
     v->dom = d;
     v->state = VCPU_DOWN;
-    v->affinity = domu_cpu_mask;
+    v->affinity = affinity;
     v->processor = 0;
     timer_init(&v->singleshot, vcpu_singleshot_fired, v);
     timer_init(&v->periodic, vcpu_periodic_fired, v);
@@ -111,7 +147,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->vcpu_info_mfn = INVALID_MFN;
     v->vcpu_info = id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[id] : NULL;
     v->runstate = RUNSTATE_offline;
-    if (arch_vcpu_init(v)) {
+    if (arch_vcpu_create(v)) {
         xfree(v);
         return NULL;
     }
@@ -125,7 +161,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
  * mappings (pages pinned in others go), then the shared page. */
 void domain_release_resources(struct domain *d)
 {
-    vioapic_domain_destroy(d);
+    arch_domain_destroy(d);
     pv_console_release(d);
     evtchn_domain_destroy(d);
     grant_table_destroy(d);
@@ -153,8 +189,6 @@ static void domain_free(struct domain *d)
     }
     domain_release_memory(d);
     p2m_teardown(&d->p2m);
-    if (d->arch.iopm != iopm_all_intercepted)
-        free_hv_pages(d->arch.iopm, 2);
     xfree(d->memmap);
     xfree(d);
 }
@@ -317,7 +351,7 @@ void dump_domains(void)
                 printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms, credit %d us, affinity %lx\n", v->id,
                        v->state, v->running ? " running" : "", v->processor, vcpu_runtime_ns(v) / 1000000,
                        v->credit / 1000, v->affinity);
-                hvm_dump_exit_stats(v);
+                arch_vcpu_dump(v);
             }
         }
     }

@@ -62,7 +62,7 @@ def guests_and_hostiles():
             guest("hostile.elf") + " domain name=bad vcpu=2 memory=16 -- mode=probe"]
     with Qemu("core-guests", modules=mods, smp=4) as q:
         q.wait_all([r"basalt: domain 1 \(hello\) destroyed: poweroff",
-                    r"basalt: domain 2 \(hostile-npf\) destroyed: bad memory access at gpa 0x3f000000 \(write\)",
+                    r"basalt: domain 2 \(hostile-npf\) destroyed: bad memory access at gpa 0x3f000000 \(fetch\)",
                     r"basalt: domain 3 \(hostile-triple\) destroyed: triple fault"], timeout=180)
         out = q.text()
         r.check("malformed module string is reported, domain not built",

@@ -129,10 +129,39 @@ struct domain {
 extern struct domain *domains[MAX_DOMAINS];
 extern spinlock_t domains_lock;
 
-struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
-struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+/* Everything domain_create needs to know. The boot-time builder, Dom0's
+ * builder and the control hypercall each fill one. */
+struct domain_config {
+    domid_t id;                 /* or DOMAIN_ID_ANY */
+    const char *name;
+    bool unique_name;           /* refused if another domain (not dying) has it */
+    const uint8_t *handle;      /* UUID (16 bytes), or NULL */
+    unsigned int max_vcpus;
+    uint64_t max_pages;
+    uint32_t weight;            /* 0: SCHED_DEFAULT_WEIGHT */
+    uint32_t cap;               /* % of one CPU; 0: none */
+    uint64_t affinity;          /* CPUs its vCPUs may use; 0: the DomU pool */
+    bool hardware_domain;       /* Dom0: privileged, owns devices and interrupts,
+                                   vCPU i pinned to CPU i */
+    const struct boot_domain_spec *boot_spec; /* built by the hypervisor from it */
+};
+
+/* domain_config.id: the next free id after the last one handed out so
+ * (wrapping, never 0). */
+#define DOMAIN_ID_ANY 0xffffu
+
+/* Creates the domain with all its vCPUs (down, not yet started) in state
+ * DOMAIN_BUILDING; *out is set on success. The id and the name are checked
+ * (and, for DOMAIN_ID_ANY, the id chosen) in one step with the insertion,
+ * so two creators at once never get one id or one unique name.
+ * -EEXIST: the id, or a unique name, is in use; -ENOSPC: no id is free. */
+int domain_create(const struct domain_config *cfg, struct domain **out);
+/* The domain with this id, or NULL. Takes no reference: only for callers
+ * that hold another guarantee the domain stays (they run on one of its
+ * vCPUs, hold a reference already, or are the domain's own teardown). */
 struct domain *domain_by_id(domid_t id);
-/* A reference that keeps d's memory valid (NULL if absent or dying). */
+/* The domain with this id, with a reference taken that keeps its memory
+ * valid until domain_put (NULL if absent or dying). */
 struct domain *domain_get(domid_t id);
 void domain_put(struct domain *d);
 /* Stops the domain's vCPUs and frees it once none of them is running. */

@@ -58,13 +58,11 @@ void hv_init(void)
 
 struct domain *hv_domain(domid_t id, unsigned int nr_vcpus, uint64_t max_pages)
 {
-    struct domain *d = domain_create(id, "test", nr_vcpus);
-    if (!d)
+    struct domain_config cfg = { .id = id, .name = "test", .max_vcpus = nr_vcpus,
+                                 .max_pages = max_pages };
+    struct domain *d;
+    if (domain_create(&cfg, &d))
         return NULL;
-    for (unsigned int i = 0; i < nr_vcpus; i++)
-        if (!vcpu_create(d, i))
-            return NULL;
-    d->max_pages = max_pages;
     d->state = DOMAIN_RUNNING;
     return d;
 }
@@ -274,7 +272,6 @@ WEAK size_t strlcpy(char *dst, const char *src, size_t size)
 uint64_t tsc_khz = 1000000, tsc_at_boot, tsc_to_ns_mul, wallclock_boot_sec;
 uint32_t wallclock_boot_nsec;
 uint64_t domu_cpu_mask = 1;
-uint8_t *iopm_all_intercepted;
 struct svm_features svm_features;
 struct dom0_plan dom0_plan;
 
@@ -297,17 +294,19 @@ WEAK void vcpu_pause(struct vcpu *v) { }
 WEAK uint64_t vcpu_runtime_ns(const struct vcpu *v) { return 0; }
 WEAK void smp_kick(unsigned int cpu) { }
 WEAK void vcpu_poll_timeout(void *data) { }
-WEAK bool vlapic_has_pending(struct vcpu *v) { return false; }
+WEAK bool arch_vcpu_interrupt_pending(struct vcpu *v) { return false; }
+WEAK bool arch_vcpu_in_guest(const struct vcpu *v, uint64_t *entry) { return false; }
 
 WEAK void timer_init(struct timer *t, void (*fn)(void *), void *data) { t->fn = fn; t->data = data; }
 WEAK void timer_set(struct timer *t, uint64_t deadline) { }
 WEAK void timer_stop(struct timer *t) { }
 WEAK void timer_kill(struct timer *t) { }
 
-WEAK int arch_vcpu_init(struct vcpu *v) { return 0; }
+WEAK int arch_domain_create(struct domain *d, const struct domain_config *cfg) { return 0; }
+WEAK void arch_domain_destroy(struct domain *d) { }
+WEAK int arch_vcpu_create(struct vcpu *v) { return 0; }
 WEAK void arch_vcpu_destroy(struct vcpu *v) { }
-WEAK void hvm_dump_exit_stats(struct vcpu *v) { }
-WEAK void vioapic_domain_destroy(struct domain *d) { }
+WEAK void arch_vcpu_dump(struct vcpu *v) { }
 WEAK void pv_console_release(struct domain *d) { }
 WEAK void guest_console_flush(struct domain *d) { }
 WEAK void guest_console_write(struct domain *d, const char *buf, size_t n) { hv_console_bytes += n; }
@@ -346,16 +345,6 @@ WEAK int guest_range_check(struct vcpu *v, gvaddr_t va, size_t n, bool write)
 {
     hv_range_checked += n;
     return bad_guest_range(va, n) ? -EFAULT : 0;
-}
-
-/* As arch/x86/hvm/guest_access.c's, which is not built here. */
-WEAK void *gfn_to_virt(struct domain *d, gfn_t gfn, bool write)
-{
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(d, gfn, &t);
-    bool ok = t == P2M_RAM || t == P2M_SPECIAL || t == P2M_GRANT || t == P2M_FOREIGN ||
-              (!write && (t == P2M_RAM_RO || t == P2M_GRANT_RO));
-    return mfn != INVALID_MFN && ok ? mfn_to_virt(mfn) : NULL;
 }
 
 WEAK long hypercall_continue(struct vcpu *v, unsigned int argno, uint64_t val)

@@ -3,8 +3,8 @@
  * arguments in RDI, RSI, RDX, R10, R8; 32-bit callers in EAX and EBX, ECX,
  * EDX, ESI, EDI. Only ring 0 may make hypercalls.
  */
-#include <asm/hvm.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
@@ -15,22 +15,22 @@
 
 void hvm_handle_vmmcall(struct vcpu *v)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    struct guest_gprs *g = &v->arch.gprs;
+    const struct guest_gprs *g = &v->arch.gprs;
+    uint64_t nr = hvm_get_gpr(v, HVM_REG_RAX);
     long ret;
 
-    if (vmcb->s.cpl != 0) {
+    if (hvm_get_cpl(v) != 0) {
         ret = -EPERM;
     } else if (hvm_insn_mode(v) == INSN_MODE_LONG64) {
-        ret = hypercall_dispatch(v, vmcb->s.rax, g->rdi, g->rsi, g->rdx, g->r10, g->r8);
+        ret = hypercall_dispatch(v, nr, g->rdi, g->rsi, g->rdx, g->r10, g->r8);
     } else {
-        ret = hypercall_dispatch(v, (uint32_t)vmcb->s.rax, (uint32_t)g->rbx, (uint32_t)g->rcx,
+        ret = hypercall_dispatch(v, (uint32_t)nr, (uint32_t)g->rbx, (uint32_t)g->rcx,
                                  (uint32_t)g->rdx, (uint32_t)g->rsi, (uint32_t)g->rdi);
         ret = (uint32_t)ret;
     }
     if (ret == HYPERCALL_RESTART)
         return; /* the guest re-executes VMMCALL with its updated arguments */
-    vmcb->s.rax = (uint64_t)ret;
+    hvm_set_gpr(v, HVM_REG_RAX, (uint64_t)ret);
     hvm_skip_insn(v);
 }
 
@@ -39,9 +39,10 @@ int hvm_write_hypercall_page(struct vcpu *v, uint64_t val)
 {
     if (val & (PAGE_SIZE - 1))
         return -EINVAL; /* only page 0 of the (one-page) hypercall area exists */
-    uint8_t *page = gfn_to_virt(v->dom, val >> PAGE_SHIFT, true);
-    if (!page)
+    struct guest_frame f;
+    if (guest_frame_get(v->dom, val >> PAGE_SHIFT, true, &f))
         return -EINVAL;
+    uint8_t *page = f.va;
     memset(page, 0xcc, PAGE_SIZE); /* int3 */
     for (unsigned int nr = 0; nr < PAGE_SIZE / STUB_SIZE; nr++) {
         uint8_t *p = page + nr * STUB_SIZE;
@@ -58,6 +59,7 @@ int hvm_write_hypercall_page(struct vcpu *v, uint64_t val)
         p[7] = 0xd9;
         p[8] = 0xc3;
     }
+    guest_frame_put(&f);
     return 0;
 }
 
