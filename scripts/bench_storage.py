@@ -21,8 +21,8 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
-from basalt_test import BUILD  # noqa: E402
-from debian_dom0 import Session, guest_config, machine  # noqa: E402
+from basalt_test import BUILD, Timeout  # noqa: E402
+from debian_dom0 import EMULATOR_FAULT, Session, guest_config, machine  # noqa: E402
 import console  # noqa: E402
 
 WORK = os.path.join(BUILD, "bench", "storage")
@@ -95,8 +95,23 @@ def where_time_goes(before, after, domid, nreq):
 
 
 def storage_figures():
-    """Prints the disk figures."""
-    with machine("bench-storage", WORK, tank_gib=4, dom0_args=DOM0_ARGS) as q:
+    """Prints the disk figures. A session that ends in the emulator's named
+    fault (test_storage.py says why it can) is run once more."""
+    for attempt in (1, 2):
+        q = machine("bench-storage" if attempt == 1 else "bench-storage-again", WORK, tank_gib=4,
+                    dom0_args=DOM0_ARGS)
+        try:
+            return measure(q)
+        except (Timeout, SystemExit) as e:
+            fault = EMULATOR_FAULT.search(q.text())
+            if attempt == 2 or not fault:
+                raise
+            print("# bench: the first session ended in %r (%s); once more" % (fault.group(0), e),
+                  flush=True)
+
+
+def measure(q):
+    with q:
         s = Session(q)
         s.wait_for_dom0()
         s.put_tools_script()

@@ -26,8 +26,9 @@
 #include "xs_store.h"
 
 /* How long the guest may take to let a disk go (libxl waits 10 s; a guest
- * under TCG is slower). */
-#define DETACH_MS 20000
+ * under TCG on a loaded host is much slower). The wait ends as soon as it
+ * has; only a disk the guest keeps in use waits this long. */
+#define DETACH_MS 60000
 
 static int open_domu(const char *spec, struct basalt_domain_info *info, struct xs_handle **xs,
                      const char *what)

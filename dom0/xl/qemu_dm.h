@@ -21,9 +21,11 @@
 
 struct xs_handle;
 
-/* How long QEMU may take to say "running" (libxl allows 60 s too), and
- * to exit after SIGTERM before it gets SIGKILL. */
-#define QEMU_DM_START_MS 60000
+/* How long QEMU may take to say "running" and open its disks (libxl
+ * allows 60 s; twice that here, for a Dom0 under TCG on a loaded host: the
+ * wait ends as soon as QEMU is ready), and to exit after SIGTERM before it
+ * gets SIGKILL. */
+#define QEMU_DM_START_MS 120000
 #define QEMU_DM_STOP_MS 10000
 
 /*
