@@ -90,6 +90,9 @@ static long gnttab(unsigned int cmd, void *arg, unsigned int count)
 }
 
 /* The hypercalls Linux needs as a PVH guest, each given bad arguments. */
+/* Where the copy probes map a grant frame: not RAM once mapped. */
+static uint8_t gnttab_frame[4096] __attribute__((aligned(4096)));
+
 static void probe_abi_hypercalls(void)
 {
     /* event_channel_op */
@@ -189,6 +192,27 @@ static void probe_abi_hypercalls(void)
                                .dest.u.gmfn = 0x101, .len = 8 };
     gnttab(GNTTABOP_copy, &gc, 1);
     expect("grant copy from another domain's frame", gc.status, GNTST_permission_denied);
+    /* A frame that is not RAM (our grant table, mapped into our space): refused,
+     * and the hypervisor must not drop a page reference it never took. */
+    ap = (struct xen_add_to_physmap){ .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table,
+                                      .idx = 0, .gpfn = (unsigned long)(uintptr_t)gnttab_frame >> 12 };
+    expect("add_to_physmap grant frame 0", memop(XENMEM_add_to_physmap, &ap), 0);
+    for (int i = 0; i < 3; i++) {
+        gc = (struct gnttab_copy){ .source.domid = DOMID_SELF,
+                                   .source.u.gmfn = (unsigned long)(uintptr_t)gnttab_frame >> 12,
+                                   .dest.domid = DOMID_SELF, .dest.u.gmfn = 0x101, .len = 8 };
+        gnttab(GNTTABOP_copy, &gc, 1);
+        expect("grant copy from a grant-table frame", gc.status, GNTST_bad_page);
+        gc = (struct gnttab_copy){ .source.domid = DOMID_SELF, .source.u.gmfn = 0x101,
+                                   .dest.domid = DOMID_SELF,
+                                   .dest.u.gmfn = (unsigned long)(uintptr_t)gnttab_frame >> 12, .len = 8 };
+        gnttab(GNTTABOP_copy, &gc, 1);
+        expect("grant copy into a grant-table frame", gc.status, GNTST_bad_page);
+    }
+    gc = (struct gnttab_copy){ .source.domid = DOMID_SELF, .source.u.gmfn = 0x3f000,
+                               .dest.domid = DOMID_SELF, .dest.u.gmfn = 0x101, .len = 8 };
+    gnttab(GNTTABOP_copy, &gc, 1);
+    expect("grant copy from a frame we do not have", gc.status, GNTST_bad_page);
 
     /* sched_op poll, vm_assist */
     static evtchn_port_t poll_port = 99999;

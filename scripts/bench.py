@@ -196,5 +196,16 @@ def main():
     print("  reference: none measured here (Debian's xl cannot drive Basalt; Xen's toolstack needs Xen)")
 
 
+def storage():
+    """Guest disks (scripts/bench_storage.py); `bench.py storage` runs only these."""
+    import bench_storage
+    print()
+    bench_storage.storage_figures()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["storage"]:
+        storage()
+    else:
+        main()
+        storage()

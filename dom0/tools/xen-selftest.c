@@ -1,7 +1,8 @@
 /*
  * xen-selftest: checks from Dom0 user space that the stock Linux Xen drivers
  * work on this hypervisor: a privcmd hypercall, an interdomain event channel,
- * a grant mapping and a foreign-memory mapping. The other side is a DomU
+ * a grant mapping, grant copies (gntdev's GNTTABOP_copy, as QEMU's qdisk moves
+ * every byte) and a foreign-memory mapping. The other side is a DomU
  * running guests/peer.c, whose numbers the test harness passes on the command
  * line (there is no xenstore to look them up in).
  *
@@ -23,6 +24,7 @@
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xengnttab.h>
+#include <xen/grant_table.h>
 #include <xen/xen.h>
 #include <xen/version.h>
 
@@ -37,6 +39,7 @@ static void usage(void)
             "usage: xen-selftest hypercall\n"
             "       xen-selftest evtchn DOMID PORT [COUNT]\n"
             "       xen-selftest grant DOMID GREF [write]\n"
+            "       xen-selftest copy DOMID GREF\n"
             "       xen-selftest foreign DOMID GFN\n"
             "       xen-selftest all DOMID PORT GREF FOREIGN_GFN\n");
     exit(2);
@@ -190,6 +193,110 @@ out:
     return rc;
 }
 
+/* Segments in one grant-copy call: more than gntdev's batch of 16 hypercall
+ * ops, so the copy takes several hypercalls. */
+#define COPY_SEGMENTS 24
+#define COPY_CHUNK 160
+#define COPY_MARK "copied by dom0"
+#define COPY_MARK_OFFSET 2048
+
+/*
+ * Grant copies as qdisk does them (xengnttab_grant_copy: gntdev's
+ * IOCTL_GNTDEV_GRANT_COPY, GNTTABOP_copy with our side as DOMID_SELF frames):
+ * the whole page read, then COPY_SEGMENTS small reads into a local buffer that
+ * straddles a page boundary (gntdev splits those into two ops), one of them
+ * of a grant the peer never made (only that segment may fail), then a write
+ * that a second read must see.
+ */
+static int check_copy(uint32_t domid, uint32_t gref)
+{
+    xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+    if (!xgt)
+        return failed("copy", "xengnttab_open (/dev/xen/gntdev; is xen-gntdev loaded?)");
+    int rc = 0;
+    uint8_t *buf = mmap(NULL, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                        -1, 0);
+    if (buf == MAP_FAILED) {
+        xengnttab_close(xgt);
+        return failed("copy", "mmap");
+    }
+    uint8_t *page = buf, *strad = buf + 2 * PAGE_SIZE - COPY_CHUNK / 2;
+    xengnttab_grant_copy_segment_t seg[COPY_SEGMENTS];
+    memset(seg, 0, sizeof(seg));
+    seg[0].flags = GNTCOPY_source_gref;
+    seg[0].source.foreign.domid = domid;
+    seg[0].source.foreign.ref = gref;
+    seg[0].dest.virt = page;
+    seg[0].len = PAGE_SIZE;
+    if (xengnttab_grant_copy(xgt, 1, seg) || seg[0].status != GNTST_okay) {
+        rc = failed("copy", "read of grant %" PRIu32 " (status %d)", gref, seg[0].status);
+        goto out;
+    }
+
+    const unsigned bad = COPY_SEGMENTS / 2;
+    for (unsigned i = 0; i < COPY_SEGMENTS; i++) {
+        seg[i] = (xengnttab_grant_copy_segment_t){
+            .flags = GNTCOPY_source_gref,
+            .source.foreign = { .domid = domid, .ref = i == bad ? gref + 1 : gref,
+                                .offset = (uint16_t)(i * COPY_CHUNK) },
+            .dest.virt = strad,
+            .len = COPY_CHUNK,
+        };
+        if (i == bad)
+            seg[i].dest.virt = buf + PAGE_SIZE;
+        memset(strad, 0xee, COPY_CHUNK);
+        if (i == bad)
+            continue;
+        /* One segment at a time into the same straddling buffer would hide
+         * which one went wrong: give each its own pass. */
+        if (xengnttab_grant_copy(xgt, 1, &seg[i]) || seg[i].status != GNTST_okay ||
+            memcmp(strad, page + i * COPY_CHUNK, COPY_CHUNK)) {
+            rc = failed("copy", "segment %u across a page boundary (status %d)", i, seg[i].status);
+            goto out;
+        }
+    }
+    /* All at once: 24 segments, one of them bad, in two hypercall batches. */
+    for (unsigned i = 0; i < COPY_SEGMENTS; i++)
+        seg[i].status = 99;
+    if (xengnttab_grant_copy(xgt, COPY_SEGMENTS, seg)) {
+        rc = failed("copy", "%d segments in one call", COPY_SEGMENTS);
+        goto out;
+    }
+    for (unsigned i = 0; i < COPY_SEGMENTS; i++)
+        if ((i == bad) != (seg[i].status != GNTST_okay)) {
+            errno = 0;
+            rc = failed("copy", "segment %u of %d has status %d", i, COPY_SEGMENTS, seg[i].status);
+            goto out;
+        }
+
+    /* A write, and a read that sees it. */
+    memcpy(buf + PAGE_SIZE, COPY_MARK, sizeof(COPY_MARK));
+    seg[0] = (xengnttab_grant_copy_segment_t){
+        .flags = GNTCOPY_dest_gref,
+        .source.virt = buf + PAGE_SIZE,
+        .dest.foreign = { .domid = domid, .ref = gref, .offset = COPY_MARK_OFFSET },
+        .len = sizeof(COPY_MARK),
+    };
+    seg[1] = (xengnttab_grant_copy_segment_t){
+        .flags = GNTCOPY_source_gref,
+        .source.foreign = { .domid = domid, .ref = gref },
+        .dest.virt = page,
+        .len = PAGE_SIZE,
+    };
+    if (xengnttab_grant_copy(xgt, 1, &seg[0]) || seg[0].status != GNTST_okay ||
+        xengnttab_grant_copy(xgt, 1, &seg[1]) || seg[1].status != GNTST_okay ||
+        memcmp(page + COPY_MARK_OFFSET, COPY_MARK, sizeof(COPY_MARK))) {
+        rc = failed("copy", "write to grant %" PRIu32 " and read back", gref);
+        goto out;
+    }
+    printf("selftest: copy segments=%d bad-segment-status=%d\n", COPY_SEGMENTS, seg[bad].status);
+    print_page_text("copy", page);
+out:
+    munmap(buf, 3 * PAGE_SIZE);
+    xengnttab_close(xgt);
+    return rc;
+}
+
 static int check_foreign(uint32_t domid, xen_pfn_t gfn)
 {
     xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
@@ -233,6 +340,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "grant") && (n == 2 || (n == 3 && !strcmp(a[2], "write"))))
         return check_grant(parse_num(a[0], "DOMID", DOMID_FIRST_RESERVED - 1),
                            parse_num(a[1], "GREF", UINT32_MAX), n == 3);
+    if (!strcmp(cmd, "copy") && n == 2)
+        return check_copy(parse_num(a[0], "DOMID", DOMID_FIRST_RESERVED - 1),
+                          parse_num(a[1], "GREF", UINT32_MAX - 1));
     if (!strcmp(cmd, "foreign") && n == 2)
         return check_foreign(parse_num(a[0], "DOMID", DOMID_FIRST_RESERVED - 1),
                              parse_num(a[1], "GFN", ULONG_MAX));
@@ -242,8 +352,8 @@ int main(int argc, char **argv)
         uint32_t gref = parse_num(a[2], "GREF", UINT32_MAX);
         xen_pfn_t gfn = parse_num(a[3], "FOREIGN_GFN", ULONG_MAX);
         /* The grant write comes before the events, so the peer sees it when they wake it. */
-        if (check_hypercall() || check_grant(domid, gref, 1) || check_foreign(domid, gfn) ||
-            check_evtchn(domid, port, 3))
+        if (check_hypercall() || check_grant(domid, gref, 1) || check_copy(domid, gref) ||
+            check_foreign(domid, gfn) || check_evtchn(domid, port, 3))
             return 1;
         printf("selftest: all ok\n");
         return 0;

@@ -11,6 +11,7 @@
 #include <xen/hvm/params.h>
 
 #include "ctl.h"
+#include "disk_devices.h"
 #include "guestmem.h"
 #include "teardown.h"
 #include "util.h"
@@ -237,6 +238,20 @@ static int publish_in_xenstore(struct build_state *s, uint32_t console_port, uin
     return 0;
 }
 
+/* disk=: the vbds, served by the domain's QEMU (disk_devices.c). */
+static int attach_disks(struct build_state *s)
+{
+    const struct build_request *r = s->r;
+    char why[768];
+    if (!r->n_disks)
+        return 0;
+    start_step(s, "attaching disks");
+    if (disks_attach(s->xs, s->domid, r->name, r->maxmem_mib, r->disks, r->n_disks, why,
+                     sizeof(why)))
+        return fail_step(s, 0, "%s", why);
+    return 0;
+}
+
 int build_pvh(const struct build_request *r, const struct build_images *im,
               struct xs_handle *xs, uint32_t *domid, char *err, size_t errlen)
 {
@@ -257,7 +272,7 @@ int build_pvh(const struct build_request *r, const struct build_images *im,
 
     if (create_domain(&s) || populate_memory(&s) || load_images(&s) ||
         set_up_rings(&s, &console_port, &store_port) || set_entry_point(&s) ||
-        publish_in_xenstore(&s, console_port, store_port))
+        publish_in_xenstore(&s, console_port, store_port) || attach_disks(&s))
         goto fail;
 
     if (!r->start_paused) {

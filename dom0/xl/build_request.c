@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg_error.h"
@@ -74,6 +75,60 @@ static enum shutdown_action supported_action(const struct xl_config *c, struct s
     default:
         return a;
     }
+}
+
+/* disk=: every entry a qdisk vbd, or FILE:LINE: why not. */
+static int disks_from_config(const struct xl_config *c, struct build_request *r, struct strlist *notes,
+                      char *err, size_t errlen)
+{
+    const struct domain_config *dc = &c->dc;
+    const char *source;
+    unsigned line;
+    char why[512];
+
+    if (!dc->n_disks)
+        return 0;
+    xl_config_where(c, KEYS("disk"), &source, &line);
+    r->disks = calloc(dc->n_disks, sizeof(*r->disks));
+    if (!r->disks) {
+        cfg_error_at(err, errlen, source, line, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < dc->n_disks; i++) {
+        const struct disk_spec *spec = &dc->disks[i];
+        unsigned at = spec->line ? spec->line : line;
+        if (vbd_from_spec(spec, &r->disks[i], why, sizeof(why))) {
+            cfg_error_at(err, errlen, source, at, "disk %zu (%s): %s", i + 1, spec->vdev, why);
+            build_request_free(r);
+            return -1;
+        }
+        r->disks[i].source = source;
+        r->disks[i].line = at;
+        r->n_disks = (unsigned)i + 1;
+        if (spec->is_cdrom)
+            (void)strlist_addf(notes,
+                               "%s:%u: disk %s is a CD-ROM: Linux's blkfront ignores CD-ROMs "
+                               "in PVH guests",
+                               source, at, spec->vdev);
+        for (size_t j = 0; j < i; j++)
+            if (r->disks[j].devid == r->disks[i].devid) {
+                cfg_error_at(err, errlen, source, at,
+                             "disk %zu (%s) is the same device as disk %zu (%s): %u", i + 1,
+                             r->disks[i].vdev, j + 1, r->disks[j].vdev, r->disks[i].devid);
+                build_request_free(r);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+void build_request_free(struct build_request *r)
+{
+    for (unsigned i = 0; r->disks && i < r->n_disks; i++)
+        vbd_free(&r->disks[i]);
+    free(r->disks);
+    r->disks = NULL;
+    r->n_disks = 0;
 }
 
 int build_request_from_config(const struct xl_config *c, struct build_request *r,
@@ -150,9 +205,6 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
         break;
     }
 
-    if (dc->n_disks)
-        note_at(c, notes, KEYS("disk"),
-                "disk= ignored: Basalt has no PV block devices yet; the domain gets no disks");
     if (dc->n_vifs)
         note_at(c, notes, KEYS("vif"),
                 "vif= ignored: Basalt has no PV network devices yet; the domain gets no vifs");
@@ -169,5 +221,5 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
         return fail_at(c, KEYS("name"), err, errlen, "cannot generate a UUID: %s",
                        strerror(errno));
     }
-    return 0;
+    return disks_from_config(c, r, notes, err, errlen);
 }

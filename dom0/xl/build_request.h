@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "disk_vbd.h"
 #include "domain_config.h"
 #include "lib/basalt_ctl.h"
 #include "strlist.h"
@@ -33,6 +34,8 @@ struct build_request {
     const char *kernel, *ramdisk, *cmdline; /* point into the configuration */
     enum shutdown_action on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset;
     bool start_paused;          /* xl create -p: leave it paused after building */
+    struct vbd *disks;          /* disk=, owned (build_request_free) */
+    unsigned n_disks;
 };
 
 /*
@@ -42,5 +45,9 @@ struct build_request {
  */
 int build_request_from_config(const struct xl_config *c, struct build_request *r,
                               struct strlist *notes, char *err, size_t errlen);
+
+/* Frees what r owns (its disks); r's pointers into the configuration stay
+ * the configuration's. */
+void build_request_free(struct build_request *r);
 
 #endif

@@ -31,6 +31,18 @@ void cfg_error_set(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+int cfg_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
 const char *cfg_quote(const char *text, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789abcdef";

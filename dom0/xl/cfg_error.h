@@ -20,6 +20,9 @@ void cfg_error_at(char *err, size_t errlen, const char *source, unsigned line,
 void cfg_error_set(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* cfg_error_set, returning -1: for "return cfg_fail(err, len, ...)". */
+int cfg_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /*
  * Renders text for a message: control and non-ASCII bytes become \xNN
  * and the result is cut at CFG_QUOTE_MAX characters with "...", so

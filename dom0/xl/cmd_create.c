@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "console.h"
 #include "ctl.h"
+#include "disk_devices.h"
 #include "guestmem.h"
 #include "monitor.h"
 #include "prepare.h"
@@ -74,6 +75,13 @@ static void print_dry_run(const struct build_request *r, const struct build_imag
         printf("  memmap      0x%010llx-0x%010llx type %u\n",
                (unsigned long long)l->memmap[i].addr,
                (unsigned long long)(l->memmap[i].addr + l->memmap[i].size - 1), l->memmap[i].type);
+    for (unsigned i = 0; i < r->n_disks; i++) {
+        char params[512];
+        vbd_params(&r->disks[i], params, sizeof(params));
+        printf("  disk        %s (%u): qdisk %s, %s%s\n", r->disks[i].vdev, r->disks[i].devid,
+               params, r->disks[i].readwrite ? "read-write" : "read-only",
+               r->disks[i].is_cdrom ? ", cdrom" : "");
+    }
     printf("  actions     on_poweroff=%s on_reboot=%s on_crash=%s\n",
            shutdown_action_name(r->on_poweroff), shutdown_action_name(r->on_reboot),
            shutdown_action_name(r->on_crash));
@@ -109,6 +117,7 @@ static int read_and_prepare(const char *file, const char *const *overrides, size
         unsigned line;
         xl_config_where(c, build_blame_keys(blame), &source, &line);
         fprintf(stderr, "%s:%u: %s\n", source, line, err);
+        build_request_free(r);
         xl_config_free(c);
         return -1;
     }
@@ -194,6 +203,7 @@ int cmd_create(int argc, char **argv)
         print_dry_run(&r, im);
         build_images_free(im);
         free(im);
+        build_request_free(&r);
         xl_config_free(&c);
         return 0;
     }
@@ -211,6 +221,13 @@ int cmd_create(int argc, char **argv)
     char err[1024];
     uint32_t domid;
     uint64_t t0 = xl_now_ms();
+    /* Disk targets that are missing or taken: refused before anything
+     * is built. */
+    if (disks_check(xs, r.disks, r.n_disks, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        xsh_close(xs);
+        goto fail;
+    }
     rc = build_pvh(&r, im, xs, &domid, err, sizeof(err));
     xsh_close(xs);
     /* The monitor lives on: it should not keep the kernel's memory. */
@@ -220,6 +237,7 @@ int cmd_create(int argc, char **argv)
     guestmem_close();
     if (rc) {
         xl_err("cannot create domain %s: %s", r.name, err);
+        build_request_free(&r);
         xl_config_free(&c);
         return 1;
     }
@@ -251,12 +269,14 @@ int cmd_create(int argc, char **argv)
         if (args_has(&a, 'c'))
             status = console_attach(domid);
     }
+    build_request_free(&r);
     xl_config_free(&c);
     return status;
 
 fail:
     build_images_free(im);
     free(im);
+    build_request_free(&r);
     xl_config_free(&c);
     return 1;
 }

@@ -17,6 +17,13 @@ int cmd_domid(int argc, char **argv);
 int cmd_domname(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
+int cmd_block_attach(int argc, char **argv);
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
+int cmd_snapshot_create(int argc, char **argv);
+int cmd_snapshot_list(int argc, char **argv);
+int cmd_snapshot_revert(int argc, char **argv);
+int cmd_snapshot_delete(int argc, char **argv);
 
 /* Parses argv with args_parse and prints usage on -h or an error: returns
  * -1 to go on, else the exit status (0 after --help, 2 after an error). */

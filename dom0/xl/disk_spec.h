@@ -59,6 +59,7 @@ struct disk_spec {
     char *colo_export;
     char *active_disk;
     char *hidden_disk;
+    unsigned line;          /* where the entry was in its file (set by its reader) */
 };
 
 /* Parses text into disk (overwritten). Returns 0, or -1 with a reason

@@ -73,6 +73,7 @@ static int read_disks(struct dc_build *b)
                          cfg_quote(text, q, sizeof(q)), why);
             return -1;
         }
+        disk->line = list->items[i]->line;
         cfg->n_disks = i + 1;
         for (size_t j = 0; j < i; j++) {
             if (!strcmp(cfg->disks[j].vdev, disk->vdev)) {

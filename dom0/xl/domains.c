@@ -45,6 +45,12 @@ static int name_matches(const struct basalt_domain_info *info, void *arg)
     return 1;
 }
 
+int dom_find_name(const char *name, struct basalt_domain_info *info)
+{
+    struct name_query q = { name, info };
+    return dom_foreach(name_matches, &q);
+}
+
 int dom_resolve(const char *spec, struct basalt_domain_info *info)
 {
     uint32_t domid;
@@ -60,8 +66,7 @@ int dom_resolve(const char *spec, struct basalt_domain_info *info)
         }
         return 0;
     }
-    struct name_query q = { spec, info };
-    int rc = dom_foreach(name_matches, &q);
+    int rc = dom_find_name(spec, info);
     if (rc == 1)
         return 0;
     if (rc == 0)

@@ -11,6 +11,11 @@
  * why not. */
 int dom_resolve(const char *spec, struct basalt_domain_info *info);
 
+/* The domain named name, without a message when there is none: 1 with
+ * *info set, 0 if there is none, -errno if listing fails (after a
+ * message). */
+int dom_find_name(const char *name, struct basalt_domain_info *info);
+
 /* Calls fn for each domain in id order until it returns non-zero (which is
  * returned). Returns 0, or -errno if listing fails (after a message). */
 int dom_foreach(int (*fn)(const struct basalt_domain_info *info, void *arg), void *arg);

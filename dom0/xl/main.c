@@ -33,6 +33,18 @@ static const struct xl_command xl_commands[] = {
     { "domname", cmd_domname, "domname ID", "print a domain's name" },
     { "uptime", cmd_uptime, "uptime [-s] [DOM...]", "show how long domains have run" },
     { "dmesg", cmd_dmesg, "dmesg", "print the hypervisor's log" },
+    { "block-attach", cmd_block_attach, "block-attach DOM DISK-SPEC...",
+      "give a running domain a disk (xl-disk-configuration(5))" },
+    { "block-detach", cmd_block_detach, "block-detach [-f] DOM VDEV",
+      "take a disk from a running domain (-f: without waiting for the guest)" },
+    { "block-list", cmd_block_list, "block-list DOM...", "list a domain's disks" },
+    { "snapshot-create", cmd_snapshot_create, "snapshot-create DOM|CONFIG NAME",
+      "snapshot every writable disk of a domain (ZFS volumes, qcow2)" },
+    { "snapshot-list", cmd_snapshot_list, "snapshot-list DOM|CONFIG", "list a domain's snapshots" },
+    { "snapshot-revert", cmd_snapshot_revert, "snapshot-revert CONFIG NAME",
+      "put a domain's disks back to a snapshot (the domain must be off)" },
+    { "snapshot-delete", cmd_snapshot_delete, "snapshot-delete DOM|CONFIG NAME",
+      "delete a snapshot of a domain's disks" },
 };
 
 #define XL_N_COMMANDS (sizeof(xl_commands) / sizeof(xl_commands[0]))
@@ -41,7 +53,7 @@ static void print_usage(FILE *f)
 {
     fprintf(f, "Usage: xl [-v] COMMAND [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < XL_N_COMMANDS; i++)
-        fprintf(f, "  %-12s %s\n", xl_commands[i].name, xl_commands[i].summary);
+        fprintf(f, "  %-16s %s\n", xl_commands[i].name, xl_commands[i].summary);
     fprintf(f, "\nDOM is a domain name or id. 'xl COMMAND -h' shows a command's usage.\n");
 }
 

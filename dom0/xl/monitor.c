@@ -23,7 +23,9 @@
 
 #include "build_pvh.h"
 #include "ctl.h"
+#include "disk_devices.h"
 #include "format.h"
+#include "qemu_dm.h"
 #include "teardown.h"
 #include "util.h"
 #include "xs_store.h"
@@ -46,6 +48,7 @@ struct monitor_events {
     struct xs_watch_conn watch; /* @releaseDomain */
     xenevtchn_handle *xce;
     int virq_port;
+    struct qemu_dm_watch dm;    /* the domain's QEMU, if it has one */
 };
 
 static void monitor_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,6 +66,7 @@ static void monitor_log(const char *fmt, ...)
 static void open_event_sources(struct monitor_events *m)
 {
     m->virq_port = -1;
+    qemu_dm_watch_init(&m->dm);
     m->xs = xsh_open();
     if (!m->xs)
         monitor_log("cannot connect to xenstored (%s); checking the domain every %d s",
@@ -87,6 +91,7 @@ static void close_event_sources(struct monitor_events *m)
 {
     if (m->xce)
         xenevtchn_close(m->xce);
+    qemu_dm_watch_close(&m->dm);
     xs_watch_close(&m->watch);
     xsh_close(m->xs);
 }
@@ -94,22 +99,47 @@ static void close_event_sources(struct monitor_events *m)
 /* Sleeps until an event that may concern the domain, or the poll period. */
 static void wait_for_event(struct monitor_events *m)
 {
-    struct pollfd fds[2];
-    nfds_t n = 0;
+    struct pollfd fds[3];
+    nfds_t n = 0, evtchn = 0;
     if (m->watch.fd >= 0)
         fds[n++] = (struct pollfd){ .fd = m->watch.fd, .events = POLLIN };
-    if (m->xce)
+    if (m->xce) {
+        evtchn = n;
         fds[n++] = (struct pollfd){ .fd = xenevtchn_fd(m->xce), .events = POLLIN };
+    }
+    if (m->dm.fd >= 0)
+        fds[n++] = (struct pollfd){ .fd = m->dm.fd, .events = POLLIN };
     if (poll(fds, n, MONITOR_POLL_MS) <= 0)
         return;
     if (m->watch.fd >= 0 && xs_watch_drain(&m->watch) < 0)
         monitor_log("lost the @releaseDomain watch; checking the domain every %d s",
                     MONITOR_POLL_MS / 1000);
-    if (m->xce && fds[n - 1].revents & POLLIN) {
+    if (m->xce && fds[evtchn].revents & POLLIN) {
         xenevtchn_port_or_error_t port = xenevtchn_pending(m->xce);
         if (port >= 0)
             xenevtchn_unmask(m->xce, (evtchn_port_t)port);
     }
+}
+
+/* r's disks become those of domid's record (xl block-attach and
+ * block-detach change them); on error r keeps its own. */
+static void refresh_disks(struct build_request *r, struct xs_handle *xs, uint32_t domid)
+{
+    struct vbd *disks;
+    unsigned n;
+    char why[256];
+    if (disks_read(xs, domid, &disks, &n, why, sizeof(why))) {
+        monitor_log("cannot read domain %u's disks (%s); restarting with the configured ones",
+                    domid, why);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        disks[i].source = "xenstore";
+        disks[i].line = 0;
+    }
+    build_request_free(r);
+    r->disks = disks;
+    r->n_disks = n;
 }
 
 int monitor_run(struct build_request *r, uint32_t domid)
@@ -126,9 +156,10 @@ int monitor_run(struct build_request *r, uint32_t domid)
         struct basalt_domain_info info;
         int rc = ctl_domain_info(domid, &info);
         if (rc == -ESRCH) {
-            /* Destroyed by someone else (xl destroy): make sure nothing
-             * of it stays in xenstore. */
+            /* Destroyed by someone else (xl destroy, the hypervisor):
+             * make sure nothing of it stays, its QEMU included. */
             monitor_log("Domain %u has been destroyed.", domid);
+            qemu_dm_stop(domid);
             if (m.xs)
                 xsh_remove_domain(m.xs, domid);
             break;
@@ -143,6 +174,11 @@ int monitor_run(struct build_request *r, uint32_t domid)
             continue;
         }
         errors = 0;
+        pid_t dm_gone = qemu_dm_watch_update(&m.dm, domid);
+        if (dm_gone)
+            monitor_log("QEMU (pid %ld), which serves domain %u's disks, has exited; the guest's "
+                        "disk I/O stalls until the domain is destroyed or restarted",
+                        (long)dm_gone, domid);
         if (!(info.flags & BDOM_SHUTDOWN)) {
             seen_suspend = UINT32_MAX;
             wait_for_event(&m);
@@ -174,7 +210,12 @@ int monitor_run(struct build_request *r, uint32_t domid)
         if (action == SHUTDOWN_ACTION_SOFT_RESET)
             monitor_log("soft-reset is not supported; destroying the domain");
         monitor_log("Domain %u needs to be cleaned up: destroying the domain", domid);
+        /* A restart keeps the disks the domain has now, hot-plugged ones
+         * included, as libxl does. */
+        if (action == SHUTDOWN_ACTION_RESTART && m.xs)
+            refresh_disks(r, m.xs, domid);
         rc = domain_teardown(domid, m.xs);
+        qemu_dm_watch_close(&m.dm);
         if (rc) {
             monitor_log("cannot destroy domain %u: %s", domid, ctl_strerror(rc));
             status = 1;

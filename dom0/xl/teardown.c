@@ -6,6 +6,7 @@
 #include <xenstore.h>
 
 #include "ctl.h"
+#include "qemu_dm.h"
 #include "util.h"
 #include "xs_store.h"
 
@@ -13,6 +14,9 @@ int domain_teardown(uint32_t domid, struct xs_handle *xs)
 {
     if (domid == 0)
         return -EPERM; /* never Dom0, whatever a caller computed */
+    /* Its QEMU first, while the guest still exists: QEMU flushes and
+     * closes the disk images and unmaps the guest's rings. */
+    qemu_dm_stop(domid);
     int rc = ctl_domain_op(BCTL_DOMAIN_DESTROY, domid);
     if (rc == -ESRCH)
         rc = 0;

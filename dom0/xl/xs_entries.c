@@ -22,63 +22,78 @@ struct entry_builder {
     int failed;
 };
 
-static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
-                      const char *fmt, ...)
+int xs_entry_list_vadd(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
+                       unsigned nperms, const char *fmt, va_list ap)
 {
-    struct xs_entry_list *l = c->list;
-    if (c->failed)
-        return;
+    if (nperms > XS_ENTRY_MAX_PERMS)
+        return -1;
     if (l->count == l->cap) {
         size_t ncap = l->cap ? l->cap * 2 : 64;
         struct xs_entry *n = realloc(l->items, ncap * sizeof(*n));
-        if (!n) {
-            c->failed = 1;
-            return;
-        }
+        if (!n)
+            return -1;
         l->items = n;
         l->cap = ncap;
     }
     struct xs_entry *e = &l->items[l->count];
     memset(e, 0, sizeof(*e));
     char path[XS_PATH_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(path, sizeof(path), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(path) || !(e->path = strdup(path))) {
-        c->failed = 1;
-        return;
-    }
+    if (n < 0 || (size_t)n >= sizeof(path) || !(e->path = strdup(path)))
+        return -1;
     if (value && !(e->value = strdup(value))) {
         free(e->path);
-        c->failed = 1;
-        return;
+        return -1;
     }
+    for (unsigned i = 0; i < nperms; i++)
+        e->perms[i] = perms[i];
+    e->nperms = nperms;
+    l->count++;
+    return 0;
+}
+
+int xs_entry_list_add(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
+                      unsigned nperms, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = xs_entry_list_vadd(l, value, perms, nperms, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
+                      const char *fmt, ...)
+{
     unsigned dom = c->d->domid;
+    struct xs_perm p[XS_ENTRY_MAX_PERMS];
+    unsigned n = 0;
+    if (c->failed)
+        return;
     switch (perms) {
     case PERMS_RO:
-        e->perms[0] = (struct xs_perm){ 0, 'n' };
-        e->perms[1] = (struct xs_perm){ dom, 'r' };
-        e->nperms = 2;
+        p[n++] = (struct xs_perm){ 0, 'n' };
+        p[n++] = (struct xs_perm){ dom, 'r' };
         break;
     case PERMS_RW:
-        e->perms[0] = (struct xs_perm){ dom, 'n' };
-        e->nperms = 1;
+        p[n++] = (struct xs_perm){ dom, 'n' };
         break;
     case PERMS_PRIV:
-        e->perms[0] = (struct xs_perm){ 0, 'n' };
-        e->nperms = 1;
+        p[n++] = (struct xs_perm){ 0, 'n' };
         break;
     case PERMS_BACKEND:
-        e->perms[0] = (struct xs_perm){ c->d->backend_domid, 'n' };
-        e->perms[1] = (struct xs_perm){ dom, 'r' };
-        e->nperms = 2;
+        p[n++] = (struct xs_perm){ c->d->backend_domid, 'n' };
+        p[n++] = (struct xs_perm){ dom, 'r' };
         break;
     }
-    l->count++;
+    va_list ap;
+    va_start(ap, fmt);
+    if (xs_entry_list_vadd(c->list, value, p, n, fmt, ap))
+        c->failed = 1;
+    va_end(ap);
 }
 
 int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out)
@@ -218,5 +233,7 @@ unsigned xs_cleanup_paths(unsigned domid, unsigned backend_domid, const char *vm
         snprintf(paths[n++], XS_PATH_MAX, "%s", vm_path);
     snprintf(paths[n++], XS_PATH_MAX, "/libxl/%u", domid);
     snprintf(paths[n++], XS_PATH_MAX, "/local/domain/%u/backend/console/%u", backend_domid, domid);
+    snprintf(paths[n++], XS_PATH_MAX, "/local/domain/%u/backend/qdisk/%u", backend_domid, domid);
+    snprintf(paths[n++], XS_PATH_MAX, "/local/domain/%u/device-model/%u", backend_domid, domid);
     return n;
 }

@@ -8,6 +8,7 @@
 #ifndef XL_XS_ENTRIES_H
 #define XL_XS_ENTRIES_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,15 @@ struct xs_entry_list {
     size_t count, cap;
 };
 
+/* Appends one entry (value NULL: a directory) with the given permissions.
+ * Returns 0, or -1 when out of memory or the path is too long (the list
+ * is left as it was). */
+int xs_entry_list_add(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
+                      unsigned nperms, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int xs_entry_list_vadd(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
+                       unsigned nperms, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 /* Everything the entries say about a domain. */
 struct xs_domain_desc {
     unsigned domid;
@@ -54,8 +64,9 @@ struct xs_domain_desc {
 int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out);
 void xs_entries_free(struct xs_entry_list *list);
 
-/* "/local/domain/N", "/vm/<uuid>", "/libxl/N", the console backend dir. */
-#define XS_CLEANUP_MAX 4
+/* "/local/domain/N", "/vm/<uuid>", "/libxl/N", the console and qdisk
+ * backend dirs, QEMU's device-model dir. */
+#define XS_CLEANUP_MAX 6
 #define XS_PATH_MAX 128
 
 /*

@@ -279,6 +279,10 @@ static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool b
 {
     struct domain *d = v->dom;
     s->by_ref = by_ref;
+    /* A frame by number: only through DOMID_SELF, privileged or not
+     * (Xen: "Only DOMID_SELF may reference via frame"). */
+    if (!by_ref && ptr->domid != DOMID_SELF)
+        return GNTST_permission_denied;
     s->d = ptr->domid == DOMID_SELF || ptr->domid == d->id ? d : domain_get(ptr->domid);
     if (!s->d)
         return GNTST_bad_domain;
@@ -288,9 +292,8 @@ static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool b
         s->mfn = pin(s->d, s->ref, d->id, !write, &status);
         return status;
     }
-    /* A frame by number: only the caller's own, unless it is privileged. */
-    if (s->d != d && !d->is_privileged)
-        return GNTST_permission_denied;
+    /* Only RAM, with the reference taken in the lookup: a grant-mapped,
+     * foreign or special frame is refused, and s->mfn stays invalid. */
     s->mfn = p2m_get_page(s->d, ptr->u.gmfn, P2M_TYPE(P2M_RAM) | (write ? 0 : P2M_TYPE(P2M_RAM_RO)), NULL);
     return s->mfn == INVALID_MFN ? GNTST_bad_page : GNTST_okay;
 }

@@ -8,19 +8,17 @@ works, our xenstored and xl run (and Debian's xenstore clients talk to
 xenstored), and the demo guest boots to its init."""
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from basalt_test import BUILD, ROOT, Qemu, Report, Timeout  # noqa: E402
+from basalt_test import BUILD, Qemu, Report, Timeout  # noqa: E402
 import console  # noqa: E402
+import debian_dom0  # noqa: E402
 
 IMAGES = os.path.join(BUILD, "images")
 WORK = os.path.join(BUILD, "tests", "debian-dom0")
-DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet root=LABEL=basalt-dom0",
-        os.path.join(IMAGES, "dom0-debian-initramfs.cpio.gz")]
+DOM0 = debian_dom0.MODULES
 # What Dom0 must have installed (beside the kernel and zfs-modules packages
 # for its kernel): the disk backend, ZFS, disk and network tools.
 PACKAGES = ["qemu-system-xen", "qemu-utils", "zfsutils-linux", "e2fsprogs", "fio",
@@ -40,20 +38,7 @@ rc_of = console.exit_status
 
 def disks():
     """A fresh overlay of the cached root image and a blank pool disk."""
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
-    with open(os.path.join(IMAGES, "dom0-root")) as f:
-        base = f.read().strip()
-    overlay = os.path.join(WORK, "root.qcow2")
-    tank = os.path.join(WORK, "tank.img")
-    subprocess.run([os.path.join(ROOT, "scripts", "dom0-overlay.sh"), base, overlay], check=True)
-    with open(tank, "wb") as f:
-        f.truncate(1 << 30)
-    return ["-drive", "file=%s,if=none,id=d0,format=qcow2" % overlay,
-            "-device", "ide-hd,drive=d0,bus=ide.0,serial=basalt-root",
-            "-drive", "file=%s,if=none,id=d1,format=raw" % tank,
-            "-device", "ide-hd,drive=d1,bus=ide.1,serial=basalt-tank",
-            "-nic", "user,model=e1000e"]
+    return debian_dom0.disks(WORK, 1) + ["-nic", "user,model=e1000e"]
 
 
 def packages(q, kver):

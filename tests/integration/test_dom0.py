@@ -14,7 +14,7 @@ DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
         os.path.join(IMAGES, "dom0-initramfs.cpio.gz")]
 DISK = os.path.join(LOGS, "dom0-test-disk.img")
 
-r = Report(plan=18)
+r = Report(plan=19)
 
 
 def machine(name, modules=(), cmdline="dom0_mem=512M", reboot=False, **kw):
@@ -76,6 +76,10 @@ def dev_xen_with_a_domu():
         r.check("privcmd hypercall from Dom0", "selftest: hypercall xen_version=4.17" in out, out)
         r.check("Dom0 maps a page the DomU granted (gntdev)",
                 'selftest: grant ok "basalt grant page from peer"' in out, out)
+        r.check("Dom0 grant-copies from and to the DomU's page (gntdev, GNTTABOP_copy): "
+                "24 segments in two batches, per-segment status, page-straddling buffers",
+                'selftest: copy segments=24 bad-segment-status=-' in out and
+                'selftest: copy ok "written!rant page from peer"' in out, out)
         r.check("Dom0 maps a DomU page (privcmd foreign mapping)",
                 'selftest: foreign ok "basalt foreign page from peer"' in out, out)
         r.check("event channel notifications between Dom0 and the DomU", "selftest: evtchn ok" in out, out)

@@ -34,6 +34,8 @@
 #include "dom0/xl/layout.c"
 #include "dom0/xl/uuid.c"
 #include "dom0/xl/xl_config.c"
+#include "dom0/xl/xs_entries.c"
+#include "dom0/xl/disk_vbd.c"
 #include "dom0/xl/build_request.c"
 #include "dom0/xl/prepare.c"
 
@@ -52,6 +54,7 @@ static struct strlist notes;
 static int req(const char *text, const char *const *ov, size_t n)
 {
     xl_config_free(&c);
+    build_request_free(&r);
     strlist_free(&notes);
     memset(&notes, 0, sizeof(notes));
     err[0] = 0;
@@ -151,8 +154,37 @@ static void test_request(void)
           has_note("t.cfg:5: maxmem above memory"), "%s", err);
 
     rc = req(BASE "disk=[\"/dev/vg/x,raw,xvda,rw\"]\nvif=[\"bridge=br0\"]\n", NULL, 0);
-    CHECK("disk= and vif= accepted with notes", rc == 0 && has_note("t.cfg:4: disk= ignored") &&
-          has_note("t.cfg:5: vif= ignored"), "%s", err);
+    CHECK("disk= becomes a qdisk vbd; vif= accepted with a note",
+          rc == 0 && r.n_disks == 1 && r.disks[0].devid == 51712 &&
+          !strcmp(r.disks[0].target, "/dev/vg/x") && r.disks[0].line == 4 &&
+          !strcmp(r.disks[0].source, "t.cfg") && has_note("t.cfg:5: vif= ignored"),
+          "%s", err);
+
+    /* Wrong disk= entries: refused at the entry's own line, naming the key. */
+    rc = req(BASE "disk=[\n  \"/dev/a,,xvda\",\n  \"/dev/b,,xvdb,backendtype=phy\"]\n", NULL, 0);
+    CHECK("disk backendtype=phy refused at its line: no IOMMU",
+          rc == -2 && !strncmp(err, "t.cfg:6: disk 2 (xvdb): backendtype=phy", 39) &&
+          strstr(err, "IOMMU") && r.n_disks == 0, "%s", err);
+    rc = req(BASE "disk=[\"tap:aio:/dev/a,xvda,w,backendtype=tap\"]\n", NULL, 0);
+    CHECK("disk backendtype=tap refused", rc == -2 && strstr(err, "t.cfg:4:") &&
+          strstr(err, "backendtype=tap"), "%s", err);
+    rc = req(BASE "disk=[\"/dev/a,,xvda,specification=virtio\"]\n", NULL, 0);
+    CHECK("disk specification=virtio refused", rc == -2 && strstr(err, "specification=virtio"),
+          "%s", err);
+    rc = req(BASE "disk=[\"/dev/a,,xvda,script=block-iscsi\"]\n", NULL, 0);
+    CHECK("disk script= refused", rc == -2 && strstr(err, "script=block-iscsi"), "%s", err);
+    rc = req(BASE "disk=[\"/dev/a,,xvda,backend=driverdom\"]\n", NULL, 0);
+    CHECK("disk backend= (driver domain) refused", rc == -2 && strstr(err, "backend=driverdom"),
+          "%s", err);
+    rc = req(BASE "disk=[\"/dev/a,,51712\"]\n", NULL, 0);
+    CHECK("disk with a numeric vdev refused", rc == -2 && strstr(err, "vdev=51712"), "%s", err);
+    rc = req(BASE "disk=[\"/dev/a,,xvda\", \"/dev/b,,d0p0\"]\n", NULL, 0);
+    CHECK("two disks with one device number refused", rc == -2 &&
+          strstr(err, "disk 2 (d0p0) is the same device as disk 1 (xvda)"), "%s", err);
+    rc = req(BASE "disk=[\"/dev/a,,xvdb,backendtype=qdisk\", \",,hdc:cdrom,r\"]\n", NULL, 0);
+    CHECK("backendtype=qdisk and an empty CD-ROM accepted, the CD-ROM with a note",
+          rc == 0 && r.n_disks == 2 && r.disks[1].is_cdrom && !r.disks[1].target &&
+          has_note("t.cfg:4: disk hdc is a CD-ROM"), "%s", err);
 
     rc = req(BASE "on_crash=\"coredump-restart\"\non_poweroff=\"coredump-destroy\"\n", NULL, 0);
     CHECK("coredump-* become restart/destroy with notes", rc == 0 &&
@@ -264,7 +296,7 @@ static void test_prepare(void)
 
 int main(void)
 {
-    TAP_PLAN(38);
+    TAP_PLAN(46);
     test_request();
     test_prepare();
     xl_config_free(&c);

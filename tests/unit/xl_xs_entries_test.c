@@ -178,9 +178,11 @@ int main(void)
 
     char paths[XS_CLEANUP_MAX][XS_PATH_MAX];
     unsigned n = xs_cleanup_paths(5, 0, "/vm/" UUID_TEXT, paths);
-    CHECK("cleanup: domain, vm, libxl, console backend", n == 4 &&
+    CHECK("cleanup: domain, vm, libxl, console and qdisk backends, device model", n == 6 &&
           !strcmp(paths[0], "/local/domain/5") && !strcmp(paths[1], "/vm/" UUID_TEXT) &&
-          !strcmp(paths[2], "/libxl/5") && !strcmp(paths[3], "/local/domain/0/backend/console/5"),
+          !strcmp(paths[2], "/libxl/5") && !strcmp(paths[3], "/local/domain/0/backend/console/5") &&
+          !strcmp(paths[4], "/local/domain/0/backend/qdisk/5") &&
+          !strcmp(paths[5], "/local/domain/0/device-model/5"),
           "%u paths", n);
     static const char *const bad_vm[] = { NULL, "", "/", "/vm", "/vm/", "/vm/a/b", "/vm/..",
                                           "/local/domain/0", "vm/x", "/vm/a b" };
@@ -190,7 +192,7 @@ int main(void)
         for (unsigned j = 0; j < n; j++)
             if (!strncmp(paths[j], "/vm", 3) || !strcmp(paths[j], "/"))
                 safe = 0;
-        safe &= n == 3;
+        safe &= n == 5;
     }
     CHECK("cleanup: a bad vm path is never removed", safe, "unsafe");
     CHECK("cleanup: never Dom0", xs_cleanup_paths(0, 0, "/vm/x", paths) == 0, "paths for dom0");
