@@ -177,27 +177,39 @@ unsigned int order_for_size(uint64_t bytes)
     return order;
 }
 
-/* Serializes reference counts against a page's owner going away. */
-static spinlock_t page_ref_lock = SPINLOCK_INIT;
-
+/*
+ * A page's references and whether its owner has let go of it share one word
+ * (PAGE_REF_ORPHANED and the count), changed only by atomic operations, so
+ * no lock is shared between CPUs: of the owner's release and the last put,
+ * whichever comes second sees the other's doing and frees the page, so
+ * exactly one of them does. A reference is only taken on a page known to be
+ * allocated (a mapping seen under its p2m lock, which holds one of its own
+ * or is removed under that lock before the owner's release).
+ */
 void page_get(mfn_t mfn)
 {
-    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
-    mfn_to_page(mfn)->refs++;
-    spin_unlock_irqrestore(&page_ref_lock, flags);
+    uint32_t old = __atomic_fetch_add(&mfn_to_page(mfn)->refs, 1, __ATOMIC_ACQUIRE);
+    BUG_ON((old & PAGE_REF_COUNT) == PAGE_REF_COUNT);
+}
+
+/* Frees a page nobody holds or owns any more; its word is clear for reuse. */
+static void free_unheld(struct page_info *pg)
+{
+    pg->refs = 0;
+    pg->owner = OWNER_NONE;
+    free_pages(page_to_mfn(pg), 0);
 }
 
 void page_put(mfn_t mfn)
 {
     struct page_info *pg = mfn_to_page(mfn);
-    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
-    BUG_ON(!pg->refs);
-    bool free = --pg->refs == 0 && pg->owner == OWNER_ORPHAN;
-    if (free)
-        pg->owner = OWNER_NONE;
-    spin_unlock_irqrestore(&page_ref_lock, flags);
-    if (free)
-        free_pages(mfn, 0);
+    uint32_t old = __atomic_load_n(&pg->refs, __ATOMIC_RELAXED), now;
+    do {
+        BUG_ON(!(old & PAGE_REF_COUNT));
+        now = old - 1;
+    } while (!__atomic_compare_exchange_n(&pg->refs, &old, now, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    if (now == PAGE_REF_ORPHANED)
+        free_unheld(pg);
 }
 
 void page_release(mfn_t mfn)
@@ -205,10 +217,8 @@ void page_release(mfn_t mfn)
     struct page_info *pg = mfn_to_page(mfn);
     if (!(pg->flags & PGF_ALLOCATOR))
         return; /* Dom0's 1:1 memory: stays Dom0's, merely unmapped */
-    uint64_t flags = spin_lock_irqsave(&page_ref_lock);
-    bool free = pg->refs == 0;
-    pg->owner = free ? OWNER_NONE : OWNER_ORPHAN;
-    spin_unlock_irqrestore(&page_ref_lock, flags);
-    if (free)
-        free_pages(mfn, 0);
+    pg->owner = OWNER_ORPHAN; /* before the flag: the put that sees it frees after this */
+    uint32_t old = __atomic_fetch_or(&pg->refs, PAGE_REF_ORPHANED, __ATOMIC_ACQ_REL);
+    if (!(old & PAGE_REF_COUNT))
+        free_unheld(pg);
 }
