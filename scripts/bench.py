@@ -129,6 +129,29 @@ def toolstack_figures():
     return (statistics.median(times), times), per_min
 
 
+# Instructions per hypercall, counted rather than timed: with -icount
+# shift=0 QEMU advances the virtual clock by 1 ns per guest instruction, and
+# Basalt is QEMU's guest, so hcbench's TSC-timed loop (its TSC frequency is
+# Basalt's calibration against the PIT, also in virtual time) reports the
+# instructions one xen_version round trip executes: VMMCALL, the exit, the
+# dispatch, the instruction fetch and decode for its length (TCG has no
+# NRIP-save), VMRUN, and the guest's loop. Independent of the host's load, so
+# one run is the figure. The reference, measured the same way, is the path at
+# 0ee053b^, before issue 11's seam (731 after it) and the guest-memory
+# hardening of issue 10 (963 after its merge, f48f5b3, until each vCPU's
+# cached code page held its own page reference).
+HCALL_PATH_REFERENCE = 710
+
+
+def hypercall_path_instructions():
+    """Instructions per xen_version hypercall under QEMU -icount shift=0."""
+    n = 20000
+    with Qemu("bench-hcall-icount", smp=2, extra=["-icount", "shift=0"],
+              modules=[guest("hcbench.elf") + " domain name=hcbench memory=8 -- iterations=%d" % n]) as q:
+        m = q.expect(r"hcbench: (\d+) hypercalls in (\d+) us", timeout=300)
+    return int(m.group(2)) * 1000 / int(m.group(1))
+
+
 def line(label, value, unit, runs, ref=None):
     text = "%-52s %8.2f %s  (runs: %s)" % (label, value, unit, ", ".join("%.2f" % t for t in runs))
     print(text)
@@ -152,6 +175,10 @@ def main():
     print("%-44s %8d /s  (runs: %s)" % ("xen_version hypercalls per second, 1 vCPU", statistics.median(rates),
                                         ", ".join(str(r) for r in rates)))
     print("  reference: Xen 4.17 under the same QEMU costs ~40 us per hypercall (~25000/s), per DESIGN.md")
+    path = hypercall_path_instructions()
+    print("%-44s %8.0f    (one run: deterministic)" % ("hypervisor path per xen_version hypercall (QEMU -icount, instructions)", path))
+    print("  reference: %d before the guest-memory hardening (at 0ee053b^); guest time = instructions, 1 ns each"
+          % HCALL_PATH_REFERENCE)
 
     print()
     ratios, shares = [], []

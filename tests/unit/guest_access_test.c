@@ -196,6 +196,14 @@ static void world_warm(void)
     hvm_fetch_insn(d->vcpus[0], &fetched); /* the code page's translation is cached */
 }
 
+/* The cache holds the code page, but a mapping went since (any removal
+ * flushes): the next fetch must look again. */
+static void world_stale(void)
+{
+    world_warm();
+    p2m_flush(d);
+}
+
 static bool read_old_or_failed(char *why, size_t len)
 {
     bool ok = op_rc == -EFAULT || all(buf, sizeof(buf), DATA_BYTE);
@@ -241,9 +249,12 @@ static uint32_t refs_of(struct domain *dom, gfn_t gfn)
     return mfn_to_page(p2m_lookup(dom, gfn, NULL))->refs;
 }
 
+/* As arch/x86/domain.c does: a vCPU going away lets go of its code page. */
+void arch_vcpu_destroy(struct vcpu *v) { hvm_insn_cache_drop(v); }
+
 int main(void)
 {
-    TAP_PLAN(19);
+    TAP_PLAN(22);
     hv_init();
     /* The heap keeps what it carved for small objects: let it have what
      * the world needs before the pool is measured. */
@@ -308,14 +319,41 @@ int main(void)
     struct insn in;
     rc = hvm_fetch_insn(v, &in);
     rc2 = hvm_fetch_insn(v, &in);
-    CHECK("an instruction fetch decodes the guest's VMMCALL, also from its cached translation",
+    CHECK("an instruction fetch decodes the guest's VMMCALL, also from its cached code page",
           !rc && !rc2 && in.len == 3 && in.opcode == 0x01 && v->arch.insn_cache.valid &&
-          v->arch.insn_cache.gfn == CODE_G, "rc %d %d, length %u", rc, rc2, in.len);
+          v->arch.insn_cache.mfn == p2m_lookup(d, CODE_G, NULL), "rc %d %d, length %u", rc, rc2, in.len);
+    CHECK("which the cache holds with one reference, taken once", refs_of(d, CODE_G) == 1, "%u references",
+          refs_of(d, CODE_G));
     rc = hvm_write_hypercall_page(v, HCALL_G << PAGE_SHIFT);
     const uint8_t *hp = gpage(d, HCALL_G);
     CHECK("the hypercall page gets its stubs", !rc && !memcmp(hp + 32, "\xb8\x01\0\0\0\x0f\x01\xd9\xc3", 9) &&
           !refs_of(d, HCALL_G), "rc %d", rc);
     CHECK("and everything comes back", world_end(why, sizeof(why)), "%s", why);
+
+    /* The cached code page outlives a balloon-out until the cache lets go. */
+    world_warm();
+    v = d->vcpus[0];
+    mfn_t code = v->arch.insn_cache.mfn;
+    steal(d, CODE_G);
+    bool kept = mfn_to_page(code)->owner == OWNER_ORPHAN && !memcmp(mfn_to_virt(code), "\x0f\x01\xd9", 3) &&
+                thief_page_intact(why, sizeof(why));
+    rc = hvm_fetch_insn(v, &in);
+    CHECK("a code page ballooned out while cached is orphaned, not reused; the next fetch lets go of it and faults",
+          kept && rc == -EFAULT && !v->arch.insn_cache.valid && mfn_to_page(code)->owner == OWNER_NONE &&
+          world_end(why, sizeof(why)), "kept %d, rc %d, owner %#x %s", kept, rc, mfn_to_page(code)->owner, why);
+    /* Hypervisor pages are freed at teardown whatever their references say:
+     * code on one is never kept. */
+    world();
+    v = d->vcpus[0];
+    shared_info_map(d, SHINFO_G);
+    set_pte(PT_G, 5, SHINFO_G);
+    memcpy(gpage(d, SHINFO_G) + 64, "\x0f\x01\xd9", 3);
+    hvm_set_rip(v, VA(5) + 64);
+    rc = hvm_fetch_insn(v, &in);
+    CHECK("code on the shared-info page is fetched but not kept",
+          !rc && in.len == 3 && !v->arch.insn_cache.valid && !refs_of(d, SHINFO_G) && world_end(why, sizeof(why)),
+          "rc %d, length %u, cached %d, %u references %s", rc, in.len, v->arch.insn_cache.valid,
+          refs_of(d, SHINFO_G), why);
 
     /* A page-table page mapped read-only: its A bits are not set by us. */
     world();
@@ -337,7 +375,10 @@ int main(void)
                world, op_read_foreign, race_foreign, read_foreign_or_failed);
     RACE_CHECK("an instruction fetch racing a balloon-out of the code page decodes the guest's instruction or fails",
                world, op_fetch, race_code, fetched_vmmcall_or_failed);
-    RACE_CHECK("so does one from the cached translation", world_warm, op_fetch, race_code, fetched_vmmcall_or_failed);
+    /* A hit takes no lock (the cache holds the page, checked above); a
+     * stale entry lets go of its page and looks the frame up again. */
+    RACE_CHECK("so does one that renews a stale cached code page", world_stale, op_fetch, race_code,
+               fetched_vmmcall_or_failed);
     RACE_CHECK("the hypercall page racing a balloon-out of its frame never lands in another domain's page",
                world, op_hcall, race_hcall, wrote_own_or_failed);
     TAP_EXIT();

@@ -3,14 +3,68 @@
  * over simulated machine memory: blocks are aligned and disjoint, freeing
  * everything merges back to the zone's original blocks, the free counts
  * match, a double free is caught, and a page its owner lets go of while
- * another domain maps it lives until the last reference is dropped.
+ * another domain maps it lives until the last reference is dropped; on two
+ * threads at once, references all count and a release racing the last put
+ * frees the page exactly once.
  */
 #include "tests/lib/tap.h"
 #include "tests/unit/hv/host.h"
 
 #include "hypervisor/common/mm/page_alloc.c"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+
+/*
+ * References on another CPU: they take no lock, so the race injector (lock
+ * events) has nothing to stop at; two threads run the operations at once
+ * instead, many times, as two CPUs would.
+ */
+#define DUELS 20000
+#define HAMMER 2000000
+
+/* Waits for *flag to reach want: spinning, as a CPU would, but giving the
+ * host CPU away now and then (a loaded host may run the other thread here). */
+static void wait_for(volatile unsigned int *flag, unsigned int want)
+{
+    for (unsigned int spins = 0; __atomic_load_n(flag, __ATOMIC_ACQUIRE) != want; spins++) {
+        __builtin_ia32_pause();
+        if (spins % 1024 == 1023)
+            sched_yield();
+    }
+}
+
+static mfn_t duel_page[DUELS];
+static volatile unsigned int duel_ready, duel_go, duel_done;
+
+/* Drops the last reference of each page while the main thread releases it. */
+static void *last_putter(void *unused)
+{
+    host_cpu = pcpus[1];
+    host_irqs_on = true;
+    for (unsigned int i = 1; i <= DUELS; i++) {
+        __atomic_store_n(&duel_ready, i, __ATOMIC_RELEASE);
+        wait_for(&duel_go, i);
+        page_put(duel_page[i - 1]);
+        __atomic_store_n(&duel_done, i, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+static mfn_t hammered;
+static volatile unsigned int hammer_ready;
+static void *get_put_hammer(void *unused)
+{
+    host_cpu = pcpus[1];
+    host_irqs_on = true;
+    __atomic_store_n(&hammer_ready, 1, __ATOMIC_RELEASE); /* both start at once */
+    for (unsigned int i = 0; i < HAMMER; i++) {
+        page_get(hammered);
+        page_put(hammered);
+    }
+    return NULL;
+}
 
 static uint64_t largest_free_order(enum zone_id zid)
 {
@@ -32,7 +86,7 @@ static uint64_t listed_free(enum zone_id zid)
 
 int main(void)
 {
-    TAP_PLAN(16);
+    TAP_PLAN(18);
     hv_init();
     uint64_t pool_total = zone_total_pages(ZONE_POOL), hv_total = zone_total_pages(ZONE_HV);
     CHECK("the zones hold the simulated memory", pool_total == (HV_MEM_SIZE - HV_ZONE_HV_SIZE) >> PAGE_SHIFT &&
@@ -125,5 +179,45 @@ int main(void)
           zone_free_pages(ZONE_POOL) == before, "owner %#x", mfn_to_page(m)->owner);
     caught = hv_try(page_put(m));
     CHECK("dropping a reference nobody holds is caught", caught, "no BUG");
+
+    /* On two CPUs at once. */
+    m = alloc_pages(ZONE_POOL, 0);
+    mfn_to_page(m)->owner = 7;
+    page_get(m);
+    hammered = m;
+    pthread_t t;
+    pthread_create(&t, NULL, get_put_hammer, NULL);
+    wait_for(&hammer_ready, 1);
+    for (unsigned int i = 0; i < HAMMER; i++) {
+        page_get(m);
+        page_put(m);
+    }
+    pthread_join(t, NULL);
+    CHECK("references taken and dropped on two CPUs at once all count", mfn_to_page(m)->refs == 1,
+          "%#x left, not 1", mfn_to_page(m)->refs);
+    page_release(m);
+    page_put(m);
+    before = zone_free_pages(ZONE_POOL);
+    pthread_create(&t, NULL, last_putter, NULL);
+    for (unsigned int i = 1; i <= DUELS; i++) {
+        duel_page[i - 1] = alloc_pages(ZONE_POOL, 0);
+        mfn_to_page(duel_page[i - 1])->owner = 7;
+        page_get(duel_page[i - 1]);
+        wait_for(&duel_ready, i); /* the other thread is on its CPU, spinning */
+        __atomic_store_n(&duel_go, i, __ATOMIC_RELEASE);
+        /* A delay that sweeps over the time the other thread takes to see go. */
+        for (volatile unsigned int k = 0; k < i % 512; k++)
+            ;
+        page_release(duel_page[i - 1]);
+        wait_for(&duel_done, i);
+    }
+    pthread_join(t, NULL);
+    bool clear = true;
+    for (unsigned int i = 0; i < DUELS; i++)
+        clear = clear && !mfn_to_page(duel_page[i])->refs && mfn_to_page(duel_page[i])->owner == OWNER_NONE;
+    CHECK("an owner's release racing the last put on another CPU frees the page exactly once, every time",
+          clear && zone_free_pages(ZONE_POOL) == before && listed_free(ZONE_POOL) == before,
+          "free %lu listed %lu, want %lu; every word and owner clear: %d", zone_free_pages(ZONE_POOL),
+          listed_free(ZONE_POOL), before, clear);
     TAP_EXIT();
 }

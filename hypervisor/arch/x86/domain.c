@@ -47,6 +47,7 @@ int arch_vcpu_create(struct vcpu *v)
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
+    hvm_insn_cache_drop(v);
     vlapic_destroy(v);
     fpu_vcpu_destroy(v);
     hvm_vcpu_vendor_destroy(v);

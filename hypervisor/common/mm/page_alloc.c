@@ -198,67 +198,38 @@ unsigned int order_for_size(uint64_t bytes)
 }
 
 /*
- * A page's owner and reference count change together, by one
- * compare-and-exchange of its 8-byte entry, and without a lock: every guest
- * memory access takes and drops a reference, and a lock shared by all pages
- * let one domain's hypercalls keep every CPU spinning with interrupts off
- * (the storm's extents phase left Dom0 without an answer for seconds).
- * Other fields of the entry change only while nobody can hold a reference
- * (allocation, freeing), so an exchange that fails is one on the count or
- * the owner: it is simply tried again.
+ * A page's references and whether its owner has let go of it share one word
+ * (PAGE_REF_ORPHANED and the count), changed only by atomic operations, so
+ * no lock is shared between CPUs: of the owner's release and the last put,
+ * whichever comes second sees the other's doing and frees the page, so
+ * exactly one of them does. A reference is only taken on a page known to be
+ * allocated (a mapping seen under its p2m lock, which holds one of its own
+ * or is removed under that lock before the owner's release).
  */
-typedef uint64_t __attribute__((may_alias)) page_word_t;
-_Static_assert(sizeof(struct page_info) == sizeof(page_word_t), "struct page_info is one word");
-
-/* Applies `change` to a copy of pg and stores it if pg did not change
- * meanwhile; returns what the successful `change` returned. */
-static bool page_change(struct page_info *pg, bool (*change)(struct page_info *))
-{
-    page_word_t *w = (page_word_t *)pg;
-    uint64_t old = __atomic_load_n(w, __ATOMIC_RELAXED), new;
-    bool ret;
-    do {
-        struct page_info p;
-        memcpy(&p, &old, sizeof(p));
-        ret = change(&p);
-        memcpy(&new, &p, sizeof(new));
-    } while (!__atomic_compare_exchange_n(w, &old, new, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-    return ret;
-}
-
-static bool ref_taken(struct page_info *p)
-{
-    p->refs++;
-    return false;
-}
-
-/* Whether the last reference of an orphaned page went: then it is nobody's. */
-static bool ref_dropped(struct page_info *p)
-{
-    BUG_ON(!p->refs);
-    bool last = --p->refs == 0 && p->owner == OWNER_ORPHAN;
-    if (last)
-        p->owner = OWNER_NONE;
-    return last;
-}
-
-/* Whether the owner let go of a page nobody references (to be freed now). */
-static bool owner_gone(struct page_info *p)
-{
-    bool unused = p->refs == 0;
-    p->owner = unused ? OWNER_NONE : OWNER_ORPHAN;
-    return unused;
-}
-
 void page_get(mfn_t mfn)
 {
-    page_change(mfn_to_page(mfn), ref_taken);
+    uint32_t old = __atomic_fetch_add(&mfn_to_page(mfn)->refs, 1, __ATOMIC_ACQUIRE);
+    BUG_ON((old & PAGE_REF_COUNT) == PAGE_REF_COUNT);
+}
+
+/* Frees a page nobody holds or owns any more; its word is clear for reuse. */
+static void free_unheld(struct page_info *pg)
+{
+    pg->refs = 0;
+    pg->owner = OWNER_NONE;
+    free_pages(page_to_mfn(pg), 0);
 }
 
 void page_put(mfn_t mfn)
 {
-    if (page_change(mfn_to_page(mfn), ref_dropped))
-        free_pages(mfn, 0);
+    struct page_info *pg = mfn_to_page(mfn);
+    uint32_t old = __atomic_load_n(&pg->refs, __ATOMIC_RELAXED), now;
+    do {
+        BUG_ON(!(old & PAGE_REF_COUNT));
+        now = old - 1;
+    } while (!__atomic_compare_exchange_n(&pg->refs, &old, now, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+    if (now == PAGE_REF_ORPHANED)
+        free_unheld(pg);
 }
 
 void page_release(mfn_t mfn)
@@ -266,6 +237,8 @@ void page_release(mfn_t mfn)
     struct page_info *pg = mfn_to_page(mfn);
     if (!(pg->flags & PGF_ALLOCATOR))
         return; /* Dom0's 1:1 memory: stays Dom0's, merely unmapped */
-    if (page_change(pg, owner_gone))
-        free_pages(mfn, 0);
+    pg->owner = OWNER_ORPHAN; /* before the flag: the put that sees it frees after this */
+    uint32_t old = __atomic_fetch_or(&pg->refs, PAGE_REF_ORPHANED, __ATOMIC_ACQ_REL);
+    if (!(old & PAGE_REF_COUNT))
+        free_unheld(pg);
 }

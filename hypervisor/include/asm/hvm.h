@@ -26,10 +26,11 @@ struct exit_stats {
     uint64_t io_port_top[4][2]; /* most frequent ports seen: {port, count} */
 };
 
-/* Translation of the code page the last decoded instruction came from. */
+/* The code page the last decoded instruction came from (insn_fetch.c):
+ * while valid, it holds a reference on mfn. */
 struct insn_cache {
     uint64_t cr3, linear, gen;
-    gfn_t gfn;
+    mfn_t mfn;
     bool valid;
 };
 
@@ -101,6 +102,8 @@ static inline void hvm_inject_ud(struct vcpu *v) { hvm_inject_exception(v, 6, fa
 /* Advances RIP past the instruction that exited (decoded when the hardware
  * does not say how long it was), or past `len` bytes. */
 int hvm_skip_insn(struct vcpu *v);
+/* Lets go of the code page kept for instruction fetches (a vCPU going away). */
+void hvm_insn_cache_drop(struct vcpu *v);
 void hvm_advance_rip(struct vcpu *v, unsigned int len);
 
 #endif

@@ -29,8 +29,11 @@ struct page_info {
     uint16_t owner;    /* domain id, or OWNER_* */
     uint8_t order;     /* buddy order of the block this page heads */
     uint8_t flags;
-    uint32_t refs;     /* foreign/grant mappings of a domain page */
+    uint32_t refs;     /* references (mappings in other domains, the hypervisor's
+                          accesses) and PAGE_REF_ORPHANED: page_get and friends */
 };
+#define PAGE_REF_ORPHANED (1U << 31) /* the owner let go: the last put frees the page */
+#define PAGE_REF_COUNT (PAGE_REF_ORPHANED - 1)
 
 extern struct page_info *frame_table;
 extern mfn_t max_mfn;
@@ -68,7 +71,8 @@ void free_pages(mfn_t mfn, unsigned int order);
 uint64_t zone_free_pages(enum zone_id z);
 uint64_t zone_total_pages(enum zone_id z);
 
-/* Mapping references on a domain's page (grant and foreign maps). */
+/* References on a domain's page (grant and foreign maps, the hypervisor's
+ * accesses to guest memory): lock-free. */
 void page_get(mfn_t mfn);
 /* Drops one; frees an orphaned page with the last one. */
 void page_put(mfn_t mfn);

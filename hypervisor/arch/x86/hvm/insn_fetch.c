@@ -6,6 +6,7 @@
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/lib.h>
+#include <basalt/mm.h>
 
 enum insn_mode hvm_insn_mode(struct vcpu *v)
 {
@@ -30,30 +31,48 @@ static gvaddr_t rip_linear(struct vcpu *v)
 
 /*
  * Without decode assists every exit that needs an instruction length walks
- * the guest's page tables for RIP. Guests exit from the same few code pages
- * over and over, so the translation of the last one is kept, keyed by CR3
- * and the p2m's flush generation (which changes whenever a mapping is
- * removed). It is a guest frame, not a pointer: the page is looked up and
- * held for each fetch, since another vCPU may balloon it out while this one
- * is in the hypervisor, where a flush does not wait for it. A guest that
- * rewrites its own page tables under an unchanged CR3 can only mislead the
- * decoding of its own instructions.
+ * the guest's page tables for RIP and reads the code page. Guests exit from
+ * the same few code pages over and over, so the last one is kept, keyed by
+ * CR3 and the p2m's flush generation (which changes whenever a mapping is
+ * removed), together with a page reference: another vCPU may balloon the
+ * frame out while this one is in the hypervisor (a flush does not wait for
+ * it), and the reference keeps the page from being freed or handed to
+ * anyone else until the cache lets go of it, at the next miss or with the
+ * vCPU. So a hit costs no lookup and no lock. Hypervisor pages mapped into
+ * the guest (shared info, grant frames) are freed at teardown whatever
+ * their references say, so they are held only for one fetch. A guest that
+ * rewrites its own page tables under an unchanged CR3, or removes the page
+ * it executes from, can only mislead the decoding of its own instructions.
  */
-static bool code_frame(struct vcpu *v, gvaddr_t la, gfn_t *gfn)
+void hvm_insn_cache_drop(struct vcpu *v)
+{
+    struct insn_cache *c = &v->arch.insn_cache;
+    if (c->valid) {
+        c->valid = false;
+        page_put(c->mfn);
+    }
+}
+
+/* The code page at la; *once is set to a frame the caller puts after reading. */
+static const uint8_t *code_page(struct vcpu *v, gvaddr_t la, struct guest_frame *once)
 {
     struct insn_cache *c = &v->arch.insn_cache;
     uint64_t cr3 = hvm_get_cr(v, 3), gen = READ_ONCE(v->dom->p2m.flush_gen);
     gvaddr_t page = la & PAGE_MASK;
-    if (c->valid && c->cr3 == cr3 && c->linear == page && c->gen == gen) {
-        *gfn = c->gfn;
-        return true;
-    }
+    once->mfn = INVALID_MFN;
+    if (c->valid && c->cr3 == cr3 && c->linear == page && c->gen == gen)
+        return mfn_to_virt(c->mfn);
+    hvm_insn_cache_drop(v);
     gpaddr_t gpa;
-    if (guest_linear_to_gpa(v, page, false, &gpa))
-        return false;
-    *gfn = gpa >> PAGE_SHIFT;
-    *c = (struct insn_cache){ .cr3 = cr3, .linear = page, .gen = gen, .gfn = *gfn, .valid = true };
-    return true;
+    struct guest_frame f;
+    if (guest_linear_to_gpa(v, page, false, &gpa) || guest_frame_get(v->dom, gpa >> PAGE_SHIFT, false, &f))
+        return NULL;
+    if (mfn_to_page(f.mfn)->owner == OWNER_HV) {
+        *once = f;
+        return f.va;
+    }
+    *c = (struct insn_cache){ .cr3 = cr3, .linear = page, .gen = gen, .mfn = f.mfn, .valid = true };
+    return f.va;
 }
 
 int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
@@ -61,11 +80,12 @@ int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
     uint8_t bytes[15];
     gvaddr_t la = rip_linear(v);
     size_t off = la & (PAGE_SIZE - 1);
-    gfn_t gfn;
-    struct guest_frame f;
-    if (off + sizeof(bytes) <= PAGE_SIZE && code_frame(v, la, &gfn) && !guest_frame_get(v->dom, gfn, false, &f)) {
-        memcpy(bytes, f.va + off, sizeof(bytes));
-        guest_frame_put(&f);
+    struct guest_frame once;
+    const uint8_t *page = off + sizeof(bytes) <= PAGE_SIZE ? code_page(v, la, &once) : NULL;
+    if (page) {
+        memcpy(bytes, page + off, sizeof(bytes));
+        if (once.mfn != INVALID_MFN)
+            guest_frame_put(&once);
         return insn_decode(insn, bytes, sizeof(bytes), hvm_insn_mode(v)) == INSN_OK ? 0 : -EINVAL;
     }
     size_t n = sizeof(bytes);
