@@ -12,14 +12,13 @@
 
 #include "ctl.h"
 #include "guestmem.h"
+#include "runtime_args.h"
 #include "teardown.h"
 #include "util.h"
 #include "xen_ops.h"
 #include "xs_entries.h"
 #include "xs_store.h"
 
-/* Pages the domain holds beyond its RAM: ACPI tables and special pages. */
-#define PAGES_BEYOND_RAM (PVH_ACPI_PAGES + 8)
 
 struct build_state {
     const struct build_request *r;
@@ -68,7 +67,7 @@ static int create_domain(struct build_state *s)
     c.max_vcpus = r->max_vcpus;
     c.weight = r->weight;
     c.cap = r->cap;
-    c.max_mem_kb = (r->maxmem_mib << 10) + PAGES_BEYOND_RAM * 4;
+    c.max_mem_kb = runtime_limit_kib(r->maxmem_mib << 10);
     c.cpu_affinity = r->affinity;
 
     start_step(s, "creating the domain");
