@@ -113,7 +113,8 @@ static int populate_memory(struct build_state *s)
 static int write_to_guest(struct build_state *s, uint64_t gpa, const void *src, size_t len,
                           const char *what)
 {
-    int rc = guestmem_write(s->domid, gpa, src, len);
+    /* Everything goes into pages populated (zeroed) just before. */
+    int rc = guestmem_write_fresh(s->domid, gpa, src, len);
     return rc ? fail_step(s, rc, "%s at 0x%llx", what, (unsigned long long)gpa) : 0;
 }
 
@@ -124,7 +125,8 @@ static int load_images(struct build_state *s)
 
     start_step(s, "loading the kernel");
     /* Fresh pages are zeroed by the hypervisor: only file contents are
-     * copied, not the zero-filled tail (BSS) of a segment. */
+     * copied, not the zero-filled tail (BSS) of a segment, nor pages of
+     * zeros in the file. */
     for (unsigned i = 0; i < im->kernel.info.nr_segments; i++) {
         const struct pvh_segment *seg = &im->kernel.info.seg[i];
         if (write_to_guest(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))

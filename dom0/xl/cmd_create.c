@@ -25,7 +25,6 @@
 #include "commands.h"
 #include "console.h"
 #include "ctl.h"
-#include "guestmem.h"
 #include "monitor.h"
 #include "prepare.h"
 #include "util.h"
@@ -217,7 +216,6 @@ int cmd_create(int argc, char **argv)
     build_images_free(im);
     free(im);
     im = NULL;
-    guestmem_close();
     if (rc) {
         xl_err("cannot create domain %s: %s", r.name, err);
         xl_config_free(&c);

@@ -35,6 +35,7 @@
 #include "dom0/xl/uuid.c"
 #include "dom0/xl/xl_config.c"
 #include "dom0/xl/build_request.c"
+#include "dom0/xl/kernel_cache.c"
 #include "dom0/xl/prepare.c"
 
 #include <stdio.h>
@@ -265,6 +266,7 @@ static void test_prepare(void)
 int main(void)
 {
     TAP_PLAN(38);
+    setenv("XL_KERNEL_CACHE", "off", 1); /* nothing of this host's /var/cache */
     test_request();
     test_prepare();
     xl_config_free(&c);

@@ -330,6 +330,9 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = domain_set_max_pages(d, op->u.max_mem_kb >> 2);
         break;
     }
+    case BCTL_DOMAIN_WRITE:
+        rc = basalt_ctl_domain_write(v, d, &op->u.write);
+        break;
     case BCTL_DOMAIN_SHUTDOWN:
         if (op->u.shutdown_reason > SHUTDOWN_MAX)
             rc = -EINVAL;
