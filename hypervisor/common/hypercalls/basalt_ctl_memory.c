@@ -15,8 +15,10 @@
 
 long basalt_ctl_domain_write(struct vcpu *v, struct domain *d, struct basalt_mem_write *w)
 {
-    if (w->size > BASALT_WRITE_MAX || w->pad || w->gpa + w->size < w->gpa)
+    if (w->size > BASALT_WRITE_MAX || w->pad || w->gpa + w->size < w->gpa) {
+        w->size = 0;
         return -EINVAL;
+    }
     uint32_t done = 0;
     long rc = 0;
     while (done < w->size) {
