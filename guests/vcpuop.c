@@ -26,7 +26,7 @@ static uint8_t shinfo_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t ap_stacks[3][STACK_SIZE] __attribute__((aligned(16)));
 static volatile uint64_t counter[3];       /* each AP counts while it runs */
 static volatile uint64_t self_down_rc[3];  /* what VCPUOP_down(self) returned, +1 */
-static volatile bool go_down[3], poll_storm[3], storm_over;
+static volatile bool go_down[3], poll_storm[3], storm_over, storm_over_seen;
 static volatile uint64_t downs_by_2;
 static int checks, failures;
 static uint64_t tsc_khz;
@@ -136,9 +136,14 @@ void ap_main(uint64_t id)
             struct sched_poll p = { .nr_ports = 0, .timeout = now_ns() + 50000 };
             hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
         }
-        if (poll_storm[id] && id == 2 && !storm_over) {
-            vcpu_op(VCPUOP_down, 1, 0);
-            downs_by_2++;
+        if (poll_storm[id] && id == 2) {
+            if (storm_over) {
+                storm_over_seen = true; /* no down from vCPU 2 after this */
+                poll_storm[2] = false;
+            } else {
+                vcpu_op(VCPUOP_down, 1, 0);
+                downs_by_2++;
+            }
         }
     }
 }
@@ -210,7 +215,10 @@ static uint64_t storm(uint64_t rounds)
         vcpu_op(VCPUOP_up, 1, 0);
     }
     storm_over = true;
-    poll_storm[2] = false;
+    /* vCPU 2's last down may still be on its way: up only after it. */
+    uint64_t end = rdtsc() + ms_to_tsc(2000);
+    while (!storm_over_seen && rdtsc() < end)
+        yield();
     vcpu_op(VCPUOP_up, 1, 0);
     return came_back;
 }

@@ -342,6 +342,17 @@ bool vcpu_down(struct vcpu *v, bool reset)
     return all_down;
 }
 
+void vcpu_set_affinity(struct vcpu *v, uint64_t affinity)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    v->affinity = affinity;
+    if (v->running && !(affinity & BIT(v->processor)))
+        sched_raise_resched(v->processor); /* it moves when it leaves that CPU */
+    else if (v->sched_queued)
+        tickle_locked(v); /* a CPU it may use now looks at it */
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
 void vcpu_yield(struct vcpu *v)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
@@ -515,6 +526,8 @@ void __noreturn sched_idle_loop(void)
         p->current = NULL;
         v->running = false;
         enqueue_locked(v);
+        if (v->sched_queued && !(v->affinity & BIT(cpu)))
+            tickle_locked(v); /* pinned elsewhere meanwhile: wake a CPU it may use */
         spin_unlock(&sched_lock);
     }
 }

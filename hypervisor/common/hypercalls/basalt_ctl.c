@@ -292,9 +292,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
                 rc = -EINVAL;
                 break;
             }
-            t->affinity = vi->affinity & all_cpus_mask();
-            if (t->running && !(t->affinity & BIT(t->processor)))
-                sched_raise_resched(t->processor);
+            vcpu_set_affinity(t, vi->affinity & all_cpus_mask());
         }
         vi->state = t->state;
         vi->running = t->running;

@@ -45,6 +45,9 @@ bool vcpu_block(struct vcpu *v, bool (*wake_pending)(struct vcpu *));
  * vCPU of its domain is down now. */
 bool vcpu_down(struct vcpu *v, bool reset);
 void vcpu_yield(struct vcpu *v);
+/* New physical CPUs for v: if it runs on one it may no longer use, it
+ * leaves it, and a CPU it may use picks it up. */
+void vcpu_set_affinity(struct vcpu *v, uint64_t affinity);
 void vcpu_pause(struct vcpu *v);      /* asynchronous */
 void vcpu_unpause(struct vcpu *v);
 /* Returns once no vCPU of d is running; call with no lock held and
