@@ -57,6 +57,11 @@ static void yield(void)
     hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
 }
 
+/* How long a vCPU may wait for another to run: generous, as QEMU's vCPU
+ * threads may get no host CPU for seconds on a loaded machine; waits that
+ * succeed end early. */
+#define PATIENCE_MS 30000
+
 static uint64_t ms_to_tsc(uint64_t ms)
 {
     return ms * tsc_khz;
@@ -105,19 +110,7 @@ static bool is_down(unsigned int vcpu)
 /* System time from vCPU 0's pvclock (shared_info is mapped). */
 static uint64_t now_ns(void)
 {
-    volatile struct vcpu_time_info *t = &((struct shared_info *)shinfo_page)->vcpu_info[0].time;
-    uint32_t ver;
-    uint64_t ns;
-    do {
-        ver = t->version;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        uint64_t delta = rdtsc() - t->tsc_timestamp;
-        int8_t shift = t->tsc_shift;
-        delta = shift < 0 ? delta >> -shift : delta << shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    } while ((ver & 1) || ver != t->version);
-    return ns;
+    return guest_system_time_ns(&((struct shared_info *)shinfo_page)->vcpu_info[0].time);
 }
 
 /* The APs: count; take themselves down when told; block in short polls
@@ -216,7 +209,7 @@ static uint64_t storm(uint64_t rounds)
     }
     storm_over = true;
     /* vCPU 2's last down may still be on its way: up only after it. */
-    uint64_t end = rdtsc() + ms_to_tsc(2000);
+    uint64_t end = rdtsc() + ms_to_tsc(PATIENCE_MS);
     while (!storm_over_seen && rdtsc() < end)
         yield();
     vcpu_op(VCPUOP_up, 1, 0);
@@ -258,41 +251,41 @@ int guest_main_entry(const struct hvm_start_info *si)
     check("initialise of the running caller is -EEXIST", rc == -EEXIST, rc, -EEXIST);
 
     rc = vcpu_op(VCPUOP_up, 1, 0);
-    check("up of vCPU 1 starts it where initialise put it", rc == 0 && is_up(1) == 1 && wait_for(counting, 1, 2000),
+    check("up of vCPU 1 starts it where initialise put it", rc == 0 && is_up(1) == 1 && wait_for(counting, 1, PATIENCE_MS),
           rc, is_up(1));
     rc = vcpu_op(VCPUOP_up, 1, 0);
-    check("up of a running vCPU is 0 and changes nothing", rc == 0 && is_up(1) == 1 && wait_for(counting, 1, 2000),
+    check("up of a running vCPU is 0 and changes nothing", rc == 0 && is_up(1) == 1 && wait_for(counting, 1, PATIENCE_MS),
           rc, is_up(1));
 
     rc = vcpu_op(VCPUOP_down, 1, 0);
     check("down of vCPU 1 from vCPU 0 stops it", rc == 0 && is_up(1) == 0 && stopped(1), rc, (long)counter[1]);
     uint64_t before = counter[1];
     rc = vcpu_op(VCPUOP_up, 1, 0);
-    check("up brings it back where it stopped", rc == 0 && wait_for(counting, 1, 2000) && counter[1] > before, rc,
+    check("up brings it back where it stopped", rc == 0 && wait_for(counting, 1, PATIENCE_MS) && counter[1] > before, rc,
           (long)counter[1]);
 
     go_down[1] = true;
-    check("vCPU 1 takes itself down", wait_for(is_down, 1, 2000) && stopped(1), is_up(1), (long)counter[1]);
+    check("vCPU 1 takes itself down", wait_for(is_down, 1, PATIENCE_MS) && stopped(1), is_up(1), (long)counter[1]);
     check("... and is still inside its VCPUOP_down", self_down_rc[1] == 0, (long)self_down_rc[1], 0);
     rc = vcpu_op(VCPUOP_up, 1, 0);
-    check("up: its VCPUOP_down returns 0 and it runs on", rc == 0 && wait_for(counting, 1, 2000) &&
+    check("up: its VCPUOP_down returns 0 and it runs on", rc == 0 && wait_for(counting, 1, PATIENCE_MS) &&
           self_down_rc[1] == 1, rc, (long)self_down_rc[1]);
 
     c = long_mode_context(2);
     rc = vcpu_op(VCPUOP_initialise, 2, &c);
     long up2 = rc ? rc : vcpu_op(VCPUOP_up, 2, 0);
-    check("vCPU 2 initialised and up", up2 == 0 && wait_for(counting, 2, 2000), rc, up2);
+    check("vCPU 2 initialised and up", up2 == 0 && wait_for(counting, 2, PATIENCE_MS), rc, up2);
     uint64_t rounds = guest_arg_u64("storm", 2000);
     uint64_t came_back = storm(rounds);
     check("in a storm of downs and ups (vCPU 1 polling, vCPU 2 downing it too) a down vCPU stays down",
           came_back == 0, (long)came_back, (long)rounds);
-    check("... and after it vCPU 1 runs", wait_for(counting, 1, 2000), (long)counter[1], 0);
+    check("... and after it vCPU 1 runs", wait_for(counting, 1, PATIENCE_MS), (long)counter[1], 0);
     guest_printf("vcpuop: storm: %lu rounds, %lu downs by vCPU 2\n", rounds, downs_by_2);
     poll_storm[1] = false;
 
     go_down[2] = true;
     rc = vcpu_op(VCPUOP_down, 1, 0);
-    check("vCPUs 1 and 2 down, the domain still runs", rc == 0 && wait_for(is_down, 2, 2000) && is_up(1) == 0 &&
+    check("vCPUs 1 and 2 down, the domain still runs", rc == 0 && wait_for(is_down, 2, PATIENCE_MS) && is_up(1) == 0 &&
           stopped(1) && stopped(2), is_up(1), is_up(2));
 
     guest_printf("vcpuop: checks passed %d/%d\n", checks - failures, checks);
