@@ -6,7 +6,9 @@ guest's own view checked (nproc, its kernel log, /proc/meminfo):
 xl vcpu-set up and down within maxvcpus, xl mem-set down, back and above
 what the guest booted with (its balloon driver, memory hot-add), xl
 mem-max, xl sched-credit, cpus= and xl vcpu-pin, loose weight and cap
-shares, the refused requests, and the pool's free memory after each."""
+shares, the refused requests, and the pool's free memory after each; then
+xl pause and unpause of a spinning guest, xl reboot, a balloon target far
+below what the guest can live in, and xl shutdown."""
 import os
 import re
 import sys
@@ -23,7 +25,7 @@ DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
 VCPUOP = guest("vcpuop.elf") + " domain name=vcpuop vcpus=3 memory=8 -- storm=1000"
 SHARE_SECONDS = 20
 
-r = Report(plan=26)
+r = Report(plan=31)
 
 
 def wait_until(what, fn, timeout):
@@ -198,6 +200,14 @@ def cpu_seconds(q, name):
     return float(m.group(1)) if m else None
 
 
+def cpu_seconds_over(q, seconds):
+    """The CPU time rt's and rt2's vCPU 0 get over the next `seconds`."""
+    a = (cpu_seconds(q, "rt"), cpu_seconds(q, "rt2"))
+    time.sleep(seconds)
+    b = (cpu_seconds(q, "rt"), cpu_seconds(q, "rt2"))
+    return b[0] - a[0], b[1] - a[1]
+
+
 def spin(q, name):
     attach(q, name)
     sh(q, "(while :; do :; done) & true")
@@ -234,22 +244,62 @@ def scheduler(q):
     sh(q, "xl sched-credit -d rt -c 0; xl sched-credit -d rt2 -w 256")
     spin(q, "rt")
     spin(q, "rt2")
-    a = (cpu_seconds(q, "rt"), cpu_seconds(q, "rt2"))
-    time.sleep(SHARE_SECONDS)
-    b = (cpu_seconds(q, "rt"), cpu_seconds(q, "rt2"))
-    heavy, light = b[0] - a[0], b[1] - a[1]
+    heavy, light = cpu_seconds_over(q, SHARE_SECONDS)
     ratio = heavy / max(light, 0.1)
     r.check("weights 512:256 on one CPU: the heavier runs 1.25 to 2.2 times as long",
             1.25 <= ratio <= 2.2, "%.1f s and %.1f s: %.2f" % (heavy, light, ratio))
     sh(q, "xl sched-credit -d rt -c 25; xl vcpu-pin rt2 0 3")
     time.sleep(2)
-    a = (cpu_seconds(q, "rt"), cpu_seconds(q, "rt2"))
-    time.sleep(SHARE_SECONDS)
-    b = (cpu_seconds(q, "rt"), cpu_seconds(q, "rt2"))
-    capped, alone = b[0] - a[0], b[1] - a[1]
+    capped, alone = cpu_seconds_over(q, SHARE_SECONDS)
     share = capped / max(alone, 0.1)
     r.check("cap 25: the capped guest runs at most 27.5% of what an uncapped one alone on a CPU runs",
             0.10 <= share <= 0.275, "%.1f s against %.1f s: %.3f" % (capped, alone, share))
+
+
+def lifecycle(q):
+    """rt spins (capped at 25, on CPU 2), rt2 spins on CPU 3."""
+    out = sh(q, "xl pause rt; echo rc=$?")
+    row = list_row(q, "rt")
+    a = cpu_seconds(q, "rt")
+    time.sleep(5)
+    b = cpu_seconds(q, "rt")
+    r.check("xl pause rt: xl list shows it paused, and its spinning vCPU gets no time",
+            rc_of(out) == 0 and row and row[2][2] == "p" and a is not None and a == b,
+            "%s %s: %s -> %s s" % (out, row, a, b))
+    out = sh(q, "xl unpause rt; echo rc=$?")
+    runs = wait_until("runs", lambda: (cpu_seconds(q, "rt") or 0) > (b or 0), 120)
+    row = list_row(q, "rt")
+    r.check("xl unpause rt: it runs again", rc_of(out) == 0 and runs and row and row[2][2] == "-",
+            "%s %s" % (out, row))
+
+    # Reboot: the guest's kernel restarts, xl create's monitor builds the
+    # domain again from its config (a new id; 256 MiB and 1 vCPU).
+    old = domains(q).get("rt")
+    out = sh(q, "xl reboot rt; echo rc=$?")
+    new = wait_until("rebuilt", lambda: domains(q).get("rt") not in (None, old) and domains(q).get("rt"), 300)
+    attach_until_init(q, "rt")
+    detach(q)
+    row = list_row(q, "rt")
+    r.check("xl reboot rt: the guest restarts as a new domain and reaches init; 256 MiB, 1 vCPU",
+            rc_of(out) == 0 and new and row and row[:2] == (256, 1), "%s: %s -> %s, %s" % (out, old, new, row))
+
+    # A target far below what the guest can live in: its balloon driver
+    # gives what it can and stops; Dom0 and the hypervisor carry on (the
+    # pool's free memory at the end shows nothing was lost).
+    out = sh(q, "xl mem-set rt2 8; echo rc=$?")
+    readings = []
+
+    def settled():
+        readings.append((list_row(q, "rt2") or (None,))[0])
+        return len(readings) >= 4 and readings[-1] is not None and len(set(readings[-4:])) == 1
+
+    wait_until("settled", settled, 300)
+    r.check("xl mem-set rt2 8, far below what it can live in: it balloons down as far as it can, Dom0 answers",
+            rc_of(out) == 0 and readings[-1] is not None and readings[-1] < 128 and
+            rc_of(sh(q, "xl list >/dev/null; echo rc=$?")) == 0, "%s: %s MiB" % (out, readings))
+
+    out = sh(q, "xl shutdown -w rt; echo rc=$?", timeout=300)
+    r.check("xl shutdown -w rt: the guest powers off and is gone", rc_of(out) == 0 and "rt" not in domains(q), out)
 
 
 def scenario(q, name, fn):
@@ -271,7 +321,8 @@ def main():
         scenario(q, "vCPU hot-plug", lambda: vcpu_hotplug(q))
         scenario(q, "ballooning", lambda: memory(q))
         scenario(q, "the scheduler", lambda: scheduler(q))
-        out = sh(q, "xl destroy rt; xl destroy rt2; echo rc=$?")
+        scenario(q, "pause, reboot, a squeezed balloon, shutdown", lambda: lifecycle(q))
+        out = sh(q, "xl destroy rt2; echo rc=$?; xl destroy rt 2>/dev/null")
         free_after = free_memory(q, domains=1)
         r.check("with both guests destroyed the pool's free memory is what it was before them",
                 rc_of(out) == 0 and free_before is not None and free_after == free_before and
