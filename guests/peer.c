@@ -55,23 +55,6 @@ static bool grant_page_written(void)
     return true;
 }
 
-/* System time in ns from vCPU 0's pvclock record (no exit needed). */
-static uint64_t system_time_ns(volatile struct vcpu_time_info *t)
-{
-    uint32_t ver;
-    uint64_t ns;
-    do {
-        ver = t->version;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        uint64_t delta = rdtsc() - t->tsc_timestamp;
-        int8_t shift = t->tsc_shift;
-        delta = shift < 0 ? delta >> -shift : delta << shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    } while ((ver & 1) || ver != t->version);
-    return ns;
-}
-
 int guest_main_entry(const struct hvm_start_info *si)
 {
     struct shared_info *s = (struct shared_info *)shinfo_page;
@@ -109,7 +92,7 @@ int guest_main_entry(const struct hvm_start_info *si)
     bool written_seen = false;
     uint64_t events = 0;
     while (events < max_events) {
-        struct sched_poll p = { .nr_ports = 1, .timeout = system_time_ns(clock) + POLL_PERIOD_NS };
+        struct sched_poll p = { .nr_ports = 1, .timeout = guest_system_time_ns(clock) + POLL_PERIOD_NS };
         set_xen_guest_handle(p.ports, &port);
         rc = hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
         if (rc)

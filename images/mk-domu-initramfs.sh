@@ -45,6 +45,13 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\n' >"$root/etc/group"
 printf 'basalt-domu\n' >"$root/etc/hostname"
 : >"$root/etc/modules"
+# CPUs and memory blocks the toolstack adds to a running guest (xl vcpu-set,
+# xl mem-set above what it booted with) arrive offline: /init's mdev puts
+# them online, as a udev rule does on a full system.
+cat >"$root/etc/mdev.conf" <<'EOF'
+SUBSYSTEM=cpu;cpu[0-9]+ 0:0 0600 @echo 1 >/sys$DEVPATH/online
+SUBSYSTEM=memory;memory[0-9]+ 0:0 0600 @echo online >/sys$DEVPATH/state
+EOF
 
 # Modules: the closure of the requested ones over modules.dep.
 if [ $# -gt 0 ]; then

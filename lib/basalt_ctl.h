@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define __HYPERVISOR_basalt_ctl 60
-#define BASALT_CTL_VERSION 0x00010000
+#define BASALT_CTL_VERSION 0x00010001
 
 #define BASALT_NAME_LEN 64
 
@@ -36,6 +36,7 @@ enum basalt_ctl_cmd {
     BCTL_SET_MAX_MEM = 13,    /* domid, u.max_mem_kb */
     BCTL_READ_LOG = 14,       /* u.log: read the hypervisor's log ring */
     BCTL_DOMAIN_SHUTDOWN = 15, /* domid, u.shutdown_reason: mark it shut down (hard) */
+    BCTL_DOMAIN_WRITE = 16,   /* domid, u.write: copy into its RAM (1.1) */
 };
 
 /* Domain state flags (u.info.flags). */
@@ -127,6 +128,16 @@ struct basalt_log {
     uint32_t pad;
 };
 
+/* At most this much per BCTL_DOMAIN_WRITE: a call is bounded work. */
+#define BASALT_WRITE_MAX (1u << 20)
+
+struct basalt_mem_write {
+    uint64_t gpa;             /* where in the domain's memory */
+    uint64_t buffer;          /* guest address of the bytes in the caller */
+    uint32_t size;            /* in: bytes (<= BASALT_WRITE_MAX); out: bytes written */
+    uint32_t pad;
+};
+
 struct basalt_ctl {
     uint32_t version;         /* BASALT_CTL_VERSION */
     uint32_t cmd;             /* enum basalt_ctl_cmd */
@@ -144,6 +155,7 @@ struct basalt_ctl {
         uint64_t max_mem_kb;
         struct basalt_log log;
         uint32_t shutdown_reason;
+        struct basalt_mem_write write;
         uint8_t pad[256];
     } u;
 };

@@ -53,10 +53,10 @@ static struct acpi_gas io_gas(uint16_t port, uint8_t bytes)
     return (struct acpi_gas){ .space_id = 1, .bit_width = (uint8_t)(bytes * 8), .address = port };
 }
 
-size_t pvh_build_acpi(void *buf, unsigned int max_vcpus, unsigned int online, uint64_t *rsdp_gpa)
+size_t pvh_build_acpi(void *buf, unsigned int max_vcpus, uint64_t *rsdp_gpa)
 {
     size_t madt_len = sizeof(struct acpi_madt) + max_vcpus * sizeof(struct madt_lapic);
-    if (max_vcpus == 0 || max_vcpus > PVH_MAX_VCPUS || online > max_vcpus ||
+    if (max_vcpus == 0 || max_vcpus > PVH_MAX_VCPUS ||
         OFF_MADT + madt_len > PVH_ACPI_PAGES * PVH_PAGE_SIZE)
         return 0;
     uint8_t *b = buf;
@@ -72,7 +72,7 @@ size_t pvh_build_acpi(void *buf, unsigned int max_vcpus, unsigned int online, ui
         l[i].e.length = sizeof(l[i]);
         l[i].acpi_id = (uint8_t)i;
         l[i].apic_id = (uint8_t)i;
-        l[i].flags = i < online ? 1 : 2; /* enabled, or online-capable for hotplug */
+        l[i].flags = 1; /* enabled, even if offline for now (pvh_layout.h) */
     }
     madt->h.checksum = checksum(madt, madt_len);
 

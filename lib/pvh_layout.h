@@ -44,10 +44,15 @@ size_t pvh_build_start_info(void *buf, size_t buflen, uint64_t gpa, const struct
 /*
  * Writes the ACPI tables of a PVH DomU into buf (PVH_ACPI_PAGES pages,
  * seen by the guest at PVH_ACPI_BASE): RSDP, XSDT, FADT, FACS, DSDT and a
- * MADT with one local APIC per vCPU (APIC ID = vCPU id), the first `online`
- * enabled. Returns the size used, or 0 on bad arguments. *rsdp_gpa gets the
- * RSDP's address.
+ * MADT with one local APIC per vCPU (APIC ID = vCPU id), every one enabled.
+ * Linux can start only a CPU it found enabled at boot (a disabled entry
+ * gets no APIC ID; adding one later takes ACPI processor hotplug, whose
+ * SCI a PVH DomU has not), so vCPUs that are to start offline are listed
+ * enabled too: Linux brings them up, then takes down those whose
+ * cpu/N/availability in xenstore says "offline" as soon as xenbus is up,
+ * and can bring them back when it changes. Returns the size used, or 0 on
+ * bad arguments. *rsdp_gpa gets the RSDP's address.
  */
-size_t pvh_build_acpi(void *buf, unsigned int max_vcpus, unsigned int online, uint64_t *rsdp_gpa);
+size_t pvh_build_acpi(void *buf, unsigned int max_vcpus, uint64_t *rsdp_gpa);
 
 #endif

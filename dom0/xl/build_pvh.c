@@ -13,14 +13,13 @@
 #include "ctl.h"
 #include "disk_devices.h"
 #include "guestmem.h"
+#include "runtime_args.h"
 #include "teardown.h"
 #include "util.h"
 #include "xen_ops.h"
 #include "xs_entries.h"
 #include "xs_store.h"
 
-/* Pages the domain holds beyond its RAM: ACPI tables and special pages. */
-#define PAGES_BEYOND_RAM (PVH_ACPI_PAGES + 8)
 
 struct build_state {
     const struct build_request *r;
@@ -69,7 +68,7 @@ static int create_domain(struct build_state *s)
     c.max_vcpus = r->max_vcpus;
     c.weight = r->weight;
     c.cap = r->cap;
-    c.max_mem_kb = (r->maxmem_mib << 10) + PAGES_BEYOND_RAM * 4;
+    c.max_mem_kb = runtime_limit_kib(r->maxmem_mib << 10);
     c.cpu_affinity = r->affinity;
 
     start_step(s, "creating the domain");
@@ -115,7 +114,8 @@ static int populate_memory(struct build_state *s)
 static int write_to_guest(struct build_state *s, uint64_t gpa, const void *src, size_t len,
                           const char *what)
 {
-    int rc = guestmem_write(s->domid, gpa, src, len);
+    /* Everything goes into pages populated (zeroed) just before. */
+    int rc = guestmem_write_fresh(s->domid, gpa, src, len);
     return rc ? fail_step(s, rc, "%s at 0x%llx", what, (unsigned long long)gpa) : 0;
 }
 
@@ -126,7 +126,8 @@ static int load_images(struct build_state *s)
 
     start_step(s, "loading the kernel");
     /* Fresh pages are zeroed by the hypervisor: only file contents are
-     * copied, not the zero-filled tail (BSS) of a segment. */
+     * copied, not the zero-filled tail (BSS) of a segment, nor pages of
+     * zeros in the file. */
     for (unsigned i = 0; i < im->kernel.info.nr_segments; i++) {
         const struct pvh_segment *seg = &im->kernel.info.seg[i];
         if (write_to_guest(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))

@@ -41,23 +41,6 @@ static void note_at(const struct xl_config *c, struct strlist *notes, const char
     (void)strlist_addf(notes, "%s:%u: %s", source, line, text);
 }
 
-/* A CPU map as a 64-bit mask; -1 (with the CPU in *bad) if it names a CPU
- * the hypervisor's masks cannot hold. */
-static int affinity_mask(const struct cpumap *m, uint64_t *mask, unsigned *bad)
-{
-    *mask = 0;
-    for (unsigned cpu = 0; cpu < CPUMAP_MAX_CPUS; cpu++) {
-        if (!cpumap_test(m, cpu))
-            continue;
-        if (cpu >= BUILD_MAX_CPUS) {
-            *bad = cpu;
-            return -1;
-        }
-        *mask |= 1ull << cpu;
-    }
-    return 0;
-}
-
 /* Actions Basalt cannot carry out as written, mapped to what it does. */
 static enum shutdown_action supported_action(const struct xl_config *c, struct strlist *notes,
                                              const char *key, enum shutdown_action a)
@@ -188,14 +171,14 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
     case VCPU_AFFINITY_NONE:
         break;
     case VCPU_AFFINITY_ALL_VCPUS:
-        if (affinity_mask(&dc->cpus.maps[0], &r->affinity, &bad))
+        if (cpumap_mask64(&dc->cpus.maps[0], &r->affinity, &bad))
             return fail_at(c, KEYS("cpus"), err, errlen,
                            "CPU %u: the hypervisor's CPU masks hold CPUs 0-%d only", bad,
                            BUILD_MAX_CPUS - 1);
         break;
     case VCPU_AFFINITY_PER_VCPU:
         for (size_t i = 0; i < dc->cpus.count && i < r->max_vcpus; i++)
-            if (affinity_mask(&dc->cpus.maps[i], &r->vcpu_affinity[i], &bad))
+            if (cpumap_mask64(&dc->cpus.maps[i], &r->vcpu_affinity[i], &bad))
                 return fail_at(c, KEYS("cpus"), err, errlen,
                                "CPU %u (vCPU %zu): the hypervisor's CPU masks hold CPUs 0-%d "
                                "only",

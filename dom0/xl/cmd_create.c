@@ -26,7 +26,6 @@
 #include "console.h"
 #include "ctl.h"
 #include "disk_devices.h"
-#include "guestmem.h"
 #include "monitor.h"
 #include "prepare.h"
 #include "util.h"
@@ -234,7 +233,6 @@ int cmd_create(int argc, char **argv)
     build_images_free(im);
     free(im);
     im = NULL;
-    guestmem_close();
     if (rc) {
         xl_err("cannot create domain %s: %s", r.name, err);
         build_request_free(&r);

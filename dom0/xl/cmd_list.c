@@ -86,7 +86,7 @@ static int print_vcpu_rows(const struct basalt_domain_info *info, void *arg)
             0,
         };
         if (vi.state == 0)
-            memcpy(st, "---", 4);
+            memcpy(st, "--p", 4); /* offline, as Xen's xl shows it */
         fmt_cpulist(vi.affinity, host->nr_cpus, hard, sizeof(hard));
         printf("%-32s %5u %5u %5s   %s  %9.1f  %s / all\n", fmt_domain_name(info), info->domid,
                v, cpu, st, (double)vi.cpu_time_ns / 1e9, hard);

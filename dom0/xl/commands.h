@@ -24,6 +24,11 @@ int cmd_snapshot_create(int argc, char **argv);
 int cmd_snapshot_list(int argc, char **argv);
 int cmd_snapshot_revert(int argc, char **argv);
 int cmd_snapshot_delete(int argc, char **argv);
+int cmd_vcpu_set(int argc, char **argv);
+int cmd_vcpu_pin(int argc, char **argv);
+int cmd_mem_set(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
+int cmd_sched_credit(int argc, char **argv);
 
 /* Parses argv with args_parse and prints usage on -h or an error: returns
  * -1 to go on, else the exit status (0 after --help, 2 after an error). */

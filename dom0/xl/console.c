@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -83,10 +84,12 @@ int console_attach(uint32_t domid)
     }
     struct termios saved;
     bool raw = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved);
+    /* TCSANOW, not TCSAFLUSH: what was typed ahead (while xl started up)
+     * is for the guest. */
     if (raw) {
         t = saved;
         cfmakeraw(&t);
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+        tcsetattr(STDIN_FILENO, TCSANOW, &t);
     }
     struct sigaction sa = { .sa_handler = on_stop_signal };
     sigaction(SIGTERM, &sa, NULL);
@@ -96,6 +99,7 @@ int console_attach(uint32_t domid)
 
     bool in_open = true;
     char buf[4096];
+    size_t after_escape = 0, escape_at = 0; /* bytes read after Ctrl-] */
     while (!stop_requested) {
         struct pollfd fds[2] = {
             { .fd = pty, .events = POLLIN },
@@ -127,14 +131,22 @@ int console_attach(uint32_t domid)
             size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
             if (len && write_all(pty, buf, len) < 0)
                 break;
-            if (esc)
+            if (esc) {
+                escape_at = len + 1;
+                after_escape = (size_t)n - escape_at;
                 break;
+            }
         }
     }
     /* TCSADRAIN, not TCSAFLUSH: what was typed after Ctrl-] is for the
-     * shell. (Bytes that came in the same read as Ctrl-] are dropped.) */
+     * shell, and so are the bytes that came in the same read as Ctrl-]:
+     * given back to the terminal's input as if typed again (TIOCSTI), once
+     * its own settings are back. */
     if (raw)
         tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
+    for (size_t i = 0; i < after_escape; i++)
+        if (ioctl(STDIN_FILENO, TIOCSTI, &buf[escape_at + i]) < 0)
+            break;
     close(pty);
     return 0;
 }

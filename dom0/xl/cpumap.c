@@ -145,3 +145,19 @@ int cpumap_parse(const char *text, struct cpumap *map, char *why, size_t whylen)
     }
     return 0;
 }
+
+int cpumap_mask64(const struct cpumap *map, uint64_t *mask, unsigned *bad)
+{
+    bool all_high = true;
+    for (unsigned w = 1; w < CPUMAP_WORDS; w++)
+        all_high &= map->bits[w] == ~0ull;
+    *mask = map->bits[0];
+    if (all_high)
+        return 0;
+    for (unsigned cpu = 64; cpu < CPUMAP_MAX_CPUS; cpu++)
+        if (cpumap_test(map, cpu)) {
+            *bad = cpu;
+            return -1;
+        }
+    return 0;
+}

@@ -36,4 +36,11 @@ static inline bool cpumap_test(const struct cpumap *map, unsigned cpu)
 
 unsigned cpumap_count(const struct cpumap *map);
 
+/*
+ * The map as a 64-bit mask, the width of the hypervisor's CPU masks.
+ * CPUs from 64 on are dropped when the map has every one of them (it said
+ * "all", "all,^3", ...); naming one otherwise is -1 with it in *bad.
+ */
+int cpumap_mask64(const struct cpumap *map, uint64_t *mask, unsigned *bad);
+
 #endif

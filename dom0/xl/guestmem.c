@@ -1,67 +1,58 @@
-/* Copying into a domain's memory through foreign mappings (see guestmem.h). */
+/* Copying into a domain's memory with BCTL_DOMAIN_WRITE (see guestmem.h). */
 #include "guestmem.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <xenforeignmemory.h>
 
-#include "util.h"
+#include "ctl.h"
 
 #define GUEST_PAGE_SIZE 4096ull
-/* Pages mapped at once: big enough to amortize the mapping hypercalls,
- * small enough not to use up Dom0's unpopulated address space. */
-#define MAP_CHUNK_PAGES 1024
-
-static xenforeignmemory_handle *fmem;
-
-int guestmem_open(void)
-{
-    if (fmem)
-        return 0;
-    fmem = xenforeignmemory_open(xl_logger(), 0);
-    return fmem ? 0 : -errno;
-}
-
-void guestmem_close(void)
-{
-    if (fmem)
-        xenforeignmemory_close(fmem);
-    fmem = NULL;
-}
 
 int guestmem_write(uint32_t domid, uint64_t gpa, const void *src, size_t len)
 {
     const uint8_t *from = src;
-    xen_pfn_t gfns[MAP_CHUNK_PAGES];
-    int errs[MAP_CHUNK_PAGES];
-    int rc = guestmem_open();
-    if (rc)
-        return rc;
     while (len) {
-        uint64_t first = gpa / GUEST_PAGE_SIZE, off = gpa % GUEST_PAGE_SIZE;
-        uint64_t pages = (off + len + GUEST_PAGE_SIZE - 1) / GUEST_PAGE_SIZE;
-        size_t n = pages < MAP_CHUNK_PAGES ? (size_t)pages : MAP_CHUNK_PAGES;
-        for (size_t i = 0; i < n; i++)
-            gfns[i] = first + i;
-        uint8_t *map = xenforeignmemory_map(fmem, domid, PROT_READ | PROT_WRITE, n, gfns, errs);
-        if (!map)
-            return -errno;
-        for (size_t i = 0; i < n; i++)
-            if (errs[i]) {
-                xenforeignmemory_unmap(fmem, map, n);
-                return errs[i] < 0 ? errs[i] : -errs[i];
-            }
-        size_t chunk = n * GUEST_PAGE_SIZE - off;
-        if (chunk > len)
-            chunk = len;
-        memcpy(map + off, from, chunk);
-        if (xenforeignmemory_unmap(fmem, map, n))
-            return -errno;
-        from += chunk;
-        gpa += chunk;
-        len -= chunk;
+        struct basalt_ctl op;
+        size_t n = len < BASALT_WRITE_MAX ? len : BASALT_WRITE_MAX;
+        memset(&op, 0, sizeof(op));
+        op.cmd = BCTL_DOMAIN_WRITE;
+        op.domid = domid;
+        op.u.write.gpa = gpa;
+        op.u.write.buffer = (uint64_t)(uintptr_t)from;
+        op.u.write.size = (uint32_t)n;
+        int rc = ctl_call(&op);
+        if (rc)
+            return rc;
+        from += n;
+        gpa += n;
+        len -= n;
     }
     return 0;
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    static const uint8_t zeros[GUEST_PAGE_SIZE];
+    return !memcmp(p, zeros, n);
+}
+
+int guestmem_write_fresh(uint32_t domid, uint64_t gpa, const void *src, size_t len)
+{
+    const uint8_t *base = src;
+    size_t at = 0, run = 0; /* a run of bytes to write starts at `run` */
+    while (at < len) {
+        /* Up to the next page boundary in the guest. */
+        size_t n = GUEST_PAGE_SIZE - ((gpa + at) % GUEST_PAGE_SIZE);
+        if (n > len - at)
+            n = len - at;
+        if (all_zero(base + at, n)) {
+            if (at > run) {
+                int rc = guestmem_write(domid, gpa + run, base + run, at - run);
+                if (rc)
+                    return rc;
+            }
+            run = at + n;
+        }
+        at += n;
+    }
+    return at > run ? guestmem_write(domid, gpa + run, base + run, at - run) : 0;
 }

@@ -73,7 +73,8 @@ int layout_compute(const struct layout_params *p, struct domu_layout *l, char *e
                  strlen(p->cmdline), LAYOUT_CMDLINE_MAX);
         return LAYOUT_ERR_CMDLINE;
     }
-    size_t acpi_len = pvh_build_acpi(l->acpi, p->max_vcpus, p->vcpus, &l->rsdp_gpa);
+    size_t acpi_len = p->vcpus && p->vcpus <= p->max_vcpus
+                          ? pvh_build_acpi(l->acpi, p->max_vcpus, &l->rsdp_gpa) : 0;
     if (!acpi_len) {
         snprintf(err, errlen, "cannot build ACPI tables for %u vCPUs (%u online)", p->max_vcpus,
                  p->vcpus);

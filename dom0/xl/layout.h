@@ -37,7 +37,7 @@ struct layout_params {
     const struct pvh_image *kernel;
     uint64_t initrd_size;           /* 0: no initrd */
     const char *cmdline;            /* NULL: none */
-    unsigned max_vcpus, vcpus;      /* MADT entries, and how many enabled */
+    unsigned max_vcpus, vcpus;      /* MADT entries, and how many start online */
 };
 
 struct domu_layout {

@@ -45,6 +45,16 @@ static const struct xl_command xl_commands[] = {
       "put a domain's disks back to a snapshot (the domain must be off)" },
     { "snapshot-delete", cmd_snapshot_delete, "snapshot-delete DOM|CONFIG NAME",
       "delete a snapshot of a domain's disks" },
+    /* Changing a running domain (cmd_vcpu.c, cmd_mem.c, cmd_sched.c). */
+    { "vcpu-set", cmd_vcpu_set, "vcpu-set [-i] DOM N", "set how many vCPUs a domain has online" },
+    { "vcpu-pin", cmd_vcpu_pin, "vcpu-pin DOM VCPU|all CPUS|all [-|all]",
+      "set the CPUs a vCPU may run on" },
+    { "mem-set", cmd_mem_set, "mem-set DOM SIZE", "set a domain's memory target (its balloon)" },
+    { "mem-max", cmd_mem_max, "mem-max DOM SIZE", "set the most memory a domain may hold" },
+    { "sched-credit", cmd_sched_credit, "sched-credit [-d DOM [-w WEIGHT] [-c CAP]] [-s]",
+      "show or set domains' weight and cap" },
+    { "sched-credit2", cmd_sched_credit, "sched-credit2 [-d DOM [-w WEIGHT] [-c CAP]] [-s]",
+      "the same as sched-credit (Basalt has one scheduler)" },
 };
 
 #define XL_N_COMMANDS (sizeof(xl_commands) / sizeof(xl_commands[0]))

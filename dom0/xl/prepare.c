@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel_cache.h"
 #include "read_file.h"
 
 int build_prepare(const struct build_request *r, struct build_images *im,
@@ -12,7 +13,7 @@ int build_prepare(const struct build_request *r, struct build_images *im,
 {
     memset(im, 0, sizeof(*im));
     *blame = BLAME_NONE;
-    if (kernel_image_load(r->kernel, &im->kernel, err, errlen)) {
+    if (kernel_image_load_cached(r->kernel, &im->kernel, err, errlen)) {
         *blame = BLAME_KERNEL;
         return -1;
     }

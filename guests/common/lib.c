@@ -189,6 +189,22 @@ uint64_t guest_tsc_khz(void)
     return c;
 }
 
+uint64_t guest_system_time_ns(volatile struct vcpu_time_info *t)
+{
+    uint32_t ver;
+    uint64_t ns;
+    do {
+        ver = t->version;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t delta = rdtsc() - t->tsc_timestamp;
+        int8_t shift = t->tsc_shift;
+        delta = shift < 0 ? delta >> -shift : delta << shift;
+        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    } while ((ver & 1) || ver != t->version);
+    return ns;
+}
+
 void guest_main(uint32_t start_info_gpa)
 {
     start_info = (const struct hvm_start_info *)(uintptr_t)start_info_gpa;

@@ -250,22 +250,61 @@ void vcpu_wake(struct vcpu *v)
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+static void start_locked(struct vcpu *v)
+{
+    if (v->state != VCPU_DOWN)
+        return;
+    v->state = VCPU_RUNNABLE;
+    v->state_entry_ns = now_ns();
+    enqueue_locked(v);
+    if (v->sched_queued)
+        tickle_locked(v);
+}
+
 void vcpu_start(struct vcpu *v)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
-    if (v->state == VCPU_DOWN) {
-        v->state = VCPU_RUNNABLE;
-        v->state_entry_ns = now_ns();
-        enqueue_locked(v);
-        if (v->sched_queued)
-            tickle_locked(v);
-    }
+    v->initialised = true;
+    start_locked(v);
     spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+int vcpu_up(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    int rc = v->initialised ? 0 : -EINVAL;
+    if (!rc)
+        start_locked(v);
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return rc;
+}
+
+void vcpu_mark_initialised(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    v->initialised = true;
+    spin_unlock_irqrestore(&sched_lock, flags);
+}
+
+bool vcpu_reset_if_down(struct vcpu *v)
+{
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    bool down = v->state == VCPU_DOWN;
+    if (down)
+        v->initialised = false;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return down;
 }
 
 bool vcpu_block(struct vcpu *v, bool (*wake_pending)(struct vcpu *))
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
+    if (v->state == VCPU_DOWN) {
+        /* Taken down (VCPUOP_down from another vCPU) while on its way
+         * here: it stays down, and stops at its next chance. */
+        spin_unlock_irqrestore(&sched_lock, flags);
+        return false;
+    }
     v->state = VCPU_BLOCKED;
     v->state_entry_ns = now_ns();
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -278,15 +317,39 @@ bool vcpu_block(struct vcpu *v, bool (*wake_pending)(struct vcpu *))
     return blocked;
 }
 
-void vcpu_down(struct vcpu *v)
+bool vcpu_down(struct vcpu *v, bool reset)
+{
+    struct domain *d = v->dom;
+    uint64_t flags = spin_lock_irqsave(&sched_lock);
+    if (v->state != VCPU_DOWN) {
+        v->state = VCPU_DOWN;
+        v->state_entry_ns = now_ns();
+    }
+    if (reset)
+        v->initialised = false;
+    if (!v->running)
+        dequeue_locked(v);
+    else if (v == current_vcpu())
+        this_cpu()->rq->need_resched = true;
+    else
+        sched_raise_resched(v->processor); /* it stops at its next exit */
+    /* Under the lock: of two vCPUs going down at once, the second sees
+     * the first down. */
+    bool all_down = true;
+    for (unsigned int i = 0; i < d->max_vcpus && all_down; i++)
+        all_down = !d->vcpus[i] || d->vcpus[i]->state == VCPU_DOWN;
+    spin_unlock_irqrestore(&sched_lock, flags);
+    return all_down;
+}
+
+void vcpu_set_affinity(struct vcpu *v, uint64_t affinity)
 {
     uint64_t flags = spin_lock_irqsave(&sched_lock);
-    v->state = VCPU_DOWN;
-    v->state_entry_ns = now_ns();
-    if (v->running)
-        pcpus[v->processor]->rq->need_resched = true;
-    else
-        dequeue_locked(v);
+    v->affinity = affinity;
+    if (v->running && !(affinity & BIT(v->processor)))
+        sched_raise_resched(v->processor); /* it moves when it leaves that CPU */
+    else if (v->sched_queued)
+        tickle_locked(v); /* a CPU it may use now looks at it */
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
@@ -463,6 +526,8 @@ void __noreturn sched_idle_loop(void)
         p->current = NULL;
         v->running = false;
         enqueue_locked(v);
+        if (v->sched_queued && !(v->affinity & BIT(cpu)))
+            tickle_locked(v); /* pinned elsewhere meanwhile: wake a CPU it may use */
         spin_unlock(&sched_lock);
     }
 }

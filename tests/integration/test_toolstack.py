@@ -9,8 +9,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from basalt_test import BUILD, Qemu, Report, Timeout  # noqa: E402
-import console  # noqa: E402
+from basalt_test import BUILD, Qemu, Report  # noqa: E402
+from dom0_shell import attach_until_init, domains, free_memory, rc_of, sh  # noqa: E402
 
 IMAGES = os.path.join(BUILD, "images")
 DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
@@ -20,63 +20,10 @@ CYCLES = int(os.environ.get("TOOLSTACK_CYCLES", "20"))
 r = Report(plan=28)
 
 
-def sh(q, command, timeout=120):
-    return console.run(q, 0, command, timeout=timeout)
-
-
-def rc_of(out, name="rc"):
-    """The exit status a command line reported with `echo NAME=$?`.
-    No "$": the hypervisor's own log lines share the serial line and can
-    land right after the digits ("rc=0basalt: domain 1 ... destroyed")."""
-    m = re.search(r"^%s=(\d+)" % name, out, re.M)
-    return int(m.group(1)) if m else None
-
-
-def free_memory(q, timeout=60):
-    """xl info's free memory once Dom0 is the only domain left. xl destroy
-    returns before the hypervisor has reaped the domain and freed its
-    memory, and a domain being reaped still counts in nr_domains."""
-    deadline = time.monotonic() + timeout
-    while True:
-        out = sh(q, "xl info")
-        m = re.search(r"^free_memory\s*:\s*(\d+)", out, re.M)
-        if re.search(r"^nr_domains\s*:\s*1$", out, re.M) or time.monotonic() > deadline:
-            return int(m.group(1)) if m else None
-        time.sleep(1)
-
-
 def xenstored_rss(q):
     out = sh(q, "grep VmRSS /proc/$(cat /run/xenstored.pid)/status")
     m = re.search(r"VmRSS:\s*(\d+) kB", out)
     return int(m.group(1)) if m else None
-
-
-def domains(q):
-    """xl list as {name: id}."""
-    out = sh(q, "xl list")
-    doms = {}
-    for line in out.splitlines()[1:]:
-        f = line.split()
-        if len(f) >= 2 and f[1].isdigit():
-            doms[f[0]] = int(f[1])
-    return doms
-
-
-def attach_until_init(q, name):
-    """xl console NAME until the guest's init speaks; on a timeout, leaves
-    what the hypervisor and xl say about the domains in the log."""
-    q.mark()
-    q.send("xl console %s\n" % name)
-    try:
-        q.expect(r"basalt-guest: init reached", timeout=300)
-    except Timeout:
-        q.send("\x1d")
-        time.sleep(1)
-        sh(q, "xl list; xl vcpu-list")
-        console.input_to(q, "hypervisor")
-        console.hypervisor_key(q, "d", 4)
-        console.input_to(q, 0)
-        raise
 
 
 def config_errors(q):

@@ -13,6 +13,7 @@
 #include "dom0/xl/xz_unpack.c"
 #include "dom0/xl/read_file.c"
 #include "dom0/xl/kernel_image.c"
+#include "dom0/xl/kernel_cache.c"
 
 #include <limits.h>
 #include <stdint.h>
@@ -384,12 +385,87 @@ static void test_debian_bzimage(void)
     kernel_image_free(&v);
 }
 
+static size_t disk_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) ? 0 : (size_t)st.st_blocks * 512;
+}
+
+/* The unpacked-kernel cache (kernel_cache.c), on a copy of Debian's bzImage
+ * in a directory of its own. */
+static void test_kernel_cache(void)
+{
+    char dir[PATH_MAX + 16], src[PATH_MAX + 32], tmp[] = "/tmp/xl_cache_test.XXXXXX";
+    if (images_dir(dir, sizeof(dir)) || !mkdtemp(tmp)) {
+        SETUP("kernel cache", 0, "no build directory or temporary directory");
+        return;
+    }
+    char kernel[64], cache[64], cmd[PATH_MAX + 200];
+    snprintf(kernel, sizeof(kernel), "%s/vmlinuz", tmp);
+    snprintf(cache, sizeof(cache), "%s/cache", tmp);
+    snprintf(src, sizeof(src), "%s/vmlinuz", dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, kernel);
+    if (system(cmd)) {
+        SETUP("kernel cache", 0, "cannot copy %s", src);
+        return;
+    }
+    setenv("XL_KERNEL_CACHE", cache, 1);
+    struct kernel_image a, b, c;
+    int rc = kernel_image_load_cached(kernel, &a, err, sizeof(err));
+    CHECK("first load unpacks the bzImage", !rc && !strcmp(a.format, "bzImage (xz)"), "%s",
+          rc ? err : a.format);
+    if (rc)
+        return;
+    struct stat st;
+    stat(kernel, &st);
+    char entry[PATH_MAX];
+    entry_path(cache, &st, entry, sizeof(entry));
+    size_t used = disk_bytes(entry);
+    CHECK("the unpacked ELF is kept, its zero blocks as holes",
+          used > 0 && used + (8u << 20) < a.elf_len, "%zu bytes on disk for %zu", used, a.elf_len);
+    rc = kernel_image_load_cached(kernel, &b, err, sizeof(err));
+    CHECK("second load comes from the cache, the same bytes",
+          !rc && !strcmp(b.format, "bzImage (xz), unpacked before") && b.elf_len == a.elf_len &&
+          !memcmp(a.elf, b.elf, a.elf_len) && b.info.entry == a.info.entry, "%s",
+          rc ? err : b.format);
+    if (!rc)
+        kernel_image_free(&b);
+
+    /* A changed kernel is unpacked again; a corrupt entry is not used. */
+    struct timespec times[2] = { { 0, UTIME_OMIT }, { st.st_mtim.tv_sec + 60, 0 } };
+    utimensat(AT_FDCWD, kernel, times, 0);
+    rc = kernel_image_load_cached(kernel, &c, err, sizeof(err));
+    CHECK("a kernel file that changed is unpacked again", !rc && !strcmp(c.format, "bzImage (xz)"),
+          "%s", rc ? err : c.format);
+    if (!rc)
+        kernel_image_free(&c);
+    stat(kernel, &st);
+    entry_path(cache, &st, entry, sizeof(entry));
+    FILE *f = fopen(entry, "r+");
+    if (f) {
+        fwrite("garbage!", 1, 8, f); /* no ELF magic */
+        fclose(f);
+    }
+    rc = kernel_image_load_cached(kernel, &c, err, sizeof(err));
+    CHECK("a corrupt cache entry is ignored: unpacked again, same bytes",
+          f && !rc && !strcmp(c.format, "bzImage (xz)") && c.elf_len == a.elf_len &&
+          !memcmp(a.elf, c.elf, a.elf_len), "%s", rc ? err : c.format);
+    if (!rc)
+        kernel_image_free(&c);
+    kernel_image_free(&a);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    system(cmd);
+    unsetenv("XL_KERNEL_CACHE");
+}
+
 int main(void)
 {
-    TAP_PLAN(42);
+    TAP_PLAN(47);
+    setenv("XL_KERNEL_CACHE", "off", 1); /* nothing of this host's /var/cache */
     test_elf_and_bzimage();
     test_malformed();
     test_read_file();
     test_debian_bzimage();
+    test_kernel_cache();
     TAP_EXIT();
 }

@@ -154,6 +154,27 @@ static void test_limits(void)
     CHECK("64 vCPUs accepted", rc == 0, "%d: %s", rc, err);
     rc = compute(256 * MiB, 0, NULL, 4, 5);
     CHECK("more online than possible vCPUs refused", rc == LAYOUT_ERR_VCPUS, "%d: %s", rc, err);
+    rc = compute(256 * MiB, 0, NULL, 4, 0);
+    CHECK("0 online vCPUs refused", rc == LAYOUT_ERR_VCPUS, "%d: %s", rc, err);
+
+    /* 1 of 4 online: the MADT still lists all 4 enabled (Linux can only
+     * start CPUs it found enabled), UID and APIC ID = vCPU id. */
+    rc = compute(256 * MiB, 0, NULL, 4, 1);
+    const uint8_t *madt = NULL;
+    for (size_t off = 0; rc == 0 && off + 4 <= l.acpi_len; off += 4)
+        if (!memcmp(l.acpi + off, "APIC", 4))
+            madt = l.acpi + off;
+    unsigned enabled = 0, entries = 0;
+    if (madt) {
+        uint32_t len;
+        memcpy(&len, madt + 4, 4);
+        for (uint32_t off = 44; off + 8 <= len; off += madt[off + 1], entries++)
+            if (madt[off] == 0 && madt[off + 1] == 8 && madt[off + 2] == entries &&
+                madt[off + 3] == entries && (madt[off + 4] & 1))
+                enabled++;
+    }
+    CHECK("1 of 4 vCPUs online: the MADT lists all 4, enabled", rc == 0 && entries == 4 && enabled == 4,
+          "rc %d, %u entries, %u enabled", rc, entries, enabled);
 
     struct pvh_image high = debian;
     high.seg[0].paddr = 0xfff00000;
@@ -202,7 +223,7 @@ static void test_extent_runs(void)
 
 int main(void)
 {
-    TAP_PLAN(31);
+    TAP_PLAN(33);
     test_demo_layout();
     test_big_memory();
     test_limits();

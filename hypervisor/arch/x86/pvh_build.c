@@ -93,7 +93,7 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
     uint8_t *buf = xmalloc(PVH_ACPI_PAGES * PAGE_SIZE);
     if (!buf)
         return fail(d, "out of hypervisor memory");
-    size_t acpi_len = pvh_build_acpi(buf, spec->vcpus, spec->vcpus, &sp.rsdp_gpa);
+    size_t acpi_len = pvh_build_acpi(buf, spec->vcpus, &sp.rsdp_gpa);
     rc = acpi_len ? copy_to_gpa(d, PVH_ACPI_BASE, buf, acpi_len) : -EINVAL;
     size_t si_len = rc ? 0 : pvh_build_start_info(buf, PVH_ACPI_PAGES * PAGE_SIZE, next, &sp);
     if (si_len && in_low_ram(next, si_len, low_end))

@@ -295,9 +295,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
                 rc = -EINVAL;
                 break;
             }
-            t->affinity = vi->affinity & all_cpus_mask();
-            if (t->running && !(t->affinity & BIT(t->processor)))
-                sched_raise_resched(t->processor);
+            vcpu_set_affinity(t, vi->affinity & all_cpus_mask());
         }
         vi->state = t->state;
         vi->running = t->running;
@@ -333,6 +331,9 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = domain_set_max_pages(d, op->u.max_mem_kb >> 2);
         break;
     }
+    case BCTL_DOMAIN_WRITE:
+        rc = basalt_ctl_domain_write(v, d, &op->u.write);
+        break;
     case BCTL_DOMAIN_SHUTDOWN:
         if (op->u.shutdown_reason > SHUTDOWN_MAX)
             rc = -EINVAL;

@@ -1,4 +1,6 @@
-/* vcpu_op: vcpu_info and runstate registration, timers, state queries. */
+/* vcpu_op: vcpu_info and runstate registration, timers, bringing vCPUs
+ * up and down, state queries. */
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/event.h>
 #include <basalt/guest_access.h>
@@ -7,6 +9,7 @@
 #include <basalt/sched.h>
 #include <basalt/shared_info.h>
 #include <basalt/time.h>
+#include <xen/hvm/hvm_vcpu.h>
 #include <xen/vcpu.h>
 
 /* The longest period a guest may ask for (Xen's STIME_DELTA_MAX). */
@@ -47,6 +50,27 @@ long vcpu_set_singleshot(struct vcpu *v, uint64_t deadline, bool must_be_future)
     }
     timer_set(&v->singleshot, deadline);
     return 0;
+}
+
+/* A register state for t to start from at its VCPUOP_up (PVH: struct
+ * vcpu_hvm_context). Only once: a vCPU that has one (it ran, or was
+ * initialised already) must take INIT first, as in Xen (-EEXIST). */
+static long vcpu_initialise(struct vcpu *v, struct vcpu *t, uint64_t arg)
+{
+    struct vcpu_hvm_context ctx;
+    if (!t->vcpu_info)
+        return -EINVAL; /* no vcpu_info yet: it could take no events (Xen's rule) */
+    if (copy_from_guest(v, &ctx, arg, sizeof(ctx)))
+        return -EFAULT;
+    struct domain *d = t->dom;
+    /* The domain's lock orders two initialisations of one vCPU; up, down
+     * and INIT meet `initialised` under the scheduler's lock. */
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    long rc = READ_ONCE(t->initialised) ? -EEXIST : arch_vcpu_initialise(t, &ctx);
+    if (!rc)
+        vcpu_mark_initialised(t);
+    spin_unlock_irqrestore(&d->lock, flags);
+    return rc;
 }
 
 long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uint64_t a4, uint64_t a5)
@@ -112,11 +136,20 @@ long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uin
             return -EINVAL;
         periodic_stop(v);
         return 0;
+    case VCPUOP_initialise:
+        return vcpu_initialise(v, t, arg);
+    case VCPUOP_up:
+        return vcpu_up(t);
+    case VCPUOP_down:
+        /* Any vCPU of the domain, the caller included (it stops once this
+         * returns, and carries on here at its VCPUOP_up). The last one to
+         * go down powers the domain off, as in Xen. */
+        if (vcpu_down(t, false))
+            domain_shutdown(d, SHUTDOWN_poweroff);
+        return 0;
     case VCPUOP_is_up:
         return t->state != VCPU_DOWN;
     default:
-        /* initialise/up/down are the PV way to start vCPUs; PVH uses
-         * INIT/STARTUP through the local APIC. */
         return -ENOSYS;
     }
 }

@@ -46,6 +46,10 @@ int hvm_write_hypercall_page(struct vcpu *v, uint64_t gpa);
 void hvm_dump_guest(struct vcpu *v);
 /* CPUID as the guest sees it. */
 void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
+/* The CR4 bits the guest's CPUID offers. */
+uint64_t hvm_cr4_valid_bits(struct vcpu *v);
+/* The EFER bits a guest may set (LMA is the CPU's to set). */
+#define HVM_EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR)
 
 /* Walks the guest's page tables for an access (PFEC_WRITE, PFEC_USER);
  * on failure *pfec is the #PF error code to give the guest. */

@@ -25,6 +25,10 @@ void arch_vcpu_destroy(struct vcpu *v);
 /* Sets v to start at a PVH entry point: 32-bit flat protected mode, paging
  * off, EBX = the start-info block's address (the x86 PVH boot ABI). */
 void arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info);
+/* VCPUOP_initialise: checks the register state another vCPU gives v (down,
+ * with none of its own) and sets it; -EINVAL leaves v as it was. */
+struct vcpu_hvm_context;
+int arch_vcpu_initialise(struct vcpu *v, const struct vcpu_hvm_context *ctx);
 /* Runs v until the scheduler wants a new pick; returns with interrupts off. */
 void arch_vcpu_run(struct vcpu *v);
 

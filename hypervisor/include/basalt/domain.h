@@ -44,6 +44,7 @@ struct vcpu {
     uint64_t run_start_ns;
     uint64_t state_entry_ns;
     bool sched_queued;
+    bool initialised;           /* has a register state to run from (VCPUOP_up may start it) */
 
     struct timer singleshot;    /* VCPUOP_set_singleshot_timer */
     uint64_t periodic_period_ns;

@@ -35,5 +35,8 @@ long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t, uint64_t, uint6
 long do_platform_op(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
 long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
 long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
+struct basalt_mem_write;
+/* BCTL_DOMAIN_WRITE (common/hypercalls/basalt_ctl_memory.c). */
+long basalt_ctl_domain_write(struct vcpu *v, struct domain *d, struct basalt_mem_write *w);
 
 #endif

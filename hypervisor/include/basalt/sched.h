@@ -22,15 +22,32 @@ void __noreturn sched_idle_loop(void);
 void sched_domain_init(struct domain *d);
 /* Registers a new vCPU (not yet runnable). */
 void sched_add_vcpu(struct vcpu *v);
-/* Makes v runnable if it was blocked (or down and start is true). */
+/* Makes v runnable if it was blocked. */
 void vcpu_wake(struct vcpu *v);
+/* Starts v from the register state just set for it (a builder's entry
+ * point, a STARTUP IPI): it is initialised and, if down, runnable. */
 void vcpu_start(struct vcpu *v);
+/* VCPUOP_up: a down vCPU with a register state to run from runs again
+ * where it stopped (or where VCPUOP_initialise put it); an up one is left
+ * alone. -EINVAL if it has none (never started, or INIT since). */
+int vcpu_up(struct vcpu *v);
+/* VCPUOP_initialise gave v (down) a register state to start from. */
+void vcpu_mark_initialised(struct vcpu *v);
+/* INIT for v: if it is down, it forgets its register state (it waits for
+ * STARTUP) and true is returned; a running vCPU must take INIT itself. */
+bool vcpu_reset_if_down(struct vcpu *v);
 /* The current vCPU stops until vcpu_wake; returns false (and does not block)
  * if wake_pending() already holds. */
 bool vcpu_block(struct vcpu *v, bool (*wake_pending)(struct vcpu *));
-/* The current vCPU goes offline (HLT with interrupts off, or VCPUOP_down). */
-void vcpu_down(struct vcpu *v);
+/* v goes offline (HLT with interrupts off, INIT, VCPUOP_down): at once if
+ * it is not on a CPU, else at its next exit (another CPU's is kicked).
+ * reset: it also forgets its register state (INIT). Returns true if every
+ * vCPU of its domain is down now. */
+bool vcpu_down(struct vcpu *v, bool reset);
 void vcpu_yield(struct vcpu *v);
+/* New physical CPUs for v: if it runs on one it may no longer use, it
+ * leaves it, and a CPU it may use picks it up. */
+void vcpu_set_affinity(struct vcpu *v, uint64_t affinity);
 void vcpu_pause(struct vcpu *v);      /* asynchronous */
 void vcpu_unpause(struct vcpu *v);
 /* Returns once no vCPU of d is running; call with no lock held and

@@ -7,6 +7,7 @@
 
 #include <asm/percpu.h>
 #include <asm/svm.h>
+#include <basalt/arch.h>
 #include <basalt/dom0.h>
 #include <basalt/sched.h>
 #include <basalt/time.h>
@@ -299,6 +300,11 @@ WEAK void sched_add_vcpu(struct vcpu *v) { }
 WEAK void sched_remove_vcpu(struct vcpu *v) { }
 WEAK void sched_sync_domain(struct domain *d) { hv_flushes++; }
 WEAK void vcpu_wake(struct vcpu *v) { }
+WEAK void vcpu_set_affinity(struct vcpu *v, uint64_t affinity) { v->affinity = affinity; }
+WEAK int vcpu_up(struct vcpu *v) { return 0; }
+WEAK bool vcpu_down(struct vcpu *v, bool reset) { return false; }
+WEAK void vcpu_mark_initialised(struct vcpu *v) { }
+WEAK int arch_vcpu_initialise(struct vcpu *v, const struct vcpu_hvm_context *ctx) { return -EINVAL; }
 WEAK void vcpu_pause(struct vcpu *v) { }
 WEAK uint64_t vcpu_runtime_ns(const struct vcpu *v) { return 0; }
 WEAK void smp_kick(unsigned int cpu) { }

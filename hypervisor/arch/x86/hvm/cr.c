@@ -11,8 +11,7 @@
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 
-/* The CR4 bits the guest's CPUID offers. */
-static uint64_t cr4_valid_bits(struct vcpu *v)
+uint64_t hvm_cr4_valid_bits(struct vcpu *v)
 {
     struct cpuid_regs l1, l7;
     hvm_cpuid(v, 1, 0, &l1);
@@ -47,7 +46,7 @@ static uint64_t cr4_valid_bits(struct vcpu *v)
 static bool cr4_write_allowed(struct vcpu *v, uint64_t old, uint64_t val)
 {
     bool long_mode = hvm_get_efer(v) & EFER_LMA;
-    if (val & ~cr4_valid_bits(v))
+    if (val & ~hvm_cr4_valid_bits(v))
         return false;
     if (long_mode && (!(val & X86_CR4_PAE) || ((val ^ old) & X86_CR4_LA57)))
         return false;

@@ -25,8 +25,6 @@
 #define MSR_MTRR_FIX_4K_C0  0x00000268
 #define MSR_MTRR_FIX_4K_F8  0x0000026f
 
-#define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR)
-
 static bool pat_valid(uint64_t pat)
 {
     for (int i = 0; i < 8; i++) {
@@ -116,14 +114,14 @@ bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return true; /* guest MTRRs have no effect under nested paging */
     switch (msr) {
     case MSR_EFER: {
-        if (val & ~EFER_GUEST_WRITABLE & ~EFER_LMA)
+        if (val & ~HVM_EFER_GUEST_WRITABLE & ~EFER_LMA)
             return false;
         /* LME may not change while paging is on. */
         uint64_t efer = hvm_get_efer(v);
         bool paging = hvm_get_cr(v, 0) & X86_CR0_PG;
         if (paging && ((val ^ efer) & EFER_LME))
             return false;
-        hvm_set_efer(v, (val & EFER_GUEST_WRITABLE) | (efer & EFER_LMA));
+        hvm_set_efer(v, (val & HVM_EFER_GUEST_WRITABLE) | (efer & EFER_LMA));
         return true;
     }
     case MSR_APIC_BASE:

@@ -104,11 +104,6 @@ void hvm_handle_hlt(struct vcpu *v)
         vcpu_block(v, halt_wake_pending);
         return;
     }
-    vcpu_down(v);
-    for (unsigned int i = 0; i < v->dom->max_vcpus; i++) {
-        struct vcpu *o = v->dom->vcpus[i];
-        if (o && o->state != VCPU_DOWN)
-            return;
-    }
-    domain_shutdown(v->dom, SHUTDOWN_poweroff);
+    if (vcpu_down(v, false))
+        domain_shutdown(v->dom, SHUTDOWN_poweroff);
 }

@@ -266,7 +266,7 @@ static void init_vcpu(struct vcpu *t)
 {
     if (t == t->dom->vcpus[0] && t->state != VCPU_DOWN)
         return; /* INIT to the boot vCPU while running: ignore (Linux never does it) */
-    if (t->state == VCPU_DOWN) {
+    if (vcpu_reset_if_down(t)) {
         __atomic_store_n(&t->arch.sipi_pending, true, __ATOMIC_RELEASE);
         return;
     }
@@ -279,7 +279,7 @@ void vlapic_take_init(struct vcpu *v)
     /* Waiting for STARTUP before it is down, so a STARTUP that finds it
      * down also finds it waiting. */
     __atomic_store_n(&v->arch.sipi_pending, true, __ATOMIC_RELEASE);
-    vcpu_down(v);
+    vcpu_down(v, true);
 }
 
 static void startup_vcpu(struct vcpu *t, uint8_t vector)
