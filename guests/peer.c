@@ -92,7 +92,7 @@ int guest_main_entry(const struct hvm_start_info *si)
     bool written_seen = false;
     uint64_t events = 0;
     while (events < max_events) {
-        struct sched_poll p = { .nr_ports = 1, .timeout = guest_system_time_ns(clock) + POLL_PERIOD_NS };
+        struct sched_poll p = { .nr_ports = 1, .timeout = guest_pvclock_ns(clock) + POLL_PERIOD_NS };
         set_xen_guest_handle(p.ports, &port);
         rc = hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
         if (rc)

@@ -110,7 +110,7 @@ static bool is_down(unsigned int vcpu)
 /* System time from vCPU 0's pvclock (shared_info is mapped). */
 static uint64_t now_ns(void)
 {
-    return guest_system_time_ns(&((struct shared_info *)shinfo_page)->vcpu_info[0].time);
+    return guest_pvclock_ns(&((struct shared_info *)shinfo_page)->vcpu_info[0].time);
 }
 
 /* The APs: count; take themselves down when told; block in short polls

@@ -73,7 +73,7 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 uint64_t guest_tsc_khz(void);
 
 /* System time in ns from a vCPU's pvclock record (no exit needed). */
-uint64_t guest_system_time_ns(volatile struct vcpu_time_info *t);
+uint64_t guest_pvclock_ns(volatile struct vcpu_time_info *t);
 
 int guest_main_entry(const struct hvm_start_info *si);
 

@@ -189,7 +189,7 @@ uint64_t guest_tsc_khz(void)
     return c;
 }
 
-uint64_t guest_system_time_ns(volatile struct vcpu_time_info *t)
+uint64_t guest_pvclock_ns(volatile struct vcpu_time_info *t)
 {
     uint32_t ver;
     uint64_t ns;
