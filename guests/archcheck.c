@@ -10,8 +10,9 @@
  *   drkeep  - sets DR0-DR3 from pattern=N and checks for seconds=N (with
  *             yields to whatever shares the CPU) that they stay its own.
  *   initstorm - (3 vCPUs) vCPUs 1 and 2 send each other INIT as fast as
- *             they can for seconds=N while vCPU 0 restarts whichever is down;
- *             neither may wait for the other.
+ *             they can while vCPU 0 restarts whichever is down, until
+ *             inits=N have been sent and restarts=N made (at most
+ *             seconds=N); neither may wait for the other.
  *   adgrant - grants a page table it wrote (no A or D bits set) read-only
  *             to domain peer=N, then watches the page for seconds=N.
  *   adwalk  - maps that grant as one of its page tables and makes a
@@ -378,8 +379,13 @@ static int init_storm(void)
     memcpy((uint8_t *)TRAMPOLINE + (ap_cr3 - ap_trampoline), &cr3, 4);
     wrmsr(0x1b, rdmsr(0x1b) | (1UL << 11) | (1UL << 10)); /* x2APIC on */
 
-    uint64_t restarts = 0, end = rdtsc() + guest_arg_u64("seconds", 5) * guest_tsc_khz() * 1000;
-    while (rdtsc() < end) {
+    /* Until enough INITs and restarts happened, not for a time: how many
+     * fit in a second depends on how loaded the host is. `seconds` only
+     * bounds a storm that makes no headway. */
+    uint64_t want_inits = guest_arg_u64("inits", 2000), want_restarts = guest_arg_u64("restarts", 20);
+    uint64_t restarts = 0, end = rdtsc() + guest_arg_u64("seconds", 120) * guest_tsc_khz() * 1000;
+    while ((__atomic_load_n(&inits_sent, __ATOMIC_RELAXED) < want_inits || restarts < want_restarts) &&
+           rdtsc() < end) {
         for (uint64_t cpu = 1; cpu <= 2; cpu++) {
             if (vcpu_is_up((unsigned int)cpu))
                 continue;
@@ -390,7 +396,7 @@ static int init_storm(void)
         hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
     }
     storm_over = true;
-    end = rdtsc() + 5 * guest_tsc_khz() * 1000;
+    end = rdtsc() + 30 * guest_tsc_khz() * 1000;
     while ((vcpu_is_up(1) || vcpu_is_up(2)) && rdtsc() < end)
         hypercall2(__HYPERVISOR_sched_op, SCHEDOP_yield, 0);
     bool down = !vcpu_is_up(1) && !vcpu_is_up(2);

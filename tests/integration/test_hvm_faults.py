@@ -62,11 +62,11 @@ def checks_grants_and_debug_registers():
 def init_storm():
     # vCPUs 1 and 2 INIT each other as fast as they can: before INIT became
     # a flag the target acts on itself, two physical CPUs deadlocked.
-    mods = [domain("storm", "mode=initstorm seconds=5", "vcpus=3 memory=16")]
+    mods = [domain("storm", "mode=initstorm inits=2000 restarts=20 seconds=200", "vcpus=3 memory=16")]
     with Qemu("hvm-init-storm", modules=mods, smp=4) as q:
         m = q.expect(r"\(d1\) archcheck: INIT storm: (\d+) INITs sent, (\d+) restarts, vCPUs 1 and 2 (.*)$",
-                     timeout=180)
-        r.check("two vCPUs sending each other INIT both carry on", int(m.group(1)) > 1000 and int(m.group(2)) > 10,
+                     timeout=300)
+        r.check("two vCPUs sending each other INIT both carry on", int(m.group(1)) >= 2000 and int(m.group(2)) >= 20,
                 m.group(0))
         r.check("after the storm, vCPUs 1 and 2 went down", m.group(3) == "down again", m.group(0))
         q.expect(r"domain 1 \(storm\) destroyed: poweroff", timeout=60)
