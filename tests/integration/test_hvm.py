@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""HVM domains (issue 13), the hypervisor's part: a boot-time HVM domain
+(type=hvm) runs guests/hvm/hvmcheck, entered as hvmloader is, with no device
+model. It checks the Xen interface an HVM guest has, the emulated platform
+(PIC, PIT, RTC, PM timer, IOAPIC, local APIC), device memory and ports
+nobody claims through the instruction emulator in real, protected and long
+mode, INIT/STARTUP of its second vCPU into real mode, and the event-channel
+callback as an interrupt line. Then misbehaviour that must end inside the
+domain: a triple fault in real mode, an instruction the emulator refuses, a
+flood of accesses nobody claims, and an instruction rewritten by the other
+vCPU while it is being emulated."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from basalt_test import Qemu, Report, guest  # noqa: E402
+
+HVMCHECK = guest("hvmcheck.elf")
+CHECKS = 21  # the checks hvmcheck makes; fewer lines means some never ran
+HOSTILE = ("triple", "badinsn", "flood", "smc")
+# checks session: its checks, the start, the summary, poweroff, no crash;
+# hostile session: one per domain, the keys answer, no crash.
+r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2)
+
+
+def domain(name, args, opts="vcpus=2 memory=32"):
+    return "%s domain name=%s type=hvm %s -- %s" % (HVMCHECK, name, opts, args)
+
+
+def checks():
+    with Qemu("hvm-checks", modules=[domain("hvmcheck", "")], smp=2) as q:
+        q.expect(r"domain 1 \(hvmcheck\) destroyed", timeout=300)
+        out = q.text()
+        r.check("the HVM domain starts at its ELF entry in 32-bit protected mode",
+                "(d1) hvmcheck: started in 32-bit protected mode" in out)
+        prefix = "(d1) hvmcheck: "
+        lines = [l for l in out.splitlines() if l.startswith(prefix)]
+        for l in lines:
+            if l.endswith(" ok") or " FAILED " in l:
+                r.check(l[len(prefix):].replace(" ok", ""), l.endswith(" ok"), l)
+        r.check("every check ran and passed", "%schecks passed %d/%d" % (prefix, CHECKS, CHECKS) in out,
+                next((l for l in lines if "checks passed" in l), "no summary"))
+        r.check("the HVM domain powered off", "domain 1 (hvmcheck) destroyed: poweroff" in out,
+                next((l for l in out.splitlines() if "domain 1 (hvmcheck) destroyed" in l), "not destroyed"))
+        r.no_hypervisor_failure(q)
+
+
+def hostile():
+    mods = [domain(n, "mode=" + n, "vcpus=2 memory=16") for n in HOSTILE]
+    with Qemu("hvm-hostile", modules=mods, smp=2) as q:
+        q.wait_all([r"domain %d \(%s\) destroyed: [^\n]*\n" % (i + 1, n) for i, n in enumerate(HOSTILE)],
+                   timeout=300)
+        out = q.text()
+
+        def end(n):
+            m = re.search(r"domain \d+ \(%s\) destroyed: ([^\n]*)" % n, out)
+            return m.group(1).strip() if m else "not destroyed"
+
+        r.check("a triple fault in real mode crashes the domain with that reason",
+                end("triple") == "triple fault", end("triple"))
+        r.check("an instruction the emulator refuses (MUL on device memory, real mode) crashes the domain",
+                end("badinsn").startswith("unemulated instruction") and "MUL/DIV" in end("badinsn"),
+                end("badinsn"))
+        r.check("20000 rounds of accesses to memory and ports nobody claims: the domain carries on",
+                end("flood") == "poweroff" and "hvmcheck: flood done" in out, end("flood"))
+        # Either every round found MOV (the guest finishes), or one found MUL
+        # and the emulator refused it; never a mix of the two in one run.
+        r.check("an instruction rewritten by the other vCPU meanwhile: MOV carried out or MUL refused",
+                (end("smc") == "poweroff" and "hvmcheck: smc done" in out) or
+                (end("smc").startswith("unemulated instruction") and "MUL/DIV" in end("smc")),
+                end("smc"))
+        q.send("h")
+        q.expect(r"keys: h help", timeout=60)
+        r.check("the hypervisor answers keys after the hostile domains", True)
+        r.no_hypervisor_failure(q)
+
+
+r.run("HVM checks", checks)
+r.run("hostile HVM domains", hostile)
+r.exit()
