@@ -158,6 +158,8 @@ int hvm_inject_msi(struct domain *d, uint64_t addr, uint32_t data)
     uint8_t vector = (uint8_t)data;
     unsigned int mode = (data >> 8) & 7;
     bool level = data & BIT(15);
+    if ((mode == 0 || mode == 1) && vector < 16)
+        return -EINVAL; /* vectors 0-15 are the CPU's exceptions: an APIC refuses them */
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v || !(logical ? vlapic_match_logical(v, dest) : dest == 0xff || dest == vlapic_id(v)))

@@ -230,6 +230,8 @@ long do_dm_op(struct vcpu *v, uint64_t domid, uint64_t nr_bufs, uint64_t bufs, u
         return -EFAULT;
     if (domid == DOMID_SELF || domid == v->dom->id)
         return -EPERM; /* a device model serves another domain, as in Xen */
+    if (domid >= DOMID_FIRST_RESERVED)
+        return -ESRCH; /* not a domain id (the register is wider than domid_t) */
     a.d = domain_get((domid_t)domid);
     if (!a.d)
         return -ESRCH;
