@@ -15,7 +15,8 @@
  * fault in real mode), `badinsn` (an instruction the emulator does not know
  * on device memory, in real mode), `flood` (device memory and ports nobody
  * claims, in a loop), `smc` (the second vCPU rewrites an instruction the
- * first keeps running on device memory).
+ * first keeps running on device memory); `dm` checks the way to a device
+ * model (dom0/tools/xen-dmtest) instead of the platform.
  */
 #include "hvmcheck.h"
 
@@ -399,6 +400,90 @@ static void run_checks(void)
     putc_e9('\n');
 }
 
+/* mode=dm: a device model in Dom0 (dom0/tools/xen-dmtest) serves ports
+ * 0x600-0x607 and the page at 0xFE000000; the accesses go to it as ioreqs
+ * and the vCPU waits for each answer. */
+
+#define DM_MMIO 0xfe000000u
+
+static uint32_t dm_src[16], dm_dst[16];
+
+/* Polls its port until it answers, up to ten minutes by the PM timer
+ * (3.58 MHz; 24 bits are enough between two looks). */
+static int dm_wait(void)
+{
+    uint32_t last = inl(0x1f48) & 0xffffff;
+    uint64_t ticks = 0;
+    while (ticks < 600ULL * 3579545) {
+        if (inl(0x600) == 0x12345678)
+            return 1;
+        for (volatile int i = 0; i < 20000; i++)
+            ;
+        uint32_t now = inl(0x1f48) & 0xffffff;
+        ticks += (now - last) & 0xffffff;
+        last = now;
+    }
+    return 0;
+}
+
+static void dm_checks(void)
+{
+    if (!dm_wait()) {
+        put_str("hvmcheck: no device model answered\n");
+        return;
+    }
+    put_str("hvmcheck: device model answers\n");
+    uint32_t l = inl(0x600);
+    uint8_t b = inb(0x601);
+    uint16_t w;
+    __asm__ volatile("inw %1, %0" : "=a"(w) : "Nd"((uint16_t)0x602));
+    check("dm: IN of 4, 1 and 2 bytes answered by the device model", l == 0x12345678 && b == 0x56 && w == 0x1234,
+          ((uint64_t)b << 16) | w, 0x561234);
+    outl(0x604, 0xcafef00d);
+    uint32_t back = inl(0x604);
+    check("dm: OUT then IN through its register", back == 0xcafef00d, back, 0xcafef00d);
+
+    mmio_write32(DM_MMIO + 0x10, 0xdeadbeef);
+    uint32_t m1 = mmio_read32(DM_MMIO + 0x10);
+    __asm__ volatile("addl $1, %0" : "+m"(*(volatile uint32_t *)(DM_MMIO + 0x10)));
+    uint32_t m2 = mmio_read32(DM_MMIO + 0x10);
+    uint32_t x = 0x11223344;
+    __asm__ volatile("xchgl %0, %1" : "+r"(x), "+m"(*(volatile uint32_t *)(DM_MMIO + 0x20)));
+    uint32_t m3 = mmio_read32(DM_MMIO + 0x20);
+    check("dm: device memory: MOV, ADD (read answered, then write), XCHG",
+          m1 == 0xdeadbeef && m2 == 0xdeadbef0 && x == 0 && m3 == 0x11223344, ((uint64_t)m1 << 32) | m2, m3);
+
+    for (unsigned int i = 0; i < 16; i++) {
+        dm_src[i] = 0x1000u * i + 7;
+        dm_dst[i] = 0;
+    }
+    uint32_t n = 16, si = (uint32_t)dm_src, di = DM_MMIO + 0x100;
+    __asm__ volatile("cld\n\trep movsl" : "+c"(n), "+S"(si), "+D"(di) : : "memory");
+    n = 16, si = DM_MMIO + 0x100, di = (uint32_t)dm_dst;
+    __asm__ volatile("rep movsl" : "+c"(n), "+S"(si), "+D"(di) : : "memory");
+    int same = 1;
+    for (unsigned int i = 0; i < 16; i++)
+        same &= dm_dst[i] == dm_src[i] && mmio_read32(DM_MMIO + 0x100 + 4 * i) == dm_src[i];
+    check("dm: REP MOVS from RAM to its memory and back (the model copies guest memory)", same && n == 0,
+          dm_dst[15], dm_src[15]);
+
+    for (unsigned int i = 0; i < 16; i++)
+        dm_dst[i] = 0;
+    n = 4, di = (uint32_t)dm_dst;
+    __asm__ volatile("rep insl" : "+c"(n), "+D"(di) : "d"(0x600) : "memory");
+    n = 3, si = (uint32_t)dm_src;
+    __asm__ volatile("rep outsl" : "+c"(n), "+S"(si) : "d"(0x604) : "memory");
+    uint32_t last = inl(0x604);
+    check("dm: REP INS and REP OUTS on its ports",
+          dm_dst[0] == 0x12345678 && dm_dst[3] == 0x12345678 && dm_dst[4] == 0 && last == dm_src[2],
+          dm_dst[3], last);
+    put_str("hvmcheck: dm checks passed ");
+    put_dec(passed);
+    putc_e9('/');
+    put_dec(total);
+    putc_e9('\n');
+}
+
 /* Misbehaviour */
 
 static void flood(void)
@@ -444,6 +529,8 @@ void hvmcheck_main(const struct hvm_start_info *si)
         call16(rm_bad_insn);
     } else if (str_has(cmdline, "mode=flood")) {
         flood();
+    } else if (str_has(cmdline, "mode=dm")) {
+        dm_checks();
     } else if (str_has(cmdline, "mode=smc")) {
         smc();
     } else {

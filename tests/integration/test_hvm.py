@@ -8,20 +8,30 @@ mode, INIT/STARTUP of its second vCPU into real mode, and the event-channel
 callback as an interrupt line. Then misbehaviour that must end inside the
 domain: a triple fault in real mode, an instruction the emulator refuses, a
 flood of accesses nobody claims, and an instruction rewritten by the other
-vCPU while it is being emulated."""
+vCPU while it is being emulated. Last, the way to a device model: Dom0's
+xen-dmtest (dom0/tools/) serves ports and a page of device memory of the
+domain through an ioreq server (dm_op, XENMEM_acquire_resource, event
+channels), and hvmcheck mode=dm checks what it answers."""
 import os
 import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from basalt_test import Qemu, Report, guest  # noqa: E402
+from basalt_test import BUILD, Qemu, Report, guest  # noqa: E402
+import console  # noqa: E402
 
 HVMCHECK = guest("hvmcheck.elf")
 CHECKS = 21  # the checks hvmcheck makes; fewer lines means some never ran
 HOSTILE = ("triple", "badinsn", "flood", "smc")
+DM_CHECKS = 5  # the checks hvmcheck mode=dm makes
+IMAGES = os.path.join(BUILD, "images")
+DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
+        os.path.join(IMAGES, "dom0-initramfs.cpio.gz")]
 # checks session: its checks, the start, the summary, poweroff, no crash;
-# hostile session: one per domain, the keys answer, no crash.
-r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2)
+# hostile session: one per domain, the keys answer, no crash;
+# device-model session: its checks, the model's start, its count, the
+# summary, poweroff, no crash.
+r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2 + DM_CHECKS + 5)
 
 
 def domain(name, args, opts="vcpus=2 memory=32"):
@@ -76,6 +86,30 @@ def hostile():
         r.no_hypervisor_failure(q)
 
 
+def device_model():
+    mods = DOM0 + [domain("dmcheck", "mode=dm", "vcpus=2 memory=16")]
+    with Qemu("hvm-dm", cmdline="dom0_mem=512M", modules=mods, smp=4) as q:
+        q.expect(r"basalt-dom0: init reached", timeout=240)
+        out = console.run(q, 0, "xen-dmtest 1 300 2>&1; echo rc=$?", timeout=330)
+        r.check("xen-dmtest creates an ioreq server, maps its page and binds the vCPUs' channels",
+                "dmtest: serving domain 1: server 0, 2 vCPUs" in out, out)
+        m = re.search(r"dmtest: answered (\d+) requests \((\d+) port, (\d+) memory, (\d+) string\)", out)
+        r.check("xen-dmtest answered port, memory and string requests and ended with the domain",
+                m and console.exit_status(out) == 0 and all(int(m.group(i)) > 0 for i in (2, 3, 4)), out)
+        text = q.text()
+        prefix = "(d1) hvmcheck: "
+        lines = [l for l in text.splitlines() if l.startswith(prefix + "dm")]
+        for l in lines:
+            if l.endswith(" ok") or " FAILED " in l:
+                r.check(l[len(prefix):].replace(" ok", ""), l.endswith(" ok"), l)
+        r.check("every dm check ran and passed", "%sdm checks passed %d/%d" % (prefix, DM_CHECKS, DM_CHECKS) in text,
+                next((l for l in text.splitlines() if l.startswith(prefix)), "no output"))
+        r.check("the HVM domain powered off", "domain 1 (dmcheck) destroyed: poweroff" in text,
+                next((l for l in text.splitlines() if "domain 1 (dmcheck) destroyed" in l), "not destroyed"))
+        r.no_hypervisor_failure(q)
+
+
 r.run("HVM checks", checks)
 r.run("hostile HVM domains", hostile)
+r.run("a device model in Dom0", device_model)
 r.exit()
