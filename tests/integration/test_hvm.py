@@ -11,7 +11,10 @@ flood of accesses nobody claims, and an instruction rewritten by the other
 vCPU while it is being emulated. Last, the way to a device model: Dom0's
 xen-dmtest (dom0/tools/) serves ports and a page of device memory of the
 domain through an ioreq server (dm_op, XENMEM_acquire_resource, event
-channels), and hvmcheck mode=dm checks what it answers."""
+channels), and hvmcheck mode=dm checks what it answers. And Debian's
+hvmloader (images/hvmloader, with SeaBIOS as its firmware module) as a
+boot-time HVM domain, as far as it gets without a toolstack: it talks to
+the hypervisor, then waits for xenstore, which a boot-time domain has not."""
 import os
 import re
 import sys
@@ -30,8 +33,8 @@ DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
 # checks session: its checks, the start, the summary, poweroff, no crash;
 # hostile session: one per domain, the keys answer, no crash;
 # device-model session: its checks, the model's start, its count, the
-# summary, poweroff, no crash.
-r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2 + DM_CHECKS + 5)
+# summary, poweroff, no crash; hvmloader session: 3 and no crash.
+r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2 + DM_CHECKS + 5 + 4)
 
 
 def domain(name, args, opts="vcpus=2 memory=32"):
@@ -109,7 +112,23 @@ def device_model():
         r.no_hypervisor_failure(q)
 
 
+def hvmloader():
+    mods = [os.path.join(IMAGES, "hvmloader") + " domain name=hvmloader type=hvm vcpus=1 memory=64 --",
+            os.path.join(IMAGES, "seabios.bin") + " firmware name=hvmloader"]
+    with Qemu("hvm-hvmloader", modules=mods, smp=2) as q:
+        q.expect(r"\(d1\) HVM Loader", timeout=120)
+        r.check("Debian's hvmloader runs as a boot-time HVM domain and prints its banner", True)
+        m = q.expect(r"\(d1\) Detected Xen v(\S+)", timeout=60)
+        r.check("hvmloader finds the Xen CPUID leaves and hypercall page (xen_version)",
+                m.group(1).startswith("4.17"), m.group(0))
+        m = q.expect(r"\(d1\) Xenbus rings @(0x[0-9a-f]+), event channel (\d+)", timeout=60)
+        r.check("hvmloader reads its HVM parameters (the xenstore ring)", int(m.group(1), 16) == 0xfeffc000,
+                m.group(0))
+        r.no_hypervisor_failure(q)
+
+
 r.run("HVM checks", checks)
 r.run("hostile HVM domains", hostile)
 r.run("a device model in Dom0", device_model)
+r.run("Debian's hvmloader", hvmloader)
 r.exit()
