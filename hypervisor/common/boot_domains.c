@@ -4,6 +4,7 @@
  * reported with the module and the reason; that domain is skipped, the
  * others are built.
  */
+#include <basalt/arch.h>
 #include <basalt/boot.h>
 #include <basalt/boot_domains.h>
 #include <basalt/dom0.h>
@@ -151,6 +152,40 @@ static const char *parse_domain_module(unsigned int idx, const char *args, struc
         if (!strcmp(specs[i].name, spec->name))
             return "a domain with this name already exists";
     return NULL;
+}
+
+int boot_domain_create(struct boot_domain_spec *spec, uint64_t max_pages, bool hvm, struct domain **d)
+{
+    struct domain_config cfg = {
+        .id = spec->domid,
+        .name = spec->name,
+        .max_vcpus = spec->vcpus,
+        .max_pages = max_pages,
+        .weight = spec->weight,
+        .cap = spec->cap,
+        .affinity = spec->cpus & all_cpus_mask(),
+        .boot_spec = spec,
+        .hvm = hvm,
+    };
+    int rc = domain_create(&cfg, d);
+    if (rc)
+        pr_err("domain %u (%s): cannot create (%s)\n", spec->domid, spec->name,
+               rc == -EEXIST ? "id in use" : "out of memory");
+    return rc;
+}
+
+int boot_domain_fail(struct domain *d, const char *why)
+{
+    domain_destroy(d, "build failed: %s", why);
+    return -EINVAL;
+}
+
+void boot_domain_start(struct domain *d, uint32_t entry, uint32_t start_info)
+{
+    arch_vcpu_set_pvh_entry(d->vcpus[0], entry, start_info);
+    d->state = DOMAIN_RUNNING;
+    pr_notice("domain %u (%s) created%s\n", d->id, d->name, d->boot_spec && d->boot_spec->hvm ? " (HVM)" : "");
+    vcpu_start(d->vcpus[0]);
 }
 
 static int build(struct boot_domain_spec *spec)

@@ -26,12 +26,6 @@
 #define EXTRA_PAGES 256 /* the firmware's own tables above RAM (libxl's 1 MiB) */
 #define START_INFO_MAX (2 * PAGE_SIZE)
 
-static int fail(struct domain *d, const char *why)
-{
-    domain_destroy(d, "build failed: %s", why);
-    return -EINVAL;
-}
-
 static bool in_ram(const struct hvm_ram_range *r, unsigned int n, uint64_t start, uint64_t size)
 {
     for (unsigned int i = 0; i < n; i++)
@@ -44,54 +38,40 @@ int hvm_build_boot_domain(struct boot_domain_spec *spec)
 {
     const struct boot_module *kmod = &boot_info.modules[spec->kernel_module];
     uint64_t mem = spec->memory_mb << 20;
-    struct domain_config cfg = {
-        .id = spec->domid,
-        .name = spec->name,
-        .max_vcpus = spec->vcpus,
-        .max_pages = (mem >> PAGE_SHIFT) + 8 + EXTRA_PAGES,
-        .weight = spec->weight,
-        .cap = spec->cap,
-        .affinity = spec->cpus & all_cpus_mask(),
-        .boot_spec = spec,
-        .hvm = true,
-    };
     struct domain *d;
-    int rc = domain_create(&cfg, &d);
-    if (rc) {
-        pr_err("domain %u (%s): cannot create (%s)\n", spec->domid, spec->name,
-               rc == -EEXIST ? "id in use" : "out of memory");
+    int rc = boot_domain_create(spec, (mem >> PAGE_SHIFT) + 8 + EXTRA_PAGES, true, &d);
+    if (rc)
         return rc;
-    }
 
     struct pvh_image img;
     const char *err;
     if (hvm_firmware_parse(phys_to_virt(kmod->start), kmod->end - kmod->start, &img, &err))
-        return fail(d, err);
+        return boot_domain_fail(d, err);
 
     struct hvm_ram_range ram[3];
     unsigned int nr_ram = hvm_ram_ranges(mem, ram);
     for (unsigned int i = 0; i < nr_ram; i++)
         if (domain_populate(d, ram[i].start >> PAGE_SHIFT, (ram[i].end - ram[i].start) >> PAGE_SHIFT))
-            return fail(d, "not enough free memory in the pool");
+            return boot_domain_fail(d, "not enough free memory in the pool");
     if (domain_populate(d, HVM_SPECIAL_PFN(0), 8))
-        return fail(d, "not enough free memory in the pool");
+        return boot_domain_fail(d, "not enough free memory in the pool");
 
     for (unsigned int i = 0; i < img.nr_segments; i++) {
         const struct pvh_segment *s = &img.seg[i];
         if (!in_ram(ram, nr_ram, s->paddr, s->memsz) ||
             copy_to_gpa(d, s->paddr, (const uint8_t *)phys_to_virt(kmod->start) + s->offset, s->filesz))
-            return fail(d, "the firmware loader does not fit in the domain's memory");
+            return boot_domain_fail(d, "the firmware loader does not fit in the domain's memory");
     }
 
     struct hvm_memmap_table_entry map[HVM_MAX_MEMMAP];
     unsigned int nr_map = hvm_domu_memmap(mem, map);
     if (domain_set_memmap(d, map, nr_map))
-        return fail(d, "no memory map");
+        return boot_domain_fail(d, "no memory map");
 
     struct hvm_info_table info;
     hvm_build_info_table(&info, spec->vcpus, mem);
     if (copy_to_gpa(d, HVM_INFO_PADDR, &info, sizeof(info)))
-        return fail(d, "no room for the hvm_info table");
+        return boot_domain_fail(d, "no room for the hvm_info table");
 
     uint64_t next = ALIGN_UP(img.paddr_end, PAGE_SIZE);
     struct pvh_start_params sp = { .cmdline = spec->cmdline, .memmap = map, .memmap_entries = nr_map };
@@ -101,28 +81,25 @@ int hvm_build_boot_domain(struct boot_domain_spec *spec)
         sp.initrd_size = fm->end - fm->start;
         sp.initrd_cmdline = "firmware";
         if (!in_ram(ram, nr_ram, next, sp.initrd_size) || copy_to_gpa(d, next, phys_to_virt(fm->start), sp.initrd_size))
-            return fail(d, "the firmware module does not fit in the domain's memory");
+            return boot_domain_fail(d, "the firmware module does not fit in the domain's memory");
         next = ALIGN_UP(next + sp.initrd_size, PAGE_SIZE);
     }
     uint8_t *buf = xmalloc(START_INFO_MAX);
     if (!buf)
-        return fail(d, "out of hypervisor memory");
+        return boot_domain_fail(d, "out of hypervisor memory");
     size_t si_len = pvh_build_start_info(buf, START_INFO_MAX, next, &sp);
     rc = si_len && in_ram(ram, nr_ram, next, si_len) ? copy_to_gpa(d, next, buf, si_len) : -EINVAL;
     xfree(buf);
     if (rc)
-        return fail(d, "no room for the start info");
+        return boot_domain_fail(d, "no room for the start info");
 
     rc = pv_console_setup(d, HVM_CONSOLE_PFN);
     if (rc)
-        return fail(d, "cannot set up the console");
+        return boot_domain_fail(d, "cannot set up the console");
     d->hvm_params[HVM_PARAM_STORE_PFN] = HVM_XENSTORE_PFN;
     d->hvm_params[HVM_PARAM_IOREQ_SERVER_PFN] = HVM_IOREQ_SERVER_PFN;
     d->hvm_params[HVM_PARAM_NR_IOREQ_SERVER_PAGES] = HVM_NR_IOREQ_SERVER_PAGES;
 
-    arch_vcpu_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)next);
-    d->state = DOMAIN_RUNNING;
-    pr_notice("domain %u (%s) created (HVM)\n", d->id, d->name);
-    vcpu_start(d->vcpus[0]);
+    boot_domain_start(d, img.entry, (uint32_t)next);
     return 0;
 }

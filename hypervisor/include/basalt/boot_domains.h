@@ -37,6 +37,14 @@ struct boot_domain_spec {
 void boot_domain_schedule_rebuild(const struct boot_domain_spec *spec);
 /* Called after a domain has been freed; rebuilds it if it asked to reboot. */
 void boot_domains_after_destroy(uint16_t domid);
+/* The builders' common steps: creating the domain a spec describes (with
+ * room for max_pages; logs why not), giving up on a build (the domain is
+ * destroyed with the reason, -EINVAL), and starting vCPU 0 at a 32-bit
+ * entry with EBX = start_info. */
+struct domain;
+int boot_domain_create(struct boot_domain_spec *spec, uint64_t max_pages, bool hvm, struct domain **d);
+int boot_domain_fail(struct domain *d, const char *why);
+void boot_domain_start(struct domain *d, uint32_t entry, uint32_t start_info);
 /* Builds a PVH or HVM DomU from a spec; returns 0 or a negative error (and logs why). */
 int pvh_build_boot_domain(struct boot_domain_spec *spec);
 int hvm_build_boot_domain(struct boot_domain_spec *spec);
