@@ -272,6 +272,14 @@ static int modrm_mem(struct emul_state *s, const struct insn *in, unsigned int s
     return linearize(s, seg, off, size, write, &m->la);
 }
 
+/* The same, read: its value in *mv. */
+static int modrm_read(struct emul_state *s, const struct insn *in, unsigned int size, bool write,
+                      struct mem_operand *m, uint64_t *mv)
+{
+    int rc = modrm_mem(s, in, size, write, m);
+    return rc ? rc : read_mem(s, m->la, size, mv);
+}
+
 static void advance(struct emul_state *s, const struct insn *in)
 {
     uint64_t rip = s->rip + in->len;
@@ -319,8 +327,8 @@ static int test_insn(struct emul_state *s, const struct insn *in, unsigned int s
 {
     struct mem_operand m;
     uint64_t mv;
-    int rc = modrm_mem(s, in, size, false, &m);
-    if (rc || (rc = read_mem(s, m.la, size, &mv)))
+    int rc = modrm_read(s, in, size, false, &m, &mv);
+    if (rc)
         return rc;
     uint32_t f;
     alu(ALU_AND, size, mv, src, &f);
@@ -333,8 +341,8 @@ static int unary_insn(struct emul_state *s, const struct insn *in, unsigned int 
 {
     struct mem_operand m;
     uint64_t mv;
-    int rc = modrm_mem(s, in, size, true, &m);
-    if (rc || (rc = read_mem(s, m.la, size, &mv)))
+    int rc = modrm_read(s, in, size, true, &m, &mv);
+    if (rc)
         return rc;
     uint32_t f = 0, mask = ARITH;
     uint64_t r;
@@ -365,8 +373,8 @@ static int xchg_insn(struct emul_state *s, const struct insn *in, unsigned int s
 {
     struct mem_operand m;
     uint64_t mv;
-    int rc = modrm_mem(s, in, size, true, &m);
-    if (rc || (rc = read_mem(s, m.la, size, &mv)))
+    int rc = modrm_read(s, in, size, true, &m, &mv);
+    if (rc)
         return rc;
     if ((rc = write_mem(s, m.la, size, get_reg(s, in, in->reg, size))))
         return rc;
@@ -378,8 +386,8 @@ static int cmpxchg_insn(struct emul_state *s, const struct insn *in, unsigned in
 {
     struct mem_operand m;
     uint64_t mv;
-    int rc = modrm_mem(s, in, size, true, &m);
-    if (rc || (rc = read_mem(s, m.la, size, &mv)))
+    int rc = modrm_read(s, in, size, true, &m, &mv);
+    if (rc)
         return rc;
     uint32_t f;
     alu(ALU_CMP, size, get_reg(s, in, REG_RAX, size), mv, &f);
@@ -397,8 +405,8 @@ static int xadd_insn(struct emul_state *s, const struct insn *in, unsigned int s
 {
     struct mem_operand m;
     uint64_t mv;
-    int rc = modrm_mem(s, in, size, true, &m);
-    if (rc || (rc = read_mem(s, m.la, size, &mv)))
+    int rc = modrm_read(s, in, size, true, &m, &mv);
+    if (rc)
         return rc;
     uint32_t f;
     uint64_t sum = alu(ALU_ADD, size, mv, get_reg(s, in, in->reg, size), &f);
@@ -615,7 +623,7 @@ static int exec_onebyte(struct emul_state *s, const struct insn *in, unsigned in
         return store(s, in, size, get_reg(s, in, in->reg, size));
     case 0x8a: case 0x8b: {
         struct mem_operand m;
-        if ((rc = modrm_mem(s, in, size, false, &m)) || (rc = read_mem(s, m.la, size, &v)))
+        if ((rc = modrm_read(s, in, size, false, &m, &v)))
             return rc;
         set_reg(s, in, in->reg, size, v);
         return EMUL_OK;
@@ -625,7 +633,7 @@ static int exec_onebyte(struct emul_state *s, const struct insn *in, unsigned in
             return unhandled(s, "ARPL");
         struct mem_operand m;
         unsigned int src_size = size == 2 ? 2 : 4;
-        if ((rc = modrm_mem(s, in, src_size, false, &m)) || (rc = read_mem(s, m.la, src_size, &v)))
+        if ((rc = modrm_read(s, in, src_size, false, &m, &v)))
             return rc;
         set_reg(s, in, in->reg, size, src_size == 4 ? (uint64_t)(int64_t)(int32_t)v : v);
         return EMUL_OK;
@@ -683,7 +691,7 @@ static int exec_twobyte(struct emul_state *s, const struct insn *in, unsigned in
     case 0xb6: case 0xb7: case 0xbe: case 0xbf: { /* MOVZX, MOVSX */
         unsigned int src_size = (op & 1) ? 2 : 1;
         struct mem_operand m;
-        if ((rc = modrm_mem(s, in, src_size, false, &m)) || (rc = read_mem(s, m.la, src_size, &v)))
+        if ((rc = modrm_read(s, in, src_size, false, &m, &v)))
             return rc;
         if (op >= 0xbe)
             v = src_size == 1 ? (uint64_t)(int64_t)(int8_t)v : (uint64_t)(int64_t)(int16_t)v;
