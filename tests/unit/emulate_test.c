@@ -254,6 +254,7 @@ L64(l_pop, "popq (%rax)")
 L64(l_cmps, "cmpsb")
 L64(l_lock_or, "lock orl $1, (%rax)")
 L64(l_mov_ah, "movb %ah, (%rax)")
+L64(l_outs_rexw, ".byte 0x48, 0x6f") /* REX.W OUTSD: still 4 bytes (found by emulate_fuzz) */
 
 #define NOCHECK UINT64_MAX
 
@@ -500,6 +501,8 @@ static const struct ecase cases[] = {
       .exc_vector = 13, .naccess = 0 },
     { C(l_ld32_zx), .mode = INSN_MODE_LONG64, .reg = { [RAX] = 0x80000, [RCX] = ~0ULL }, .init_addr = 0x80000,
       .init_val = 0xfedcba9876543210ULL, .nexp = 1, .exp = { E(RCX, 0x76543210) }, .naccess = 1, .rip_delta = LEN },
+    { C(l_outs_rexw), .mode = INSN_MODE_LONG64, .reg = { [RDX] = 0xe9, [RSI] = 0x1000 }, .init_addr = 0x1000,
+      .init_val = 0x11223344, .nexp = 1, .exp = { E(RSI, 0x1004) }, .naccess = 1, .rip_delta = LEN },
     { C(l_mul), .mode = INSN_MODE_LONG64, .reg = { [RAX] = 0x80000 }, .rc = EMUL_UNHANDLEABLE, .why = "MUL" },
     { C(l_vex), .mode = INSN_MODE_LONG64, .reg = { [RAX] = 0x80000 }, .rc = EMUL_UNHANDLEABLE, .why = "VEX" },
     { C(l_pop), .mode = INSN_MODE_LONG64, .reg = { [RAX] = 0x80000 }, .rc = EMUL_UNHANDLEABLE, .why = "not emulated" },

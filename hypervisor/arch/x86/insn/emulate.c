@@ -676,6 +676,8 @@ static int exec_onebyte(struct emul_state *s, const struct insn *in, unsigned in
             return unary_insn(s, in, size, in->reg & 7);
         break;
     case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+        /* Ports are at most 32 bits wide: REX.W leaves INSD/OUTSD at 4. */
+        return string_insn(s, in, size > 4 ? 4 : size);
     case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab: case 0xac: case 0xad: case 0xae: case 0xaf:
         return string_insn(s, in, size);
     }
