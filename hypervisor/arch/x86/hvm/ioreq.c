@@ -331,6 +331,7 @@ static uint8_t slot_state(const ioreq_t *slot)
 }
 
 _Static_assert(sizeof(ioreq_t) == 32 && offsetof(ioreq_t, type) == 31, "ioreq_t layout");
+_Static_assert(MAX_VCPUS_PER_DOMAIN * sizeof(ioreq_t) <= PAGE_SIZE, "every vCPU's slot is in the ioreq page");
 
 int ioreq_send(struct vcpu *v, int id, const ioreq_t *p)
 {
