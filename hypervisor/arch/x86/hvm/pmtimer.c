@@ -126,14 +126,16 @@ int pmtimer_set_location(struct domain *d, uint64_t where)
     if (where > 1)
         return -EINVAL;
     uint16_t base = where ? HVM_PM_BASE_NEW : HVM_PM_BASE_OLD;
+    /* Under the lock: two vCPUs moving it at once leave the handlers
+     * where pm->base says. */
     uint64_t flags = spin_lock_irqsave(&pm->lock);
     uint16_t old = pm->base;
     pm->base = base;
-    spin_unlock_irqrestore(&pm->lock, flags);
     if (old != base) {
         ioport_rebase(d, old, base);
         ioport_rebase(d, (uint16_t)(old + 8), (uint16_t)(base + 8));
     }
+    spin_unlock_irqrestore(&pm->lock, flags);
     return 0;
 }
 
