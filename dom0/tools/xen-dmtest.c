@@ -9,8 +9,11 @@
  *   MMIO 0xfe000000-0xfe000fff  a page of memory, zero at first;
  * including REP string requests whose data is a guest-physical buffer
  * (data_is_ptr), which it reads and writes through foreign mappings.
- * It runs until the domain is gone (checked when a second passes with no
- * request) or SECONDS pass,
+ * Writing HANG_UP to the scratch register is the guest's last request: it
+ * is left unanswered and the server destroyed while the vCPU waits for it
+ * (the vCPU must carry on without an answer).
+ * It runs until then, until the domain is gone (checked when a second
+ * passes with no request) or SECONDS pass,
  * then prints "dmtest: answered N requests (P port, M memory, S string)".
  */
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xendevicemodel.h>
 #include <xenevtchn.h>
@@ -36,12 +40,14 @@
 #define PORT_SCRATCH 0x604
 #define MMIO_BASE 0xfe000000ULL
 #define MAX_VCPUS 64
+#define HANG_UP 0xdead0001u
 
 static xenforeignmemory_handle *fmem;
 static domid_t domid;
 static uint32_t scratch;
 static uint8_t mmio_page[PAGE_SIZE];
 static unsigned long n_port, n_mmio, n_string;
+static int hung_up;
 
 static void die(const char *fmt, ...)
 {
@@ -115,6 +121,10 @@ static void serve(ioreq_t *r)
     else
         n_mmio++;
     if (!r->data_is_ptr) {
+        if (r->type == IOREQ_TYPE_PIO && r->addr == PORT_SCRATCH && r->dir == IOREQ_WRITE && r->data == HANG_UP) {
+            hung_up = 1;
+            return;
+        }
         if (r->dir == IOREQ_READ)
             r->data = device_read(r, r->addr);
         else
@@ -182,7 +192,7 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     time_t end = time(NULL) + seconds;
-    while (time(NULL) < end) {
+    while (time(NULL) < end && !hung_up) {
         struct pollfd pfd = { .fd = xenevtchn_fd(xce), .events = POLLIN };
         if (poll(&pfd, 1, 1000) < 0)
             die("poll");
@@ -203,15 +213,25 @@ int main(int argc, char **argv)
             __atomic_thread_fence(__ATOMIC_ACQUIRE);
             r->state = STATE_IOREQ_INPROCESS;
             serve(r);
+            if (hung_up)
+                break;
             __atomic_thread_fence(__ATOMIC_RELEASE);
             r->state = STATE_IORESP_READY;
             xenevtchn_notify(xce, local[i]);
         }
     }
+    if (hung_up) {
+        /* The vCPU waits for this one: the server goes from under it. */
+        sleep(1);
+        if (xendevicemodel_destroy_ioreq_server(dm, domid, id))
+            die("destroy_ioreq_server");
+        printf("dmtest: hung up: server destroyed while a vCPU waited for it\n");
+    }
     printf("dmtest: answered %lu requests (%lu port, %lu memory, %lu string)\n", n_port + n_mmio, n_port, n_mmio,
            n_string);
-    /* The domain may be gone already: then so is the server. */
-    xendevicemodel_destroy_ioreq_server(dm, domid, id);
+    /* The domain may be gone already, or the server destroyed above. */
+    if (!hung_up)
+        xendevicemodel_destroy_ioreq_server(dm, domid, id);
     xenforeignmemory_unmap_resource(fmem, res);
     return 0;
 }

@@ -477,6 +477,11 @@ static void dm_checks(void)
     check("dm: REP INS and REP OUTS on its ports",
           dm_dst[0] == 0x12345678 && dm_dst[3] == 0x12345678 && dm_dst[4] == 0 && last == dm_src[2],
           dm_dst[3], last);
+    /* Last: the model goes away while this vCPU waits for its answer. */
+    outl(0x604, 0xdead0001);
+    uint32_t after = inl(0x600);
+    check("dm: the model destroys its server while the vCPU waits: the vCPU carries on, its port reads all ones",
+          after == 0xffffffff, after, 0xffffffff);
     put_str("hvmcheck: dm checks passed ");
     put_dec(passed);
     putc_e9('/');

@@ -20,21 +20,21 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from basalt_test import BUILD, Qemu, Report, guest  # noqa: E402
+from basalt_test import BUILD, Qemu, Report, Timeout, guest  # noqa: E402
 import console  # noqa: E402
 
 HVMCHECK = guest("hvmcheck.elf")
 CHECKS = 21  # the checks hvmcheck makes; fewer lines means some never ran
 HOSTILE = ("triple", "badinsn", "flood", "smc")
-DM_CHECKS = 5  # the checks hvmcheck mode=dm makes
+DM_CHECKS = 6  # the checks hvmcheck mode=dm makes
 IMAGES = os.path.join(BUILD, "images")
 DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
         os.path.join(IMAGES, "dom0-initramfs.cpio.gz")]
 # checks session: its checks, the start, the summary, poweroff, no crash;
 # hostile session: one per domain, the keys answer, no crash;
-# device-model session: its checks, the model's start, its count, the
-# summary, poweroff, no crash; hvmloader session: 3 and no crash.
-r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2 + DM_CHECKS + 5 + 4)
+# device-model session: its checks, the model's start, its hang-up, its
+# count, the summary, poweroff, no crash; hvmloader session: 3 and no crash.
+r = Report(plan=CHECKS + 4 + len(HOSTILE) + 2 + DM_CHECKS + 6 + 4)
 
 
 def domain(name, args, opts="vcpus=2 memory=32"):
@@ -96,9 +96,15 @@ def device_model():
         out = console.run(q, 0, "xen-dmtest 1 300 2>&1; echo rc=$?", timeout=330)
         r.check("xen-dmtest creates an ioreq server, maps its page and binds the vCPUs' channels",
                 "dmtest: serving domain 1: server 0, 2 vCPUs" in out, out)
+        r.check("xen-dmtest hangs up: destroys its server while a vCPU waits for an answer",
+                "dmtest: hung up: server destroyed while a vCPU waited for it" in out, out)
         m = re.search(r"dmtest: answered (\d+) requests \((\d+) port, (\d+) memory, (\d+) string\)", out)
         r.check("xen-dmtest answered port, memory and string requests and ended with the domain",
                 m and console.exit_status(out) == 0 and all(int(m.group(i)) > 0 for i in (2, 3, 4)), out)
+        try:  # the guest finishes after the model has hung up
+            q.expect(r"domain 1 \(dmcheck\) destroyed", timeout=120)
+        except Timeout:
+            pass  # the checks below say what is missing
         text = q.text()
         prefix = "(d1) hvmcheck: "
         lines = [l for l in text.splitlines() if l.startswith(prefix + "dm")]
