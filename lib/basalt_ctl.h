@@ -7,8 +7,9 @@
  *   rc = HYPERVISOR_basalt_ctl(struct basalt_ctl *op)   (hypercall 60)
  *
  * `op` is read, checked, acted on and written back. rc is 0 or a negative
- * Xen errno. A caller whose `version` differs from BASALT_CTL_VERSION gets
- * -EACCES and nothing else happens.
+ * Xen errno. A caller whose `version` has another major half than
+ * BASALT_CTL_VERSION, or a newer minor half, gets -EACCES and nothing else
+ * happens (1.1 added HVM domains: BCTL_CREATE_HVM, BDOM_HVM).
  */
 #ifndef LIB_BASALT_CTL_H
 #define LIB_BASALT_CTL_H
@@ -47,6 +48,10 @@ enum basalt_ctl_cmd {
 #define BDOM_DYING     (1u << 4)
 #define BDOM_BUILDING  (1u << 5) /* created, never unpaused */
 #define BDOM_PRIVILEGED (1u << 6)
+#define BDOM_HVM       (1u << 7) /* fully virtualized (version 1.1) */
+
+/* Creation flags (u.create.flags). */
+#define BCTL_CREATE_HVM (1u << 0) /* an HVM domain: emulated platform, device models (version 1.1) */
 
 struct basalt_host_info {
     uint32_t nr_cpus, nr_cpus_online;
@@ -69,7 +74,7 @@ struct basalt_domain_create {
     uint32_t max_vcpus;       /* 1..64 */
     uint32_t weight;          /* 0: default 256 */
     uint32_t cap;             /* percent of one CPU, 0: none */
-    uint32_t flags;           /* reserved, 0 */
+    uint32_t flags;           /* BCTL_CREATE_*; other bits 0 */
     uint64_t max_mem_kb;      /* memory the domain may hold (populate stops there) */
     uint64_t cpu_affinity;    /* physical CPUs its vCPUs may use; 0: the DomU pool */
 };

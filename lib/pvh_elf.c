@@ -50,7 +50,9 @@ static bool find_entry(const uint8_t *notes, uint64_t size, uint32_t *entry)
     return false;
 }
 
-int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const char **err)
+/* firmware: an HVM firmware loader (hvmloader) has no Xen notes and is
+ * entered at its ELF entry point, as libxenguest's HVM loader does it. */
+static int parse(const void *image, size_t len, struct pvh_image *out, const char **err, bool firmware)
 {
     const uint8_t *b = image;
     memset(out, 0, sizeof(*out));
@@ -131,8 +133,14 @@ int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const ch
         *err = "no loadable segments";
         return -1;
     }
+    if (firmware) {
+        uint64_t e = is64 ? rd64(b + 24) : rd32(b + 24);
+        have_entry = e < MAX_PADDR;
+        out->entry = (uint32_t)e;
+    }
     if (!have_entry) {
-        *err = "no Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel";
+        *err = firmware ? "ELF entry point above 4 GiB"
+                        : "no Xen PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY): not a PVH kernel";
         return -1;
     }
     if (out->entry < out->paddr_start || out->entry >= out->paddr_end) {
@@ -149,6 +157,16 @@ int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const ch
             }
         }
     return 0;
+}
+
+int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const char **err)
+{
+    return parse(image, len, out, err, false);
+}
+
+int hvm_firmware_parse(const void *image, size_t len, struct pvh_image *out, const char **err)
+{
+    return parse(image, len, out, err, true);
 }
 
 bool pvh_elf_in_place_order(const struct pvh_image *img, uint64_t file_at,

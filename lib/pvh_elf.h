@@ -26,6 +26,9 @@ struct pvh_image {
 
 /* Returns 0, or -1 with *err set to a static description. */
 int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const char **err);
+/* The same for an HVM firmware loader (Xen's hvmloader): no Xen notes, the
+ * ELF entry point is the 32-bit entry. */
+int hvm_firmware_parse(const void *image, size_t len, struct pvh_image *out, const char **err);
 
 /*
  * Loading a kernel whose file already sits in the memory it loads into (a

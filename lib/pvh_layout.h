@@ -35,6 +35,7 @@ struct pvh_start_params {
     uint32_t flags;                 /* SIF_* (Dom0: SIF_INITDOMAIN | SIF_PRIVILEGED) */
     const char *cmdline;
     uint64_t initrd_gpa, initrd_size; /* size 0: no initrd */
+    const char *initrd_cmdline;     /* the module's string, or NULL ("firmware" for hvmloader) */
     uint64_t rsdp_gpa;
     const struct hvm_memmap_table_entry *memmap;
     unsigned int memmap_entries;

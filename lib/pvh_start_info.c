@@ -28,7 +28,9 @@ size_t pvh_build_start_info(void *buf, size_t buflen, uint64_t gpa, const struct
     size_t cmdlen = p->cmdline ? strlen(p->cmdline) + 1 : 0;
     size_t off_cmd = align8(sizeof(struct hvm_start_info));
     size_t off_mod = off_cmd + align8(cmdlen);
-    size_t off_map = off_mod + (p->initrd_size ? sizeof(struct hvm_modlist_entry) : 0);
+    size_t off_modcmd = off_mod + (p->initrd_size ? sizeof(struct hvm_modlist_entry) : 0);
+    size_t modcmdlen = p->initrd_size && p->initrd_cmdline ? strlen(p->initrd_cmdline) + 1 : 0;
+    size_t off_map = off_modcmd + align8(modcmdlen);
     size_t total = off_map + p->memmap_entries * sizeof(struct hvm_memmap_table_entry);
     if (total > buflen)
         return 0;
@@ -47,6 +49,10 @@ size_t pvh_build_start_info(void *buf, size_t buflen, uint64_t gpa, const struct
         struct hvm_modlist_entry *m = (struct hvm_modlist_entry *)(b + off_mod);
         m->paddr = p->initrd_gpa;
         m->size = p->initrd_size;
+        if (modcmdlen) {
+            memcpy(b + off_modcmd, p->initrd_cmdline, modcmdlen);
+            m->cmdline_paddr = gpa + off_modcmd;
+        }
         si->nr_modules = 1;
         si->modlist_paddr = gpa + off_mod;
     }

@@ -4,6 +4,7 @@
  * reported with the module and the reason; that domain is skipped, the
  * others are built.
  */
+#include <basalt/arch.h>
 #include <basalt/boot.h>
 #include <basalt/boot_domains.h>
 #include <basalt/dom0.h>
@@ -96,6 +97,7 @@ static const char *parse_domain_module(unsigned int idx, const char *args, struc
     spec->weight = SCHED_DEFAULT_WEIGHT;
     spec->kernel_module = (int)idx;
     spec->initrd_module = -1;
+    spec->firmware_module = -1;
     while (next_word(&args, word, sizeof(word))) {
         if (!strcmp(word, "--")) {
             while (*args == ' ')
@@ -134,8 +136,12 @@ static const char *parse_domain_module(unsigned int idx, const char *args, struc
         } else if (!strcmp(key, "cpus")) {
             if (!parse_cpus(val, &spec->cpus))
                 return "cpus must be a list like 1-3,5";
+        } else if (!strcmp(key, "type")) {
+            if (strcmp(val, "pvh") && strcmp(val, "hvm"))
+                return "type must be pvh or hvm";
+            spec->hvm = !strcmp(val, "hvm");
         } else {
-            return "unknown key (name, vcpus, memory, weight, cap, cpus)";
+            return "unknown key (name, vcpus, memory, type, weight, cap, cpus)";
         }
     }
     if (!spec->name[0])
@@ -146,6 +152,45 @@ static const char *parse_domain_module(unsigned int idx, const char *args, struc
         if (!strcmp(specs[i].name, spec->name))
             return "a domain with this name already exists";
     return NULL;
+}
+
+int boot_domain_create(struct boot_domain_spec *spec, uint64_t max_pages, bool hvm, struct domain **d)
+{
+    struct domain_config cfg = {
+        .id = spec->domid,
+        .name = spec->name,
+        .max_vcpus = spec->vcpus,
+        .max_pages = max_pages,
+        .weight = spec->weight,
+        .cap = spec->cap,
+        .affinity = spec->cpus & all_cpus_mask(),
+        .boot_spec = spec,
+        .hvm = hvm,
+    };
+    int rc = domain_create(&cfg, d);
+    if (rc)
+        pr_err("domain %u (%s): cannot create (%s)\n", spec->domid, spec->name,
+               rc == -EEXIST ? "id in use" : "out of memory");
+    return rc;
+}
+
+int boot_domain_fail(struct domain *d, const char *why)
+{
+    domain_destroy(d, "build failed: %s", why);
+    return -EINVAL;
+}
+
+void boot_domain_start(struct domain *d, uint32_t entry, uint32_t start_info)
+{
+    arch_vcpu_set_pvh_entry(d->vcpus[0], entry, start_info);
+    d->state = DOMAIN_RUNNING;
+    pr_notice("domain %u (%s) created%s\n", d->id, d->name, d->boot_spec && d->boot_spec->hvm ? " (HVM)" : "");
+    vcpu_start(d->vcpus[0]);
+}
+
+static int build(struct boot_domain_spec *spec)
+{
+    return spec->hvm ? hvm_build_boot_domain(spec) : pvh_build_boot_domain(spec);
 }
 
 static void module_error(unsigned int idx, const char *reason)
@@ -181,30 +226,35 @@ void domains_boot_create(void)
         }
         nr_specs++;
     }
-    /* Second pass: initrds name their domain. */
+    /* Second pass: initrds and firmware name their domain. */
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const char *args = boot_info.modules[i].cmdline;
-        if (!next_word(&args, word, sizeof(word)) || strcmp(word, "initrd"))
+        if (!next_word(&args, word, sizeof(word)) || (strcmp(word, "initrd") && strcmp(word, "firmware")))
             continue;
+        bool firmware = !strcmp(word, "firmware");
         if (!next_word(&args, word, sizeof(word)) || strncmp(word, "name=", 5)) {
-            module_error(i, "an initrd module needs name=DOMAIN");
+            module_error(i, firmware ? "a firmware module needs name=DOMAIN" : "an initrd module needs name=DOMAIN");
             continue;
         }
         struct boot_domain_spec *owner = NULL;
         for (unsigned int s = 0; s < nr_specs; s++)
             if (!strcmp(specs[s].name, word + 5))
                 owner = &specs[s];
+        int *slot = owner ? (firmware ? &owner->firmware_module : &owner->initrd_module) : NULL;
         if (!owner)
-            module_error(i, "initrd for a domain that is not defined");
-        else if (owner->initrd_module >= 0)
-            module_error(i, "that domain already has an initrd");
+            module_error(i, firmware ? "firmware for a domain that is not defined" : "initrd for a domain that is not defined");
+        else if (firmware && !owner->hvm)
+            module_error(i, "firmware is for an HVM domain (type=hvm)");
+        else if (*slot >= 0)
+            module_error(i, firmware ? "that domain already has its firmware" : "that domain already has an initrd");
         else
-            owner->initrd_module = (int)i;
+            *slot = (int)i;
     }
     /* Untagged modules beyond Dom0's kernel and initrd have no owner. */
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const char *args = boot_info.modules[i].cmdline;
-        if (next_word(&args, word, sizeof(word)) && (!strcmp(word, "domain") || !strcmp(word, "initrd")))
+        if (next_word(&args, word, sizeof(word)) &&
+            (!strcmp(word, "domain") || !strcmp(word, "initrd") || !strcmp(word, "firmware")))
             continue;
         if (!dom0_plan.present || ((int)i != dom0_plan.kernel_module && (int)i != dom0_plan.initrd_module))
             pr_warn("module %u (%s): not a domain, initrd or Dom0 module; ignored\n", i,
@@ -213,7 +263,7 @@ void domains_boot_create(void)
 
     for (unsigned int i = 0; i < nr_specs; i++) {
         specs[i].domid = (uint16_t)(i + 1);
-        pvh_build_boot_domain(&specs[i]);
+        build(&specs[i]);
     }
 }
 
@@ -227,7 +277,7 @@ void boot_domains_after_destroy(uint16_t domid)
     for (unsigned int i = 0; i < nr_specs; i++) {
         if (specs[i].domid == domid && specs[i].rebuild) {
             specs[i].rebuild = false;
-            pvh_build_boot_domain(&specs[i]);
+            build(&specs[i]);
         }
     }
 }

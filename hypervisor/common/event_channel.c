@@ -89,6 +89,7 @@ static void vcpu_mark_events_pending(struct vcpu *v)
     struct vcpu_info *vi = v->vcpu_info;
     if (!vi || __atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
         return;
+    arch_evtchn_upcall_raised(v);
     vcpu_wake(v);
     if (v->running && v->processor != smp_processor_id())
         smp_kick(v->processor);
@@ -120,7 +121,14 @@ static void set_pending(struct domain *d, evtchn_port_t port)
 {
     ASSERT_LOCKED(&d->evtchn.lock);
     struct shared_info *s = d->shared_info;
-    struct vcpu *v = notify_vcpu(d, port_ptr(d, port));
+    struct evtchn *c = port_ptr(d, port);
+    struct vcpu *v = notify_vcpu(d, c);
+    if (c && c->xen_consumer) {
+        /* For the hypervisor: wake the vCPU waiting on it, nothing more. */
+        if (v)
+            vcpu_wake(v);
+        return;
+    }
     xen_ulong_t bit = 1UL << (port % BITS_PER_WORD);
     xen_ulong_t *word = &s->evtchn_pending[port / BITS_PER_WORD];
     if (__atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST) & bit)
@@ -242,6 +250,21 @@ void evtchn_notify_hypervisor_port(struct domain *d, evtchn_port_t port)
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
 }
 
+int evtchn_alloc_xen(struct domain *d, unsigned int vcpu, domid_t remote)
+{
+    uint64_t flags = spin_lock_irqsave(&d->evtchn.lock);
+    int port = alloc_port(d);
+    if (port > 0) {
+        struct evtchn *c = port_ptr(d, (evtchn_port_t)port);
+        c->state = ECS_UNBOUND;
+        c->xen_consumer = true;
+        c->notify_vcpu = (uint16_t)vcpu;
+        c->u.unbound_remote = remote;
+    }
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    return port;
+}
+
 /* Closing */
 
 /* Called with d's lock (and, for interdomain, the peer's) held. */
@@ -278,7 +301,7 @@ static int evtchn_close(struct domain *d, evtchn_port_t port, bool guest_only)
     for (;;) {
         uint64_t flags = spin_lock_irqsave(&d->evtchn.lock);
         struct evtchn *c = port_used(d, port);
-        if (!c || (guest_only && c->state == ECS_HYPERVISOR)) {
+        if (!c || (guest_only && (c->state == ECS_HYPERVISOR || c->xen_consumer))) {
             spin_unlock_irqrestore(&d->evtchn.lock, flags);
             return -EINVAL;
         }
@@ -304,6 +327,21 @@ static int evtchn_close(struct domain *d, evtchn_port_t port, bool guest_only)
         spin_unlock_irqrestore(&d->evtchn.lock, flags);
         return 0;
     }
+}
+
+void evtchn_close_xen(struct domain *d, evtchn_port_t port)
+{
+    evtchn_close(d, port, false);
+}
+
+/* Whether the guest itself may use port (not one the hypervisor listens on). */
+static bool guest_port(struct domain *d, evtchn_port_t port)
+{
+    uint64_t flags = spin_lock_irqsave(&d->evtchn.lock);
+    struct evtchn *c = port_used(d, port);
+    bool ok = !c || !c->xen_consumer;
+    spin_unlock_irqrestore(&d->evtchn.lock, flags);
+    return ok;
 }
 
 void evtchn_domain_destroy(struct domain *d)
@@ -591,12 +629,12 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
     case EVTCHNOP_close: {
         struct evtchn_close c;
         COPY_IN(arg, c);
-        return evtchn_close(v->dom, c.port, false);
+        return guest_port(v->dom, c.port) ? evtchn_close(v->dom, c.port, false) : -EINVAL;
     }
     case EVTCHNOP_send: {
         struct evtchn_send s;
         COPY_IN(arg, s);
-        return evtchn_send(v->dom, s.port);
+        return guest_port(v->dom, s.port) ? evtchn_send(v->dom, s.port) : -EINVAL;
     }
     case EVTCHNOP_status: {
         struct evtchn_status st;
@@ -607,7 +645,7 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
     case EVTCHNOP_bind_vcpu: {
         struct evtchn_bind_vcpu b;
         COPY_IN(arg, b);
-        return op_bind_vcpu(v, &b);
+        return guest_port(v->dom, b.port) ? op_bind_vcpu(v, &b) : -EINVAL;
     }
     case EVTCHNOP_unmask: {
         struct evtchn_unmask u;

@@ -17,6 +17,7 @@ static const hypercall_fn_t table[] = {
     [__HYPERVISOR_set_timer_op] = do_set_timer_op,
     [__HYPERVISOR_platform_op] = do_platform_op,
     [__HYPERVISOR_physdev_op] = do_physdev_op,
+    [__HYPERVISOR_dm_op] = do_dm_op,
     [__HYPERVISOR_basalt_ctl] = do_basalt_ctl,
 };
 

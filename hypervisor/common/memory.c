@@ -11,6 +11,7 @@
  * mappings, shared_info, grant frames) change only under physmap_lock,
  * together with their tracking.
  */
+#include <basalt/arch.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/grant_table.h>
@@ -147,6 +148,7 @@ int domain_release_gfn(struct domain *d, gfn_t gfn, struct page_batch *b)
         ASSERT(mfn_to_page(old.mfn)->owner == d->id);
         uncharge(d, 1);
         batch->mfn[batch->n++] = old.mfn;
+        arch_domain_memory_released(d);
     }
     if (!b)
         page_batch_release(d, batch);
@@ -221,6 +223,34 @@ int domain_remove_gfn(struct domain *d, gfn_t gfn)
 {
     int rc = physmap_replace(d, gfn, P2M_MAPPED, nothing);
     return rc == -EBUSY ? -ENOENT : rc;
+}
+
+int domain_move_gfn(struct domain *d, gfn_t src, gfn_t dst)
+{
+    if (src == dst)
+        return p2m_lookup(d, src, NULL) == INVALID_MFN ? -EINVAL : 0;
+    struct physmap_gone gone = { .e = nothing };
+    struct p2m_entry page;
+    bool flush = false;
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    int rc = p2m_exchange(d, src, P2M_OWN_RAM, INVALID_MFN, nothing, &page, &flush);
+    if (!rc) {
+        rc = physmap_exchange_locked(d, dst, P2M_ANY, INVALID_MFN, page, &gone, &flush);
+        struct p2m_entry was;
+        if (rc && p2m_exchange(d, src, P2M_EMPTY, INVALID_MFN, page, &was, &flush)) {
+            /* No room at dst, nor back at src (its table went): it is freed. */
+            uncharge(d, 1);
+            gone.e = page;
+            gone.e.t = P2M_RAM;
+        }
+    } else {
+        rc = rc == -EBUSY ? -EINVAL : rc;
+    }
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    if (flush)
+        p2m_flush(d);
+    physmap_release(d, &gone);
+    return rc;
 }
 
 static void release_at_teardown(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t)

@@ -4,6 +4,7 @@
  * seam.
  */
 #include <asm/fpu.h>
+#include <asm/hvm_domain.h>
 #include <asm/hvm_vendor.h>
 #include <asm/ioport.h>
 #include <asm/vioapic.h>
@@ -12,6 +13,7 @@
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
+#include <basalt/mm.h>
 
 int arch_domain_create(struct domain *d, const struct domain_config *cfg)
 {
@@ -19,11 +21,14 @@ int arch_domain_create(struct domain *d, const struct domain_config *cfg)
         int rc = dom0_io_init(d);
         return rc ? rc : vioapic_domain_init(d);
     }
+    if (cfg->hvm)
+        return hvm_domain_init(d);
     return hvm_domu_ioports_init(d);
 }
 
 void arch_domain_destroy(struct domain *d)
 {
+    hvm_domain_destroy(d);
     vioapic_domain_destroy(d);
     ioport_free_bitmap(d);
 }
@@ -42,12 +47,19 @@ int arch_vcpu_create(struct vcpu *v)
     }
     v->arch.apic_base_msr = VLAPIC_BASE | BIT(11) | (v->id == 0 ? BIT(8) : 0);
     v->arch.mtrr_def_type = 0xc06; /* enabled, fixed ranges enabled, default WB */
+    v->arch.io.page = INVALID_MFN;
+    for (unsigned int i = 0; i < ARRAY_SIZE(v->arch.mtrr_fixed); i++)
+        v->arch.mtrr_fixed[i] = 0x0606060606060606ULL; /* write-back */
     return 0;
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
     hvm_insn_cache_drop(v);
+    if (v->arch.io.page != INVALID_MFN) {
+        page_put(v->arch.io.page); /* it waited for a device model to the end */
+        v->arch.io.page = INVALID_MFN;
+    }
     vlapic_destroy(v);
     fpu_vcpu_destroy(v);
     hvm_vcpu_vendor_destroy(v);
@@ -61,7 +73,14 @@ bool arch_vcpu_in_guest(const struct vcpu *v, uint64_t *entry)
 
 bool arch_vcpu_interrupt_pending(struct vcpu *v)
 {
-    return vlapic_has_pending(v) || v->arch.nmi_pending || READ_ONCE(v->arch.init_pending);
+    return vlapic_has_pending(v) || v->arch.nmi_pending || READ_ONCE(v->arch.init_pending) ||
+           hvm_pic_pending(v);
+}
+
+void arch_evtchn_upcall_raised(struct vcpu *v)
+{
+    if (is_hvm_domain(v->dom))
+        hvm_sync_callback_line(v);
 }
 
 void arch_vcpu_dump(struct vcpu *v)

@@ -20,7 +20,7 @@
 #include <lib/basalt_ctl.h>
 #include <lib/pvh_layout.h>
 
-#define MAX_MEMMAP 16
+#define MAX_MEMMAP DOMAIN_MAX_MEMMAP
 
 /*
  * One operation on a domain at a time, whichever Dom0 vCPU makes it: pause
@@ -74,7 +74,7 @@ static long domain_create_op(struct basalt_ctl *op)
     struct basalt_domain_create *c = &op->u.create;
     if (!valid_name(c->name, sizeof(c->name)) || c->max_vcpus < 1 ||
         c->max_vcpus > MAX_VCPUS_PER_DOMAIN || c->max_mem_kb < 1024 || c->max_mem_kb > (1ULL << 40) ||
-        c->weight > 65535 || c->cap > 100 * c->max_vcpus || c->flags ||
+        c->weight > 65535 || c->cap > 100 * c->max_vcpus || (c->flags & ~BCTL_CREATE_HVM) ||
         (c->cpu_affinity && !(c->cpu_affinity & all_cpus_mask())))
         return -EINVAL;
 
@@ -88,6 +88,7 @@ static long domain_create_op(struct basalt_ctl *op)
         .weight = c->weight,
         .cap = c->cap,
         .affinity = c->cpu_affinity & all_cpus_mask(),
+        .hvm = c->flags & BCTL_CREATE_HVM,
     };
     struct domain *d;
     int rc = domain_create(&cfg, &d);
@@ -150,6 +151,8 @@ static long domain_info_op(struct basalt_ctl *op)
             i->flags |= BDOM_BLOCKED;
         if (d->is_privileged)
             i->flags |= BDOM_PRIVILEGED;
+        if (is_hvm_domain(d))
+            i->flags |= BDOM_HVM;
         op->domid = d->id;
         domain_put(d);
         return 0;
@@ -158,9 +161,7 @@ static long domain_info_op(struct basalt_ctl *op)
 }
 
 /* Only for a domain the toolstack builds (the hypervisor builds boot-time
- * ones itself, also when they restart). The map is replaced in place, in
- * the one buffer a domain ever gets, so that a reader (XENMEM_maximum_gpfn
- * from another of Dom0's vCPUs) never finds it freed. */
+ * ones itself, also when they restart). */
 static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_memmap *m)
 {
     if (d->state != DOMAIN_BUILDING || d->boot_spec || !m->nr_entries || m->nr_entries > MAX_MEMMAP)
@@ -168,23 +169,7 @@ static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_mem
     struct hvm_memmap_table_entry map[MAX_MEMMAP];
     if (copy_from_guest(v, map, m->entries, m->nr_entries * sizeof(*map)))
         return -EFAULT;
-    for (unsigned int i = 0; i < m->nr_entries; i++) {
-        bool bad = !map[i].size || map[i].type < XEN_HVM_MEMMAP_TYPE_RAM ||
-                   map[i].type > XEN_HVM_MEMMAP_TYPE_PMEM || map[i].addr + map[i].size < map[i].addr ||
-                   (i && map[i].addr < map[i - 1].addr + map[i - 1].size);
-        if (bad)
-            return -EINVAL;
-    }
-    if (!d->memmap) {
-        struct hvm_memmap_table_entry *buf = xmalloc(MAX_MEMMAP * sizeof(*buf));
-        if (!buf)
-            return -ENOMEM;
-        d->memmap_entries = 0;
-        __atomic_store_n(&d->memmap, buf, __ATOMIC_RELEASE);
-    }
-    memcpy(d->memmap, map, m->nr_entries * sizeof(*map));
-    __atomic_store_n(&d->memmap_entries, m->nr_entries, __ATOMIC_RELEASE);
-    return 0;
+    return domain_set_memmap(d, map, m->nr_entries);
 }
 
 static long unpause(struct domain *d)
@@ -356,7 +341,8 @@ long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint6
     struct basalt_ctl op;
     if (copy_from_guest(v, &op, arg, sizeof(op)))
         return -EFAULT;
-    if (op.version != BASALT_CTL_VERSION)
+    /* Compatible additions raise the minor half: older callers still work. */
+    if ((op.version >> 16) != (BASALT_CTL_VERSION >> 16) || (op.version & 0xffff) > (BASALT_CTL_VERSION & 0xffff))
         return -EACCES;
     long rc = dispatch(v, &op);
     if (rc == HYPERCALL_RESTART)

@@ -5,6 +5,7 @@
  * Xen does, so that a huge request never holds a CPU for long. A decrease
  * flushes the domain's translations once per batch of pages.
  */
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/grant_table.h>
 #include <basalt/guest_access.h>
@@ -84,11 +85,25 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t cmd, uint64_t 
     return rc ? rc : (long)i;
 }
 
+/* struct xen_add_to_physmap as a 32-bit caller (an HVM firmware loader in
+ * protected mode) lays it out: xen_ulong_t and xen_pfn_t are 32 bits wide. */
+struct add_to_physmap32 {
+    uint16_t domid, size;
+    uint32_t space, idx, gpfn;
+};
+
 static long add_to_physmap(struct vcpu *v, uint64_t arg)
 {
     struct xen_add_to_physmap a;
-    if (copy_from_guest(v, &a, arg, sizeof(a)))
+    if (arch_hypercall_from_32bit(v)) {
+        struct add_to_physmap32 a32;
+        if (copy_from_guest(v, &a32, arg, sizeof(a32)))
+            return -EFAULT;
+        a = (struct xen_add_to_physmap){ .domid = a32.domid, .size = a32.size, .space = a32.space,
+                                         .idx = a32.idx, .gpfn = a32.gpfn };
+    } else if (copy_from_guest(v, &a, arg, sizeof(a))) {
         return -EFAULT;
+    }
     struct domain *d = target(v, a.domid);
     if (!d)
         return -ESRCH;
@@ -191,6 +206,10 @@ long do_memory_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3, uint6
         return foreign_map_batch(v, cmd, arg);
     case XENMEM_maximum_ram_page:
         return (long)max_mfn;
+    case XENMEM_set_memory_map:
+        return memory_set_memory_map(v, arg);
+    case MEMORY_OP_ACQUIRE_RESOURCE:
+        return memory_acquire_resource(v, arg);
     default:
         return -ENOSYS;
     }

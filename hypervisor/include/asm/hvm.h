@@ -51,6 +51,44 @@ struct hvm_event {
     uint32_t error;
 };
 
+/* An access to a device (port or memory) an instruction made, kept so that
+ * the instruction can be run again once a device model has answered one of
+ * them: the accesses before it are answered from here, in order. */
+struct hvm_io_access {
+    uint64_t addr;      /* port, or guest-physical address */
+    uint64_t data;      /* value; guest-physical buffer with data_is_ptr */
+    uint32_t count;     /* elements */
+    uint8_t size;       /* bytes per element */
+    bool port, write, data_is_ptr, df;
+};
+
+#define HVM_IO_ACCESSES 8
+
+/* What finishes the instruction once the device model answered. */
+enum hvm_io_completion {
+    HVM_IO_DONE_NONE,    /* nothing to do (an INVALIDATE) */
+    HVM_IO_DONE_EMULATE, /* run the instruction again */
+    HVM_IO_DONE_PIO_IN,  /* IN: the value into AL/AX/EAX, then RIP */
+    HVM_IO_DONE_PIO_OUT, /* OUT: RIP */
+};
+
+/* A vCPU's emulation in progress (hvm/emulate.c, hvm/ioreq.c). */
+struct hvm_vcpu_io {
+    bool waiting;                 /* an ioreq is out: the vCPU stays off the CPU until answered */
+    enum hvm_io_completion completion;
+    uint64_t next_rip;            /* PIO completions */
+    uint8_t pio_size;
+    uint8_t insn[15];             /* the instruction being emulated, as first fetched */
+    uint8_t insn_len;             /* bytes in insn; 0: none kept */
+    unsigned int nr_done, replay; /* accesses kept; next one to answer from them */
+    struct hvm_io_access done[HVM_IO_ACCESSES];
+    mfn_t page;                   /* the ioreq page the request is in (held), or INVALID */
+    uint16_t server;              /* its ioreq server */
+    uint32_t port;                /* its event channel */
+    bool server_gone;             /* the server went away meanwhile: no answer will come */
+    uint8_t invalidate;           /* servers still to be told the guest gave memory back */
+};
+
 struct arch_vcpu {
     struct svm_vcpu svm;         /* the vendor's part: arch/x86/svm/ only */
     struct guest_gprs gprs;      /* the GPRs the hardware does not switch */
@@ -74,25 +112,39 @@ struct arch_vcpu {
     struct vlapic *vlapic;
     struct insn_cache insn_cache;
     struct exit_stats stats;
+
+    struct hvm_vcpu_io io;
+    /* HVM domains: the MTRRs the guest wrote, read back as written (they
+     * have no effect under nested paging). */
+    uint64_t mtrr_fixed[11];
+    uint64_t mtrr_var[16];
 };
 
 #include <asm/ioport.h>
 
 struct vioapic;
+struct hvm_domain;
 
 struct arch_domain {
     uint8_t *iopm;               /* I/O permission map (1 = intercepted); NULL: all intercepted */
-    struct vioapic *vioapic[8];  /* Dom0 only */
+    struct vioapic *vioapic[8];  /* Dom0's (the machine's), or an HVM domain's one */
     unsigned int nr_vioapics;
     struct ioport_handler io_handlers[MAX_IOPORT_HANDLERS];
     unsigned int nr_io_handlers;
+    struct hvm_domain *hvm;      /* HVM domains only (asm/hvm_domain.h) */
 };
+
+/* A fully virtualized domain: BIOS, emulated platform, device model. */
+#define is_hvm_domain(d) ((d)->arch.hvm != NULL)
 
 /* Prints v's exit statistics. */
 void hvm_dump_exit_stats(struct vcpu *v);
 
 /* Initial register state (and arch_vcpu_set_pvh_entry, basalt/arch.h). */
 void hvm_set_real_mode_entry(struct vcpu *v, uint16_t cs_sel, uint16_t ip);
+
+/* Wakes v if it is blocked and makes it look at its interrupts soon. */
+void hvm_vcpu_kick(struct vcpu *v);
 
 /* Event injection: the exception is delivered on the next entry. */
 void hvm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);

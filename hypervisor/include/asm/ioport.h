@@ -20,6 +20,8 @@ struct ioport_handler {
 #define MAX_IOPORT_HANDLERS 16
 
 int ioport_register(struct domain *d, uint16_t base, uint16_t count, ioport_read_t r, ioport_write_t w);
+/* Moves the handler registered at old_base (HVM_PARAM_ACPI_IOPORTS_LOCATION). */
+int ioport_rebase(struct domain *d, uint16_t old_base, uint16_t new_base);
 /* Lets the domain access [base, base+count) directly (no exits). */
 void ioport_allow(struct domain *d, uint16_t base, uint16_t count);
 void ioport_deny(struct domain *d, uint16_t base, uint16_t count);

@@ -29,6 +29,10 @@ int vlapic_mmio_write(struct vcpu *v, uint32_t offset, uint32_t val);
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 bool vlapic_x2apic_enabled(const struct vcpu *v);
+/* Whether logical destination `dest` (as an IOAPIC or MSI gives it) names v. */
+bool vlapic_match_logical(struct vcpu *v, uint32_t dest);
+/* Whether the PIC's interrupts reach v's CPU through this APIC (LINT0 as ExtINT). */
+bool vlapic_accepts_extint(struct vcpu *v);
 /* Back to the power-on state (INIT). */
 void vlapic_reset(struct vcpu *v);
 /* Acts on an INIT another vCPU sent v: called by v itself, on its way into

@@ -39,6 +39,15 @@ bool arch_vcpu_in_guest(const struct vcpu *v, uint64_t *entry);
 /* An interrupt other than an event-channel upcall is pending for v (from
  * its local APIC, or an NMI): it should wake from HLT or SCHEDOP_block. */
 bool arch_vcpu_interrupt_pending(struct vcpu *v);
+/* v's evtchn_upcall_pending was just set (with v's domain's event-channel
+ * lock held): an HVM guest may take the upcall as an interrupt line. */
+void arch_evtchn_upcall_raised(struct vcpu *v);
+/* Pages of d's RAM went back to the pool (balloon): device models that
+ * map d's memory must drop their mappings (an HVM domain's ioreq servers). */
+void arch_domain_memory_released(struct domain *d);
+/* The hypercall v is making comes from 32-bit code (protected or
+ * compatibility mode): its structures have Xen's 32-bit layout. */
+bool arch_hypercall_from_32bit(struct vcpu *v);
 /* Prints what the 'd' key shows of v beyond the scheduler's view. */
 void arch_vcpu_dump(struct vcpu *v);
 

@@ -144,6 +144,7 @@ struct domain_config {
     uint64_t affinity;          /* CPUs its vCPUs may use; 0: the DomU pool */
     bool hardware_domain;       /* Dom0: privileged, owns devices and interrupts,
                                    vCPU i pinned to CPU i */
+    bool hvm;                   /* fully virtualized: emulated platform, device models */
     const struct boot_domain_spec *boot_spec; /* built by the hypervisor from it */
 };
 
@@ -175,6 +176,11 @@ void notify_dom0_domain_change(void);
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Called from idle loops: finishes destroying domains whose vCPUs have stopped. */
 void domain_reap(void);
+
+/* Replaces d's memory map (at most DOMAIN_MAX_MEMMAP sorted, disjoint
+ * entries of known types); -EINVAL for a bad one. */
+#define DOMAIN_MAX_MEMMAP 16
+int domain_set_memmap(struct domain *d, const struct hvm_memmap_table_entry *map, unsigned int n);
 
 /* Frees event channels, grant tables and the like (before memory). */
 void domain_release_resources(struct domain *d);

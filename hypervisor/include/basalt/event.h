@@ -33,6 +33,7 @@ typedef void (*evtchn_consumer_t)(struct domain *d, evtchn_port_t port);
 
 struct evtchn {
     uint8_t state;
+    bool xen_consumer;   /* the hypervisor, not the guest, receives on it (ioreq ports) */
     uint16_t notify_vcpu;
     union {
         domid_t unbound_remote;
@@ -67,6 +68,15 @@ int evtchn_send(struct domain *d, evtchn_port_t port);
 int evtchn_alloc_hypervisor(struct domain *d, evtchn_consumer_t consumer);
 /* Raises the event on a hypervisor-served port (the hypervisor "sends"). */
 void evtchn_notify_hypervisor_port(struct domain *d, evtchn_port_t port);
+/*
+ * A port of d that the hypervisor listens on for `remote` (a device model),
+ * as Xen's ioreq channels: unbound until `remote` binds to it; an event
+ * from `remote` wakes vCPU `vcpu` of d (the guest sees nothing), and
+ * evtchn_send(d, port) notifies `remote`. The guest cannot close, send on
+ * or rebind it. Returns the port or -errno; evtchn_close_xen frees it.
+ */
+int evtchn_alloc_xen(struct domain *d, unsigned int vcpu, domid_t remote);
+void evtchn_close_xen(struct domain *d, evtchn_port_t port);
 
 /* SCHEDOP_poll support: true if any of the ports is pending. */
 bool evtchn_any_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n);

@@ -34,6 +34,12 @@ long do_vm_assist(struct vcpu *v, uint64_t cmd, uint64_t type, uint64_t, uint64_
 long do_set_timer_op(struct vcpu *v, uint64_t timeout, uint64_t, uint64_t, uint64_t, uint64_t);
 long do_platform_op(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
 long do_physdev_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t, uint64_t, uint64_t);
+/* memory_op sub-operations kept in their own files. XENMEM_acquire_resource
+ * is in the ABI headers' tools-only part; its file checks this number. */
+#define MEMORY_OP_ACQUIRE_RESOURCE 28
+long memory_acquire_resource(struct vcpu *v, uint64_t arg);
+long memory_set_memory_map(struct vcpu *v, uint64_t arg);
+long do_dm_op(struct vcpu *v, uint64_t domid, uint64_t nr_bufs, uint64_t bufs, uint64_t, uint64_t);
 long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
 struct basalt_mem_write;
 /* BCTL_DOMAIN_WRITE (common/hypercalls/basalt_ctl_memory.c). */

@@ -48,6 +48,10 @@ int physmap_replace(struct domain *d, gfn_t gfn, unsigned int expect, struct p2m
 /* XENMEM_remove_from_physmap: whatever is at gfn goes (RAM is freed);
  * -ENOENT if nothing was. */
 int domain_remove_gfn(struct domain *d, gfn_t gfn);
+/* Moves d's RAM page at src to dst (DMOP relocate_memory: VRAM to its BAR):
+ * whatever was at dst goes; the page keeps its frame, so mappings of it
+ * elsewhere stay valid. -EINVAL if src is not d's RAM. */
+int domain_move_gfn(struct domain *d, gfn_t src, gfn_t dst);
 /* Teardown: gives back the RAM and the foreign pages the p2m still maps. */
 void domain_release_memory(struct domain *d);
 

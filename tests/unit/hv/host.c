@@ -311,6 +311,10 @@ WEAK void smp_kick(unsigned int cpu) { }
 WEAK void vcpu_poll_timeout(void *data) { }
 WEAK bool arch_vcpu_interrupt_pending(struct vcpu *v) { return false; }
 WEAK bool arch_vcpu_in_guest(const struct vcpu *v, uint64_t *entry) { return false; }
+WEAK void arch_evtchn_upcall_raised(struct vcpu *v) { }
+WEAK bool arch_hypercall_from_32bit(struct vcpu *v) { return false; }
+WEAK void arch_domain_memory_released(struct domain *d) { }
+WEAK long memory_acquire_resource(struct vcpu *v, uint64_t arg) { return -ENOSYS; }
 
 WEAK void timer_init(struct timer *t, void (*fn)(void *), void *data) { t->fn = fn; t->data = data; }
 WEAK void timer_set(struct timer *t, uint64_t deadline) { }

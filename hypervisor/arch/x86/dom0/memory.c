@@ -20,13 +20,14 @@ UINT_PARAM("dom0_vcpus", opt_dom0_vcpus);
 
 extern char opt_dom0[];
 
-/* The first two modules without a "domain"/"initrd" tag are Dom0's. */
+/* The first two modules without a "domain"/"initrd"/"firmware" tag are Dom0's. */
 static void find_modules(void)
 {
     dom0_plan.kernel_module = dom0_plan.initrd_module = -1;
     for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
         const char *s = boot_info.modules[i].cmdline;
-        if (!strncmp(s, "domain ", 7) || !strcmp(s, "domain") || !strncmp(s, "initrd ", 7))
+        if (!strncmp(s, "domain ", 7) || !strcmp(s, "domain") || !strncmp(s, "initrd ", 7) ||
+            !strncmp(s, "firmware ", 9))
             continue;
         if (dom0_plan.kernel_module < 0)
             dom0_plan.kernel_module = (int)i;

@@ -5,6 +5,7 @@
  */
 #include <asm/hvm_exits.h>
 #include <asm/hvm_vendor.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
@@ -32,6 +33,11 @@ void hvm_handle_vmmcall(struct vcpu *v)
         return; /* the guest re-executes VMMCALL with its updated arguments */
     hvm_set_gpr(v, HVM_REG_RAX, (uint64_t)ret);
     hvm_skip_insn(v);
+}
+
+bool arch_hypercall_from_32bit(struct vcpu *v)
+{
+    return hvm_insn_mode(v) != INSN_MODE_LONG64;
 }
 
 /* Each 32-byte stub: mov $nr, %eax; vmmcall; ret. */

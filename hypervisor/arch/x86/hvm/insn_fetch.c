@@ -1,5 +1,6 @@
 /* Fetching and decoding the guest instruction at RIP. */
 #include <asm/hvm_exits.h>
+#include <asm/hvm_io.h>
 #include <asm/hvm_vendor.h>
 #include <asm/insn.h>
 #include <asm/x86.h>
@@ -75,20 +76,20 @@ static const uint8_t *code_page(struct vcpu *v, gvaddr_t la, struct guest_frame 
     return f.va;
 }
 
-int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
+int hvm_fetch_insn_bytes(struct vcpu *v, uint8_t bytes[15], size_t *len)
 {
-    uint8_t bytes[15];
     gvaddr_t la = rip_linear(v);
     size_t off = la & (PAGE_SIZE - 1);
     struct guest_frame once;
-    const uint8_t *page = off + sizeof(bytes) <= PAGE_SIZE ? code_page(v, la, &once) : NULL;
+    const uint8_t *page = off + 15 <= PAGE_SIZE ? code_page(v, la, &once) : NULL;
     if (page) {
-        memcpy(bytes, page + off, sizeof(bytes));
+        memcpy(bytes, page + off, 15);
         if (once.mfn != INVALID_MFN)
             guest_frame_put(&once);
-        return insn_decode(insn, bytes, sizeof(bytes), hvm_insn_mode(v)) == INSN_OK ? 0 : -EINVAL;
+        *len = 15;
+        return 0;
     }
-    size_t n = sizeof(bytes);
+    size_t n = 15;
     /* The instruction may end before a page boundary beyond which nothing
      * is mapped: fetch what is there, let the decoder say if it is enough. */
     size_t first = PAGE_SIZE - off;
@@ -96,8 +97,17 @@ int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
         n = first;
     if (copy_from_guest(v, bytes, la, MIN(n, first)))
         return -EFAULT;
-    int rc = insn_decode(insn, bytes, n, hvm_insn_mode(v));
-    return rc == INSN_OK ? 0 : -EINVAL;
+    *len = n;
+    return 0;
+}
+
+int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
+{
+    uint8_t bytes[15];
+    size_t n;
+    if (hvm_fetch_insn_bytes(v, bytes, &n))
+        return -EFAULT;
+    return insn_decode(insn, bytes, n, hvm_insn_mode(v)) == INSN_OK ? 0 : -EINVAL;
 }
 
 void hvm_advance_rip(struct vcpu *v, unsigned int len)

@@ -1,6 +1,9 @@
-/* Port I/O exits: IN/OUT and their string forms, dispatched to the
- * domain's handlers; and each domain's I/O permission map. */
+/* Port I/O exits: IN/OUT, and where port accesses go (the domain's
+ * handlers, an HVM domain's 0xCF8 latch and device models); the string
+ * forms go through the emulator. And each domain's I/O permission map. */
+#include <asm/hvm_domain.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_io.h>
 #include <asm/hvm_vendor.h>
 #include <asm/ioport.h>
 #include <asm/x86.h>
@@ -8,9 +11,6 @@
 #include <basalt/guest_access.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
-
-/* Most string I/O iterations handled per exit; the rest re-execute. */
-#define MAX_STRING_ITERATIONS 4096
 
 int ioport_register(struct domain *d, uint16_t base, uint16_t count, ioport_read_t r, ioport_write_t w)
 {
@@ -64,84 +64,79 @@ static const struct ioport_handler *find_handler(struct domain *d, uint16_t port
 {
     for (unsigned int i = 0; i < d->arch.nr_io_handlers; i++) {
         const struct ioport_handler *h = &d->arch.io_handlers[i];
-        if (port >= h->base && port - h->base < h->count)
+        if (port >= READ_ONCE(h->base) && port - READ_ONCE(h->base) < h->count)
             return h;
     }
     return NULL;
 }
 
-static uint32_t port_read(struct vcpu *v, uint16_t port, unsigned int size)
+int ioport_rebase(struct domain *d, uint16_t old_base, uint16_t new_base)
 {
-    const struct ioport_handler *h = find_handler(v->dom, port);
+    for (unsigned int i = 0; i < d->arch.nr_io_handlers; i++) {
+        struct ioport_handler *h = &d->arch.io_handlers[i];
+        if (h->base == old_base) {
+            WRITE_ONCE(h->base, new_base);
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+/* Reading 0xCF8 with no device model to ask gives the latch back. */
+static uint32_t cf8_read(struct vcpu *v, uint16_t port, unsigned int size)
+{
+    return READ_ONCE(v->dom->arch.hvm->cf8);
+}
+
+static const struct ioport_handler cf8_latch = { 0xcf8, 4, cf8_read, NULL };
+
+void hvm_port_dest(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t val,
+                   struct hvm_io_dest *dest)
+{
+    struct domain *d = v->dom;
+    *dest = (struct hvm_io_dest){ .kind = HVM_IO_NOBODY };
+    const struct ioport_handler *h = find_handler(d, port);
+    if (h) {
+        dest->kind = HVM_IO_HV;
+        dest->port = h;
+        return;
+    }
+    if (!is_hvm_domain(d))
+        return;
+    /* The 0xCF8 latch turns 0xCFC-0xCFF into PCI configuration requests,
+     * routed by the device they name; the device model sees 0xCF8 too. */
+    struct hvm_domain *hd = d->arch.hvm;
+    if (port == 0xcf8 && size == 4 && write)
+        WRITE_ONCE(hd->cf8, val);
+    uint32_t cf8 = READ_ONCE(hd->cf8);
+    uint8_t type = IOREQ_TYPE_PIO;
+    uint64_t addr = port;
+    if (port >= 0xcfc && port <= 0xcff && (cf8 & 0x80000000u)) {
+        type = IOREQ_TYPE_PCI_CONFIG;
+        addr = (uint64_t)((cf8 >> 8) & 0xffff) << 32 | (cf8 & 0xfc) | (port & 3);
+    }
+    int server = ioreq_select(d, type, addr, size);
+    if (server >= 0) {
+        dest->kind = HVM_IO_DM;
+        dest->server = server;
+        dest->req = (ioreq_t){ .type = type, .addr = addr, .size = size, .count = 1,
+                               .dir = write ? IOREQ_WRITE : IOREQ_READ };
+    } else if (port == 0xcf8 && size == 4) {
+        dest->kind = HVM_IO_HV;
+        dest->port = &cf8_latch;
+    }
+}
+
+void hvm_port_do(struct vcpu *v, const struct hvm_io_dest *dest, uint16_t port, unsigned int size, bool write,
+                 uint32_t *val)
+{
     uint32_t ones = size == 4 ? 0xffffffff : (1U << (size * 8)) - 1;
-    if (h && h->read)
-        return h->read(v, port, size) & ones;
-    return ones;
-}
-
-static void port_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
-{
-    const struct ioport_handler *h = find_handler(v->dom, port);
-    if (h && h->write)
-        h->write(v, port, size, val);
-}
-
-static void string_io(struct vcpu *v, const struct hvm_io_exit *io)
-{
-    unsigned int addr_size = io->addr_size;
-    /* INS always writes ES:rDI; OUTS reads DS:rSI unless overridden. */
-    enum hvm_seg seg = (enum hvm_seg)io->seg;
-    if (!addr_size) {
-        struct insn in;
-        if (hvm_fetch_insn(v, &in)) {
-            domain_crash(v->dom, "cannot decode the string I/O instruction at rip %#lx", hvm_get_rip(v));
-            return;
-        }
-        addr_size = in.addrsize;
-        seg = in.seg == INSN_SEG_NONE ? HVM_SEG_DS : (enum hvm_seg)in.seg;
-    }
-    if (io->in)
-        seg = HVM_SEG_ES;
-    uint64_t amask = addr_size == 8 ? ~0ULL : addr_size == 4 ? 0xffffffffULL : 0xffffULL;
-    bool long_mode = hvm_insn_mode(v) == INSN_MODE_LONG64;
-    /* In 64-bit mode only FS and GS have a base. */
-    struct hvm_segment sr = { .base = 0 };
-    if (!long_mode || seg == HVM_SEG_FS || seg == HVM_SEG_GS)
-        hvm_get_segment(v, seg, &sr);
-    int64_t step = hvm_get_rflags(v) & X86_EFLAGS_DF ? -(int64_t)io->size : (int64_t)io->size;
-    unsigned int reg = io->in ? HVM_REG_RDI : HVM_REG_RSI;
-    uint64_t rcx = hvm_get_gpr(v, HVM_REG_RCX);
-    uint64_t count = io->rep ? rcx & amask : 1;
-    uint64_t done = 0;
-    bool fault = false;
-    uint32_t pfec = 0;
-    gvaddr_t fault_va = 0;
-    while (done < count && done < MAX_STRING_ITERATIONS) {
-        uint64_t addr = hvm_get_gpr(v, reg);
-        gvaddr_t la = sr.base + (addr & amask);
-        if (!long_mode)
-            la = (uint32_t)la;
-        uint32_t val = 0;
-        if (io->in) {
-            val = port_read(v, io->port, io->size);
-            fault = hvm_copy_for_insn(v, &val, la, io->size, true, &pfec, &fault_va);
-        } else {
-            fault = hvm_copy_for_insn(v, &val, la, io->size, false, &pfec, &fault_va);
-            if (!fault)
-                port_write(v, io->port, io->size, val);
-        }
-        if (fault)
-            break;
-        hvm_set_gpr(v, reg, (addr & ~amask) | ((addr + step) & amask));
-        done++;
-    }
-    if (io->rep)
-        hvm_set_gpr(v, HVM_REG_RCX, (rcx & ~amask) | ((count - done) & amask));
-    if (fault) {
-        hvm_inject_exception(v, X86_EXC_PF, true, pfec);
-        hvm_set_cr(v, 2, fault_va);
-    } else if (done == count) {
-        hvm_set_rip(v, io->next_rip);
+    const struct ioport_handler *h = dest->kind == HVM_IO_HV ? dest->port : NULL;
+    if (write) {
+        if (h && h->write)
+            h->write(v, port, size, *val & ones);
+    } else {
+        *val = h && h->read ? h->read(v, port, size) & ones : ones;
     }
 }
 
@@ -155,17 +150,52 @@ static bool port_intercepted(struct domain *d, uint16_t port, unsigned int size)
     return false;
 }
 
-/* IN and OUT of `size` bytes at AL/AX/EAX; a 32-bit IN zero-extends into RAX. */
-static void port_in_out(struct vcpu *v, uint16_t port, unsigned int size, bool in)
+/* An IN's value into AL/AX/EAX; a 32-bit IN zero-extends into RAX. */
+static void set_in_result(struct vcpu *v, unsigned int size, uint32_t val)
 {
     uint64_t rax = hvm_get_gpr(v, HVM_REG_RAX);
     uint32_t mask = size == 4 ? 0xffffffff : (1U << (size * 8)) - 1;
-    if (in) {
-        uint64_t keep = size == 4 ? 0 : rax & ~(uint64_t)mask;
-        hvm_set_gpr(v, HVM_REG_RAX, keep | port_read(v, port, size));
-    } else {
-        port_write(v, port, size, (uint32_t)rax & mask);
+    uint64_t keep = size == 4 ? 0 : rax & ~(uint64_t)mask;
+    hvm_set_gpr(v, HVM_REG_RAX, keep | (val & mask));
+}
+
+/* IN or OUT of `size` bytes at AL/AX/EAX. False if it went to a device
+ * model: the vCPU then waits for its answer (completion set). */
+static bool port_in_out(struct vcpu *v, uint16_t port, unsigned int size, bool in, uint64_t next_rip)
+{
+    uint32_t mask = size == 4 ? 0xffffffff : (1U << (size * 8)) - 1;
+    uint32_t val = (uint32_t)hvm_get_gpr(v, HVM_REG_RAX) & mask;
+    struct hvm_io_dest dest;
+    hvm_port_dest(v, port, size, !in, val, &dest);
+    if (dest.kind == HVM_IO_DM) {
+        dest.req.data = in ? 0 : val;
+        int rc = ioreq_send(v, dest.server, &dest.req);
+        if (rc == 0) {
+            struct hvm_vcpu_io *io = &v->arch.io;
+            io->completion = in ? HVM_IO_DONE_PIO_IN : HVM_IO_DONE_PIO_OUT;
+            io->next_rip = next_rip;
+            io->pio_size = (uint8_t)size;
+            return false;
+        }
+        if (rc == -EIO) {
+            domain_crash(v->dom, "device model left vCPU %u's ioreq slot busy", v->id);
+            return false;
+        }
+        dest.kind = HVM_IO_NOBODY; /* the server went away meanwhile */
     }
+    hvm_port_do(v, &dest, port, size, !in, &val);
+    if (in)
+        set_in_result(v, size, val);
+    return true;
+}
+
+void hvm_io_complete_pio(struct vcpu *v, uint64_t data)
+{
+    struct hvm_vcpu_io *io = &v->arch.io;
+    if (io->completion == HVM_IO_DONE_PIO_IN)
+        set_in_result(v, io->pio_size, (uint32_t)data);
+    hvm_set_rip(v, io->next_rip);
+    hvm_clear_interrupt_shadow(v);
 }
 
 /*
@@ -175,7 +205,8 @@ static void port_in_out(struct vcpu *v, uint16_t port, unsigned int size, bool i
  * that follow and carry out the next few IN/OUTs to intercepted ports, and
  * the immediate loads of DX between them, before re-entering the guest.
  * Only at CPL 0 (no IOPL check to repeat) and with no single-stepping or
- * interrupt shadow; anything else ends the run.
+ * interrupt shadow; anything else ends the run, and so does a port a
+ * device model serves (its answer comes later).
  */
 #define MAX_BATCHED 8
 
@@ -199,7 +230,11 @@ static void batch_following_io(struct vcpu *v)
             unsigned int size = (op & 1) ? (in.opsize == 2 ? 2 : 4) : 1;
             if (!port_intercepted(v->dom, port, size))
                 return; /* the guest may touch it itself */
-            port_in_out(v, port, size, !(op & 2));
+            if (is_hvm_domain(v->dom) && !find_handler(v->dom, port))
+                return; /* perhaps a device model's: let an exit take it */
+            uint64_t rip = hvm_get_rip(v);
+            if (!port_in_out(v, port, size, !(op & 2), rip + in.len))
+                return;
         } else {
             return;
         }
@@ -210,10 +245,11 @@ static void batch_following_io(struct vcpu *v)
 void hvm_handle_io(struct vcpu *v, const struct hvm_io_exit *io)
 {
     if (io->string) {
-        string_io(v, io);
+        hvm_emulate_insn(v, "string I/O");
         return;
     }
-    port_in_out(v, io->port, io->size, io->in);
+    if (!port_in_out(v, io->port, io->size, io->in, io->next_rip))
+        return; /* waiting for a device model */
     hvm_set_rip(v, io->next_rip);
     batch_following_io(v);
 }

@@ -43,10 +43,52 @@ static bool is_mtrr(uint32_t msr)
            (msr >= MSR_MTRR_FIX_4K_C0 && msr <= MSR_MTRR_FIX_4K_F8);
 }
 
+/* An HVM guest's MTRRs: its firmware programs them on every vCPU and
+ * reads them back (hvmloader's cacheattr.c); they are kept per vCPU as
+ * written. Index of a fixed-range MTRR in mtrr_fixed[], or -1. */
+static int fixed_mtrr_index(uint32_t msr)
+{
+    if (msr == MSR_MTRR_FIX_64K)
+        return 0;
+    if (msr == MSR_MTRR_FIX_16K_80 || msr == MSR_MTRR_FIX_16K_A0)
+        return 1 + (int)(msr - MSR_MTRR_FIX_16K_80);
+    if (msr >= MSR_MTRR_FIX_4K_C0 && msr <= MSR_MTRR_FIX_4K_F8)
+        return 3 + (int)(msr - MSR_MTRR_FIX_4K_C0);
+    return -1;
+}
+
+#define HVM_MTRR_VAR_RANGES 8
+
+static bool hvm_mtrr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+    int fixed = fixed_mtrr_index(msr);
+    if (fixed >= 0) {
+        if (write)
+            v->arch.mtrr_fixed[fixed] = *val;
+        else
+            *val = v->arch.mtrr_fixed[fixed];
+        return true;
+    }
+    if (msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 2 * HVM_MTRR_VAR_RANGES) {
+        if (write)
+            v->arch.mtrr_var[msr - MSR_MTRR_VAR_BASE] = *val;
+        else
+            *val = v->arch.mtrr_var[msr - MSR_MTRR_VAR_BASE];
+        return true;
+    }
+    if (msr == MSR_MTRR_CAP && !write) {
+        *val = HVM_MTRR_VAR_RANGES | BIT(8) | BIT(10); /* variable ranges, fixed ranges, WC */
+        return true;
+    }
+    return false;
+}
+
 bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     if (msr >= 0x800 && msr <= 0x8ff)
         return vlapic_msr_read(v, msr, val) == 0;
+    if (is_hvm_domain(v->dom) && hvm_mtrr_access(v, msr, false, val))
+        return true;
     /* Dom0 sees the firmware's MTRRs (read-only), so that its idea of which
      * ranges are device memory matches the machine's. */
     if (v->dom->is_privileged && is_mtrr(msr)) {
@@ -108,6 +150,8 @@ bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     if (msr >= 0x800 && msr <= 0x8ff)
         return vlapic_msr_write(v, msr, val) == 0;
+    if (is_hvm_domain(v->dom) && hvm_mtrr_access(v, msr, true, &val))
+        return true;
     if ((msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 16) || msr == MSR_MTRR_FIX_64K ||
         msr == MSR_MTRR_FIX_16K_80 || msr == MSR_MTRR_FIX_16K_A0 ||
         (msr >= MSR_MTRR_FIX_4K_C0 && msr <= MSR_MTRR_FIX_4K_F8))

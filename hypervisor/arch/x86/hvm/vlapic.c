@@ -81,9 +81,11 @@ static bool sw_enabled(struct vlapic *l)
     return l->hw_enabled && (REG(l, APIC_SVR) & BIT(8));
 }
 
+/* HVM guests number their APICs 0, 2, 4 ... as on Xen (hvmloader's MADT
+ * and its INIT/STARTUP targets say so); PVH ones 0, 1, 2 ... */
 uint32_t vlapic_id(const struct vcpu *v)
 {
-    return v->id;
+    return is_hvm_domain(v->dom) ? v->id * 2 : v->id;
 }
 
 bool vlapic_x2apic_enabled(const struct vcpu *v)
@@ -135,9 +137,7 @@ void vlapic_ack(struct vcpu *v, int vector)
 
 static void kick(struct vcpu *v)
 {
-    vcpu_wake(v);
-    if (v->running && v->processor != smp_processor_id())
-        smp_kick(v->processor);
+    hvm_vcpu_kick(v);
 }
 
 /* An APIC error: latched into ESR by the guest's next ESR write, and
@@ -244,6 +244,21 @@ static bool matches_logical(struct vlapic *l, uint32_t dest)
     if ((REG(l, APIC_DFR) >> 28) == 0xf) /* flat */
         return (dest & ldr) != 0;
     return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf); /* cluster */
+}
+
+bool vlapic_match_logical(struct vcpu *v, uint32_t dest)
+{
+    return vl(v) && matches_logical(vl(v), dest);
+}
+
+/* The PIC's interrupts reach this APIC through LINT0 (LVT0 set to ExtINT
+ * and unmasked), or the APIC is off and they reach the CPU directly. */
+bool vlapic_accepts_extint(struct vcpu *v)
+{
+    struct vlapic *l = vl(v);
+    if (!l->hw_enabled)
+        return true;
+    return (READ_ONCE(REG(l, APIC_LVT_LINT0)) & (APIC_LVT_MASKED | 0x700)) == 0x700;
 }
 
 static bool is_target(struct vlapic *src, struct vcpu *t, uint32_t icr, uint32_t dest)

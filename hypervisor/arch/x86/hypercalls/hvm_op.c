@@ -1,4 +1,6 @@
-/* hvm_op: HVM parameters (callback vector, console and xenstore rings). */
+/* hvm_op: HVM parameters (callback vector, console and xenstore rings,
+ * and for HVM domains the callback's other forms and the ACPI ports). */
+#include <asm/hvm_domain.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
@@ -7,7 +9,45 @@
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 
-/* What a guest may do with its own parameters (the rest is the toolstack's). */
+/* What an HVM guest may do with its own parameters, as in Xen. */
+static bool hvm_guest_may_read(uint32_t idx)
+{
+    switch (idx) {
+    case HVM_PARAM_CALLBACK_IRQ:
+    case HVM_PARAM_VM86_TSS:
+    case HVM_PARAM_VM86_TSS_SIZED:
+    case HVM_PARAM_ACPI_IOPORTS_LOCATION:
+    case HVM_PARAM_VM_GENERATION_ID_ADDR:
+    case HVM_PARAM_STORE_PFN:
+    case HVM_PARAM_STORE_EVTCHN:
+    case HVM_PARAM_CONSOLE_PFN:
+    case HVM_PARAM_CONSOLE_EVTCHN:
+    case HVM_PARAM_ALTP2M:
+    case HVM_PARAM_X87_FIP_WIDTH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool hvm_guest_may_write(uint32_t idx)
+{
+    switch (idx) {
+    case HVM_PARAM_CALLBACK_IRQ:
+    case HVM_PARAM_VM86_TSS:
+    case HVM_PARAM_VM86_TSS_SIZED:
+    case HVM_PARAM_ACPI_IOPORTS_LOCATION:
+    case HVM_PARAM_VM_GENERATION_ID_ADDR:
+    case HVM_PARAM_STORE_EVTCHN:
+    case HVM_PARAM_CONSOLE_EVTCHN:
+    case HVM_PARAM_X87_FIP_WIDTH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What a PVH guest may do with its own parameters (the rest is the toolstack's). */
 static bool guest_may_read(uint32_t idx)
 {
     switch (idx) {
@@ -27,6 +67,19 @@ static bool guest_may_write(uint32_t idx)
     return idx == HVM_PARAM_CALLBACK_IRQ;
 }
 
+/* Setting some parameters of an HVM domain changes its platform. */
+static long hvm_param_side_effect(struct domain *d, uint32_t idx, uint64_t value)
+{
+    switch (idx) {
+    case HVM_PARAM_CALLBACK_IRQ:
+        return hvm_set_callback_via(d, value); /* 0: none */
+    case HVM_PARAM_ACPI_IOPORTS_LOCATION:
+        return pmtimer_set_location(d, value);
+    default:
+        return 0;
+    }
+}
+
 static long param_op(struct vcpu *v, bool set, uint64_t arg)
 {
     struct xen_hvm_param p;
@@ -42,15 +95,18 @@ static long param_op(struct vcpu *v, bool set, uint64_t arg)
         d = domain_get(p.domid);
         if (!d)
             return -ESRCH;
-    } else if (!(set ? guest_may_write(p.index) : guest_may_read(p.index))) {
+    } else if (is_hvm_domain(d) ? !(set ? hvm_guest_may_write(p.index) : hvm_guest_may_read(p.index))
+                                : !(set ? guest_may_write(p.index) : guest_may_read(p.index))) {
         return -EPERM;
     }
     long rc = 0;
     if (set) {
-        if (p.index == HVM_PARAM_CALLBACK_IRQ && p.value &&
-            ((p.value >> 56) != HVM_PARAM_CALLBACK_TYPE_VECTOR || (p.value & 0xff) < 16))
+        if (is_hvm_domain(d))
+            rc = hvm_param_side_effect(d, p.index, p.value);
+        else if (p.index == HVM_PARAM_CALLBACK_IRQ && p.value &&
+                 ((p.value >> 56) != HVM_PARAM_CALLBACK_TYPE_VECTOR || (p.value & 0xff) < 16))
             rc = -EINVAL; /* PVH has no GSI or PCI INTx callback */
-        else
+        if (!rc)
             d->hvm_params[p.index] = p.value;
     } else {
         p.value = d->hvm_params[p.index];
