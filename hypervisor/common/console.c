@@ -31,11 +31,32 @@ static void emit(const char *s, size_t n)
     }
 }
 
+/* Who wrote the line the serial line is in the middle of (NULL: none). A
+ * writer's partial line (a prompt, a line written in pieces) is broken off
+ * before anyone else's text, and the writer's next text starts a line of
+ * its own with its prefix again: lines of two writers never share a line,
+ * where a test or a reader would take them for one. */
+static const void *open_line_writer;
+static const char hypervisor_writer;
+
+void console_write_from(const void *writer, const char *prefix, const char *s, size_t n)
+{
+    if (!n)
+        return;
+    uint64_t flags = spin_lock_irqsave(&console_lock);
+    if (open_line_writer != writer) {
+        if (open_line_writer)
+            emit("\n", 1);
+        emit(prefix, strlen(prefix));
+    }
+    emit(s, n);
+    open_line_writer = s[n - 1] == '\n' ? NULL : writer;
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
 void console_write(const char *s, size_t n)
 {
-    uint64_t flags = spin_lock_irqsave(&console_lock);
-    emit(s, n);
-    spin_unlock_irqrestore(&console_lock, flags);
+    console_write_from(&hypervisor_writer, "", s, n);
 }
 
 void console_write_unlocked(const char *s, size_t n)

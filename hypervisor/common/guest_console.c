@@ -13,23 +13,17 @@
 #define OUTPUT_BUDGET (64 * 1024)
 
 /* Writes what the line buffer holds; the "(dN) " prefix starts each line
- * (Dom0's output is the machine's console and goes unprefixed). */
+ * (Dom0's output is the machine's console and goes unprefixed). The console
+ * adds the prefix when the text does not continue this domain's own line. */
 static void emit(struct domain *d, bool end_line)
 {
     struct guest_console_out *o = &d->console_out;
-    char buf[GUEST_LINE_MAX + 16];
-    int n = 0;
-    if (!o->mid_line && d->id != 0)
-        n = snprintf(buf, sizeof(buf), "(d%u) ", d->id);
-    memcpy(buf + n, o->line, o->len);
-    n += o->len;
-    bool complete = o->len && o->line[o->len - 1] == '\n';
-    if (end_line && !complete) {
-        buf[n++] = '\n';
-        complete = true;
-    }
-    console_write(buf, n);
-    o->mid_line = !complete;
+    char prefix[16] = "";
+    if (d->id != 0)
+        snprintf(prefix, sizeof(prefix), "(d%u) ", d->id);
+    if (end_line && (!o->len || o->line[o->len - 1] != '\n'))
+        o->line[o->len++] = '\n';
+    console_write_from(d, prefix, o->line, o->len);
     o->len = 0;
 }
 

@@ -7,6 +7,10 @@
 void console_init(void);
 /* Writes raw bytes to the serial line and the log ring (takes the console lock). */
 void console_write(const char *s, size_t n);
+/* The same for one writer (a domain): its text goes after `prefix` unless it
+ * continues the writer's own unfinished line; another writer's unfinished
+ * line is ended first. */
+void console_write_from(const void *writer, const char *prefix, const char *s, size_t n);
 /* For panics and exceptions: write without waiting for the lock. */
 void console_write_unlocked(const char *s, size_t n);
 /* Copies up to n bytes of the log ring starting at *pos; returns bytes copied. */

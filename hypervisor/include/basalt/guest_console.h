@@ -11,12 +11,11 @@ struct domain;
 
 struct guest_console_out {
     spinlock_t lock;
-    char line[GUEST_LINE_MAX];
+    char line[GUEST_LINE_MAX + 1]; /* + the line end a full line is given */
     unsigned int len;
     uint64_t budget_bytes;  /* rate limit: bytes it may still print this period */
     uint64_t budget_period; /* period the budget belongs to */
     bool dropping;          /* reported that output is being dropped */
-    bool mid_line;          /* part of the current line was already written */
 };
 
 /* Prints guest output line by line as "(dID) text"; Dom0's is unprefixed. */
