@@ -154,6 +154,13 @@ int vbd_from_spec(const struct disk_spec *spec, struct vbd *v, char *why, size_t
         if (!v->target)
             return cfg_fail(why, whylen, "out of memory");
         snprintf(v->target, n, "%s%s", t[0] == '/' ? "" : "/dev/", t);
+        size_t len = strlen(v->target);
+        if (len > VBD_TARGET_MAX) {
+            free(v->target);
+            v->target = NULL;
+            return cfg_fail(why, whylen, "target: a path of %zu characters; at most %d",
+                            len, VBD_TARGET_MAX);
+        }
     }
     v->format = spec->format;
     v->readwrite = spec->readwrite;
@@ -256,7 +263,7 @@ static int add_dir(struct xs_entry_list *out, const char *dir, const struct kv *
 int vbd_entries(unsigned domid, const struct vbd *v, struct xs_entry_list *out)
 {
     char front[XS_PATH_MAX], back[XS_PATH_MAX], priv[XS_PATH_MAX];
-    char params[XS_PATH_MAX * 2], fid[16], devid[16], bid[16];
+    char params[VBD_PARAMS_MAX], fid[16], devid[16], bid[16];
     /* libxl__device_generic_add: the frontend is the guest's, the backend
      * may read it; the backend is Dom0's, the guest may read it; the
      * toolstack's copy is Dom0's alone. */

@@ -58,6 +58,12 @@ long vbd_devid(const char *vdev);
  */
 int vbd_from_spec(const struct disk_spec *spec, struct vbd *v, char *why, size_t whylen);
 
+/* The longest target vbd_from_spec takes (after "/dev/" is put in front):
+ * its backend's params entry, "FORMAT:TARGET", is written whole, never cut
+ * short (a shorter path would be another file). */
+#define VBD_TARGET_MAX 1024
+#define VBD_PARAMS_MAX (VBD_TARGET_MAX + 16)
+
 void vbd_free(struct vbd *v);
 /* A deep copy; 0 or -1 (out of memory). */
 int vbd_copy(struct vbd *dst, const struct vbd *src);

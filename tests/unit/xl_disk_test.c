@@ -131,6 +131,21 @@ static void test_from_spec(void)
     refused("/dev/x,,xvda,r", "access=ro");
     refused("/dev/x,,xvda,w,direct-io-safe", "aio=native");
     refused("format=qcow2,vdev=xvdb,access=ro,target=/srv/b.qcow2", "Block node is read-only");
+
+    /* The longest target is taken and written whole; one more character is
+     * refused (params once cut such a path short: another file). */
+    static char text[VBD_TARGET_MAX + 64], big[VBD_PARAMS_MAX];
+    int at = snprintf(text, sizeof(text), "format=qcow2,vdev=xvdb,target=/");
+    memset(text + at, 'a', VBD_TARGET_MAX - 1);
+    text[at + VBD_TARGET_MAX - 1] = '\0';
+    rc = from(text, &v, why, sizeof(why));
+    vbd_params(&v, big, sizeof(big));
+    CHECK("a target of VBD_TARGET_MAX characters: params holds all of it",
+          rc == 0 && strlen(big) == strlen("qcow2:") + VBD_TARGET_MAX, "rc %d, %zu", rc, strlen(big));
+    if (!rc)
+        vbd_free(&v);
+    strcat(text, "a");
+    refused(text, "at most 1024");
 }
 
 static struct xs_entry_list list;
@@ -337,7 +352,7 @@ static void test_qemu_args(void)
 
 int main(void)
 {
-    TAP_PLAN(58);
+    TAP_PLAN(60);
     test_devids();
     test_from_spec();
     test_entries();
