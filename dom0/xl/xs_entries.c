@@ -22,63 +22,79 @@ struct entry_builder {
     int failed;
 };
 
-static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
-                      const char *fmt, ...)
+static int add_entry_v(struct xs_entry_list *l, const struct xs_perm *perms, unsigned nperms,
+                       const char *value, const char *fmt, va_list ap)
 {
-    struct xs_entry_list *l = c->list;
-    if (c->failed)
-        return;
+    if (nperms > XS_ENTRY_MAX_PERMS)
+        return -1;
     if (l->count == l->cap) {
         size_t ncap = l->cap ? l->cap * 2 : 64;
         struct xs_entry *n = realloc(l->items, ncap * sizeof(*n));
-        if (!n) {
-            c->failed = 1;
-            return;
-        }
+        if (!n)
+            return -1;
         l->items = n;
         l->cap = ncap;
     }
     struct xs_entry *e = &l->items[l->count];
     memset(e, 0, sizeof(*e));
     char path[XS_PATH_MAX];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(path, sizeof(path), fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(path) || !(e->path = strdup(path))) {
-        c->failed = 1;
-        return;
-    }
+    if (n < 0 || (size_t)n >= sizeof(path) || !(e->path = strdup(path)))
+        return -1;
     if (value && !(e->value = strdup(value))) {
         free(e->path);
-        c->failed = 1;
-        return;
+        return -1;
     }
+    memcpy(e->perms, perms, nperms * sizeof(*perms));
+    e->nperms = nperms;
+    l->count++;
+    return 0;
+}
+
+int xs_entry_add(struct xs_entry_list *l, const struct xs_perm *perms, unsigned nperms,
+                 const char *value, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = add_entry_v(l, perms, nperms, value, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void add_entry(struct entry_builder *c, enum entry_perms perms, const char *value,
+                      const char *fmt, ...)
+{
     unsigned dom = c->d->domid;
+    struct xs_perm p[XS_ENTRY_MAX_PERMS];
+    unsigned np = 1;
     switch (perms) {
     case PERMS_RO:
-        e->perms[0] = (struct xs_perm){ 0, 'n' };
-        e->perms[1] = (struct xs_perm){ dom, 'r' };
-        e->nperms = 2;
+        p[0] = (struct xs_perm){ 0, 'n' };
+        p[1] = (struct xs_perm){ dom, 'r' };
+        np = 2;
         break;
     case PERMS_RW:
-        e->perms[0] = (struct xs_perm){ dom, 'n' };
-        e->nperms = 1;
+        p[0] = (struct xs_perm){ dom, 'n' };
         break;
     case PERMS_PRIV:
-        e->perms[0] = (struct xs_perm){ 0, 'n' };
-        e->nperms = 1;
+        p[0] = (struct xs_perm){ 0, 'n' };
         break;
     case PERMS_BACKEND:
-        e->perms[0] = (struct xs_perm){ c->d->backend_domid, 'n' };
-        e->perms[1] = (struct xs_perm){ dom, 'r' };
-        e->nperms = 2;
+        p[0] = (struct xs_perm){ c->d->backend_domid, 'n' };
+        p[1] = (struct xs_perm){ dom, 'r' };
+        np = 2;
         break;
     }
-    l->count++;
+    if (c->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (add_entry_v(c->list, p, np, value, fmt, ap))
+        c->failed = 1;
+    va_end(ap);
 }
 
 int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out)

@@ -50,6 +50,12 @@ struct xs_domain_desc {
     const char *on_poweroff, *on_reboot, *on_crash;
 };
 
+/* Appends one entry: its path from fmt, value (NULL: a directory), the
+ * permissions (at most XS_ENTRY_MAX_PERMS). Returns 0, or -1 when out of
+ * memory or the path is longer than XS_PATH_MAX (the list is unchanged). */
+int xs_entry_add(struct xs_entry_list *l, const struct xs_perm *perms, unsigned nperms,
+                 const char *value, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Builds the list. Returns 0, or -1 when out of memory (list freed). */
 int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out);
 void xs_entries_free(struct xs_entry_list *list);
