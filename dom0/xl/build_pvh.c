@@ -14,6 +14,7 @@
 #include "guestmem.h"
 #include "teardown.h"
 #include "util.h"
+#include "vif_devices.h"
 #include "xen_ops.h"
 #include "xs_entries.h"
 #include "xs_store.h"
@@ -237,6 +238,17 @@ static int publish_in_xenstore(struct build_state *s, uint32_t console_port, uin
     return 0;
 }
 
+static int add_vifs(struct build_state *s)
+{
+    char why[512];
+    if (!s->r->n_vifs)
+        return 0;
+    start_step(s, "adding network devices");
+    if (vif_devices_add_all(s->xs, s->domid, s->r, why, sizeof(why)))
+        return fail_step(s, 0, "%s", why);
+    return 0;
+}
+
 int build_pvh(const struct build_request *r, const struct build_images *im,
               struct xs_handle *xs, uint32_t *domid, char *err, size_t errlen)
 {
@@ -257,7 +269,7 @@ int build_pvh(const struct build_request *r, const struct build_images *im,
 
     if (create_domain(&s) || populate_memory(&s) || load_images(&s) ||
         set_up_rings(&s, &console_port, &store_port) || set_entry_point(&s) ||
-        publish_in_xenstore(&s, console_port, store_port))
+        publish_in_xenstore(&s, console_port, store_port) || add_vifs(&s))
         goto fail;
 
     if (!r->start_paused) {

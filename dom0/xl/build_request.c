@@ -8,6 +8,7 @@
 
 #include "cfg_error.h"
 #include "uuid.h"
+#include "vif_config.h"
 
 #define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -153,9 +154,8 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
     if (dc->n_disks)
         note_at(c, notes, KEYS("disk"),
                 "disk= ignored: Basalt has no PV block devices yet; the domain gets no disks");
-    if (dc->n_vifs)
-        note_at(c, notes, KEYS("vif"),
-                "vif= ignored: Basalt has no PV network devices yet; the domain gets no vifs");
+    if (vif_config_request(c, r, err, errlen))
+        return -1;
 
     r->on_poweroff = supported_action(c, notes, "on_poweroff", dc->on_poweroff);
     r->on_reboot = supported_action(c, notes, "on_reboot", dc->on_reboot);

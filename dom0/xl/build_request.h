@@ -33,6 +33,8 @@ struct build_request {
     const char *kernel, *ramdisk, *cmdline; /* point into the configuration */
     enum shutdown_action on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset;
     bool start_paused;          /* xl create -p: leave it paused after building */
+    const struct vif_spec *vifs; /* vif=, checked (vif_config.c); in the configuration */
+    size_t n_vifs;
 };
 
 /*

@@ -17,6 +17,9 @@ int cmd_domid(int argc, char **argv);
 int cmd_domname(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
 
 /* Parses argv with args_parse and prints usage on -h or an error: returns
  * -1 to go on, else the exit status (0 after --help, 2 after an error). */

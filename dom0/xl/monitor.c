@@ -26,6 +26,7 @@
 #include "format.h"
 #include "teardown.h"
 #include "util.h"
+#include "vif_devices.h"
 #include "xs_store.h"
 #include "xs_watch.h"
 
@@ -129,8 +130,10 @@ int monitor_run(struct build_request *r, uint32_t domid)
             /* Destroyed by someone else (xl destroy): make sure nothing
              * of it stays in xenstore. */
             monitor_log("Domain %u has been destroyed.", domid);
-            if (m.xs)
+            if (m.xs) {
+                vif_devices_remove_all(m.xs, domid);
                 xsh_remove_domain(m.xs, domid);
+            }
             break;
         }
         if (rc) {

@@ -8,8 +8,9 @@
 struct xs_handle;
 
 /*
- * Destroys domid (BCTL_DOMAIN_DESTROY; a domain already gone is fine),
- * then has xenstored forget it (XS_RELEASE) and removes its xenstore
+ * Pauses domid and removes its devices (vifs), destroys it
+ * (BCTL_DOMAIN_DESTROY; a domain already gone is fine), then has
+ * xenstored forget it (XS_RELEASE) and removes its xenstore
  * entries. xs may be NULL (a connection is opened, if xenstored runs).
  * Returns 0, or -errno if the hypervisor refused to destroy it; xenstore
  * problems are reported but do not fail the teardown.
