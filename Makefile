@@ -26,7 +26,7 @@ dom0: deps
 	@for d in $(DOM0_DIRS); do $(MAKE) --no-print-directory -s -C $$d || exit 1; done
 
 # Debian's kernel and busybox initramfs images, downloaded and assembled (images/).
-images: deps dom0
+images: deps dom0 guests
 	@$(MAKE) --no-print-directory -s -C images
 
 unit: deps

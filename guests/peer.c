@@ -36,10 +36,7 @@ static void fail(const char *what, long rc)
 
 static void map_space(unsigned int space, unsigned long idx, const void *where)
 {
-    struct xen_add_to_physmap a = {
-        .domid = DOMID_SELF, .space = space, .idx = idx, .gpfn = gfn_of(where),
-    };
-    long rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&a);
+    long rc = guest_map_space(space, idx, gfn_of(where));
     if (rc)
         fail(space == XENMAPSPACE_shared_info ? "map shared_info" : "map grant frame 0", rc);
 }
@@ -53,23 +50,6 @@ static bool grant_page_written(void)
         if (g[i] != (uint8_t)mark[i])
             return false;
     return true;
-}
-
-/* System time in ns from vCPU 0's pvclock record (no exit needed). */
-static uint64_t system_time_ns(volatile struct vcpu_time_info *t)
-{
-    uint32_t ver;
-    uint64_t ns;
-    do {
-        ver = t->version;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        uint64_t delta = rdtsc() - t->tsc_timestamp;
-        int8_t shift = t->tsc_shift;
-        delta = shift < 0 ? delta >> -shift : delta << shift;
-        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    } while ((ver & 1) || ver != t->version);
-    return ns;
 }
 
 int guest_main_entry(const struct hvm_start_info *si)
@@ -109,9 +89,7 @@ int guest_main_entry(const struct hvm_start_info *si)
     bool written_seen = false;
     uint64_t events = 0;
     while (events < max_events) {
-        struct sched_poll p = { .nr_ports = 1, .timeout = system_time_ns(clock) + POLL_PERIOD_NS };
-        set_xen_guest_handle(p.ports, &port);
-        rc = hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
+        rc = guest_poll(port, guest_system_time_ns(clock) + POLL_PERIOD_NS);
         if (rc)
             fail("SCHEDOP_poll", rc);
 

@@ -171,6 +171,37 @@ uint64_t guest_tsc_khz(void)
     return c;
 }
 
+long guest_map_space(unsigned int space, unsigned long idx, unsigned long gfn)
+{
+    struct xen_add_to_physmap a = {
+        .domid = DOMID_SELF, .space = space, .idx = idx, .gpfn = gfn,
+    };
+    return hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&a);
+}
+
+uint64_t guest_system_time_ns(volatile struct vcpu_time_info *t)
+{
+    uint32_t ver;
+    uint64_t ns;
+    do {
+        ver = t->version;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t delta = rdtsc() - t->tsc_timestamp;
+        int8_t shift = t->tsc_shift;
+        delta = shift < 0 ? delta >> -shift : delta << shift;
+        ns = t->system_time + (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    } while ((ver & 1) || ver != t->version);
+    return ns;
+}
+
+long guest_poll(evtchn_port_t port, uint64_t deadline_ns)
+{
+    struct sched_poll p = { .nr_ports = 1, .timeout = deadline_ns };
+    set_xen_guest_handle(p.ports, &port);
+    return hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
+}
+
 void guest_main(uint32_t start_info_gpa)
 {
     start_info = (const struct hvm_start_info *)(uintptr_t)start_info_gpa;
