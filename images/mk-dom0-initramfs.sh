@@ -9,6 +9,8 @@
 #   -s SCRIPT    udhcpc event script, installed as /usr/share/udhcpc/default.script
 #   -g GROUP:MODULE  a module /init loads, listed in /etc/basalt/modules-GROUP
 #                (repeatable; the groups /init knows: xen, net, disk)
+#   -G GROUP:MODULE  as -g, but only listed, not copied into the image: the
+#                Debian Dom0's root file system has it (repeatable)
 #   -d DEB       a Debian package to take programs and libraries from
 #                (repeatable; all of them are unpacked into one scratch tree)
 #   -p PATH      a program to install from the -d packages, e.g. usr/bin/xenstore
@@ -16,7 +18,8 @@
 #                a symlink to it)
 #   -l SONAME    a library to install although nothing links it (dlopen'ed,
 #                e.g. libgcc_s.so.1, which glibc's pthread_cancel loads)
-#   -b DIR       copy every executable file in DIR (if DIR exists) to /usr/sbin
+#   -b DIR       copy every executable file in DIR (if DIR exists) to /usr/sbin,
+#                their names listed in /etc/basalt/dom0-programs
 #   -f SRC:DEST  install the file SRC as DEST in the image, e.g. a guest's
 #                kernel (repeatable)
 #
@@ -30,11 +33,11 @@ set -eu
 
 me="images/mk-dom0-initramfs.sh"
 die() { echo "$me: error: $*" >&2; exit 1; }
-usage="usage: mk-dom0-initramfs.sh [-z gzip|xz] -i INIT [-s SCRIPT] [-g GROUP:MOD]... [-d DEB]... [-p PATH]... [-l SONAME]... [-b DIR] [-f SRC:DEST]... IMG OUT"
+usage="usage: mk-dom0-initramfs.sh [-z gzip|xz] -i INIT [-s SCRIPT] [-g|-G GROUP:MOD]... [-d DEB]... [-p PATH]... [-l SONAME]... [-b DIR] [-f SRC:DEST]... IMG OUT"
 
 compress=gzip init="" dhcp="" bindir=""
-groups="" allmods="" debs="" progs="" extralibs="" files=""
-while getopts z:i:s:g:d:p:l:b:f: opt; do
+groups="" listed="" allmods="" debs="" progs="" extralibs="" files=""
+while getopts z:i:s:g:G:d:p:l:b:f: opt; do
     case $opt in
     z) compress=$OPTARG ;;
     i) init=$OPTARG ;;
@@ -44,6 +47,11 @@ while getopts z:i:s:g:d:p:l:b:f: opt; do
        *) die "-g $OPTARG: want GROUP:MODULE" ;;
        esac
        groups="$groups $OPTARG" allmods="$allmods ${OPTARG#*:}" ;;
+    G) case $OPTARG in
+       [a-z]*:?*) ;;
+       *) die "-G $OPTARG: want GROUP:MODULE" ;;
+       esac
+       listed="$listed $OPTARG" ;;
     d) debs="$debs $OPTARG" ;;
     p) progs="$progs $OPTARG" ;;
     l) extralibs="$extralibs $OPTARG" ;;
@@ -100,7 +108,7 @@ if [ -n "$dhcp" ]; then
 fi
 
 # Modules: the closure of all groups over modules.dep, and one list a group.
-for gm in $groups; do
+for gm in $groups $listed; do
     printf '%s\n' "${gm#*:}" >>"$root/etc/basalt/modules-${gm%%:*}"
 done
 # shellcheck disable=SC2086
@@ -140,9 +148,11 @@ done
 
 # Dom0 programs built by dom0/ (static, or dynamic against the packages'
 # libraries): they replace busybox applets of the same name.
+: >"$root/etc/basalt/dom0-programs"
 if [ -n "$bindir" ] && [ -d "$bindir" ]; then
     for f in "$bindir"/*; do
         [ -f "$f" ] && [ -x "$f" ] || continue
+        printf '%s ' "${f##*/}" >>"$root/etc/basalt/dom0-programs"
         rm -f "$root/usr/sbin/${f##*/}"
         cp -L "$f" "$root/usr/sbin/${f##*/}"
         chmod 0755 "$root/usr/sbin/${f##*/}"

@@ -47,8 +47,11 @@ boot=$tmp/root/boot
 rm -f "$img/kernel-version"
 rm -rf "$img/modules"
 mv "$tmp/root/lib/modules/$ver" "$img/modules"
+# touch: dpkg-deb keeps the package's times, and vmlinuz is one of the
+# Makefile's targets of this script: older than its inputs, make would run
+# this again every time.
 for f in config vmlinuz; do
-    [ -f "$boot/$f-$ver" ] && mv -f "$boot/$f-$ver" "$img/$f"
+    [ -f "$boot/$f-$ver" ] && mv -f "$boot/$f-$ver" "$img/$f" && touch "$img/$f"
 done
 mv -f "$tmp/vmlinux" "$img/vmlinux"
 printf '%s\n' "$ver" >"$img/kernel-version.tmp"

@@ -20,6 +20,8 @@ liblzma-dev
 clang
 llvm
 libclang-rt-14-dev
+mmdebstrap
+debian-archive-keyring
 "
 
 missing=""

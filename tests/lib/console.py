@@ -39,6 +39,14 @@ def run(q, domid, command, timeout=60):
     return "\n".join(lines)
 
 
+def exit_status(out):
+    """N from a line "rc=N" that a command run with run() printed with
+    `echo rc=$?`; None if there is none. No "$": the hypervisor's own log
+    lines share the serial line and can land right after the digits."""
+    m = re.search(r"^rc=(\d+)", out, re.M)
+    return int(m.group(1)) if m else None
+
+
 def hypervisor_key(q, key, settle=2.0):
     """Presses a hypervisor console key (input must be at the hypervisor)."""
     start = len(q.text())
