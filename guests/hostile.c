@@ -2,8 +2,10 @@
  * A guest that misbehaves on purpose. It first probes what must fail
  * without harming it (unknown hypercalls, bad pointers, privileged
  * instructions), printing "hostile: probe NAME ok" or "... FAILED", then
- * does what its mode= asks: npf (write to guest-physical memory that does
- * not exist), triple (a triple fault), or probe (stop after the probes).
+ * does what its mode= asks: npf (run code from guest-physical memory that
+ * does not exist: reads and writes there are completed, as Xen does, but
+ * nothing can be executed), triple (a triple fault), or probe (stop after
+ * the probes).
  */
 #include "common/guest.h"
 
@@ -252,8 +254,8 @@ int guest_main_entry(const struct hvm_start_info *si)
     run_probes();
 
     if (!strncmp(mode, "npf", 4)) {
-        guest_printf("hostile: writing to guest-physical memory that does not exist\n");
-        *(volatile uint64_t *)0x3f000000UL = 0xbad;
+        guest_printf("hostile: running code from guest-physical memory that does not exist\n");
+        ((void (*)(void))0x3f000000UL)();
     } else if (!strncmp(mode, "triple", 7)) {
         guest_printf("hostile: triple fault\n");
         struct {

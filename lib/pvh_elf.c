@@ -177,3 +177,13 @@ bool pvh_elf_in_place_order(const struct pvh_image *img, uint64_t file_at,
     }
     return true;
 }
+
+void pvh_elf_load_in_place(const struct pvh_image *img, uint64_t file_at,
+                           const unsigned int order[PVH_MAX_SEGMENTS], uintptr_t phys_base)
+{
+    for (unsigned int i = 0; i < img->nr_segments; i++) {
+        const struct pvh_segment *s = &img->seg[order[i]];
+        memmove((void *)(phys_base + s->paddr), (const void *)(phys_base + file_at + s->offset), s->filesz);
+        memset((void *)(phys_base + s->paddr + s->filesz), 0, s->memsz - s->filesz);
+    }
+}

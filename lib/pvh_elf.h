@@ -38,4 +38,14 @@ int pvh_elf_parse(const void *image, size_t len, struct pvh_image *out, const ch
 bool pvh_elf_in_place_order(const struct pvh_image *img, uint64_t file_at,
                             unsigned int order[PVH_MAX_SEGMENTS]);
 
+/*
+ * Loads the segments of a kernel whose file lies at `file_at`, in the
+ * order pvh_elf_in_place_order() returned true for: each is moved to its
+ * load address, then its zero fill written. Addresses are physical;
+ * `phys_base` is where physical address 0 is mapped (the hypervisor's
+ * direct map; a test's simulated memory).
+ */
+void pvh_elf_load_in_place(const struct pvh_image *img, uint64_t file_at,
+                           const unsigned int order[PVH_MAX_SEGMENTS], uintptr_t phys_base);
+
 #endif

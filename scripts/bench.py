@@ -15,6 +15,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
 from basalt_test import BUILD, Qemu, guest  # noqa: E402
+import sched_shares  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 
@@ -151,6 +152,20 @@ def main():
     print("%-44s %8d /s  (runs: %s)" % ("xen_version hypercalls per second, 1 vCPU", statistics.median(rates),
                                         ", ".join(str(r) for r in rates)))
     print("  reference: Xen 4.17 under the same QEMU costs ~40 us per hypercall (~25000/s), per DESIGN.md")
+
+    print()
+    ratios, shares = [], []
+    for i in range(RUNS):
+        with Qemu("bench-sched-%d" % i, **sched_shares.QEMU) as q:
+            _, ratio, share = sched_shares.measure(q, 30)
+        ratios.append(ratio)
+        shares.append(share)
+    print("%-52s %8.2f    (runs: %s)" % ("scheduler: heavy's time over light's, weights 512:256", statistics.median(ratios),
+                                        ", ".join("%.2f" % x for x in ratios)))
+    print("  target: 2.00 within 10%, over 30 s on one CPU; a loaded host pulls it towards 1 (test_pvh.py)")
+    print("%-52s %8.3f    (runs: %s)" % ("scheduler: a cap=25 domain's share of a CPU", statistics.median(shares),
+                                        ", ".join("%.3f" % x for x in shares)))
+    print("  target: 0.25, at most 0.275")
 
     print()
     ours, ours_runs = pvh_domain_init_seconds()

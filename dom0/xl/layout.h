@@ -1,7 +1,7 @@
 /*
  * Where everything goes in a new PVH DomU's guest-physical memory, worked
  * out before anything is created: the same layout the hypervisor's own
- * builder (hypervisor/common/pvh_build.c) gives boot-time domains, from
+ * builder (hypervisor/arch/x86/pvh_build.c) gives boot-time domains, from
  * the same shared code (lib/pvh_layout.h):
  *   RAM from 0 (above 4 GiB what does not fit below PVH_LOWMEM_END),
  *   the kernel's segments at their physical addresses,

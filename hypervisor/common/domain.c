@@ -4,14 +4,13 @@
  * them); domain_reap(), run by idle loops, frees it once no vCPU is still
  * on a CPU.
  */
-#include <asm/hvm.h>
-#include <asm/svm.h>
-#include <asm/vioapic.h>
+#include <basalt/arch.h>
 #include <basalt/boot_domains.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
+#include <basalt/memory.h>
 #include <basalt/mm.h>
 #include <basalt/pv_console.h>
 #include <basalt/sched.h>
@@ -50,57 +49,69 @@ void domain_put(struct domain *d)
     spin_unlock_irqrestore(&domains_lock, flags);
 }
 
-struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus)
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id, uint64_t affinity);
+static void domain_free(struct domain *d);
+
+int domain_create(const struct domain_config *cfg, struct domain **out)
 {
-    if (id >= MAX_DOMAINS || max_vcpus == 0 || max_vcpus > MAX_VCPUS_PER_DOMAIN)
-        return NULL;
+    if (cfg->id >= MAX_DOMAINS || cfg->max_vcpus == 0 || cfg->max_vcpus > MAX_VCPUS_PER_DOMAIN)
+        return -EINVAL;
     struct domain *d = xnew(struct domain);
     if (!d)
-        return NULL;
-    d->id = id;
-    strlcpy(d->name, name, sizeof(d->name));
+        return -ENOMEM;
+    d->id = cfg->id;
+    strlcpy(d->name, cfg->name, sizeof(d->name));
+    if (cfg->handle)
+        memcpy(d->handle, cfg->handle, sizeof(d->handle));
     spin_lock_init(&d->lock);
+    spin_lock_init(&d->physmap_lock);
+    spin_lock_init(&d->pages_lock);
     spin_lock_init(&d->console_out.lock);
     d->state = DOMAIN_BUILDING;
+    d->is_privileged = cfg->hardware_domain;
+    d->boot_spec = cfg->boot_spec;
     d->created_ns = now_ns();
-    d->max_vcpus = max_vcpus;
-    d->weight = SCHED_DEFAULT_WEIGHT;
+    d->max_vcpus = cfg->max_vcpus;
+    d->max_pages = cfg->max_pages;
+    d->weight = cfg->weight ? cfg->weight : SCHED_DEFAULT_WEIGHT;
+    d->cap = cfg->cap;
     sched_domain_init(d);
-    d->arch.iopm = iopm_all_intercepted;
     if (p2m_init(&d->p2m)) {
         xfree(d);
-        return NULL;
+        return -ENOMEM;
     }
-    if (shared_info_init(d) || evtchn_domain_init(d) || grant_table_init(d)) {
-        domain_release_resources(d);
-        p2m_teardown(&d->p2m);
-        xfree(d);
-        return NULL;
+    int rc = arch_domain_create(d, cfg);
+    if (!rc && (shared_info_init(d) || evtchn_domain_init(d) || grant_table_init(d)))
+        rc = -ENOMEM;
+    for (unsigned int i = 0; i < cfg->max_vcpus && !rc; i++) {
+        uint64_t affinity = cfg->hardware_domain ? BIT(i % nr_pcpus)
+                            : cfg->affinity ? cfg->affinity : domu_cpu_mask;
+        if (!vcpu_create(d, i, affinity))
+            rc = -ENOMEM;
     }
     uint64_t flags = spin_lock_irqsave(&domains_lock);
-    if (domains[id]) {
-        spin_unlock_irqrestore(&domains_lock, flags);
-        domain_release_resources(d);
-        p2m_teardown(&d->p2m);
-        xfree(d);
-        return NULL;
-    }
-    domains[id] = d;
+    if (!rc && domains[cfg->id])
+        rc = -EEXIST;
+    if (!rc)
+        domains[cfg->id] = d;
     spin_unlock_irqrestore(&domains_lock, flags);
-    return d;
+    if (rc) {
+        domain_free(d); /* never visible: nothing else can hold it */
+        return rc;
+    }
+    *out = d;
+    return 0;
 }
 
-struct vcpu *vcpu_create(struct domain *d, unsigned int id)
+static struct vcpu *vcpu_create(struct domain *d, unsigned int id, uint64_t affinity)
 {
-    if (id >= d->max_vcpus || d->vcpus[id])
-        return NULL;
     struct vcpu *v = xnew(struct vcpu);
     if (!v)
         return NULL;
     v->id = id;
     v->dom = d;
     v->state = VCPU_DOWN;
-    v->affinity = domu_cpu_mask;
+    v->affinity = affinity;
     v->processor = 0;
     timer_init(&v->singleshot, vcpu_singleshot_fired, v);
     timer_init(&v->periodic, vcpu_periodic_fired, v);
@@ -108,7 +119,7 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     v->vcpu_info_mfn = INVALID_MFN;
     v->vcpu_info = id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[id] : NULL;
     v->runstate = RUNSTATE_offline;
-    if (arch_vcpu_init(v)) {
+    if (arch_vcpu_create(v)) {
         xfree(v);
         return NULL;
     }
@@ -117,21 +128,12 @@ struct vcpu *vcpu_create(struct domain *d, unsigned int id)
     return v;
 }
 
-static void release_page(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t)
-{
-    if (t == P2M_RAM || t == P2M_RAM_RO) {
-        struct page_info *pg = mfn_to_page(mfn);
-        if (pg->owner == d->id && (pg->flags & PGF_ALLOCATOR))
-            page_release(mfn); /* still mapped by another domain: freed by its last unmap */
-    }
-}
-
 /* Everything but memory and vCPUs, in an order where nothing still points
  * at what is freed: channels first (peers stop signalling us), then grant
  * mappings (pages pinned in others go), then the shared page. */
 void domain_release_resources(struct domain *d)
 {
-    vioapic_domain_destroy(d);
+    arch_domain_destroy(d);
     pv_console_release(d);
     evtchn_domain_destroy(d);
     grant_table_destroy(d);
@@ -139,24 +141,26 @@ void domain_release_resources(struct domain *d)
         shared_info_destroy(d);
 }
 
+/* The vCPUs go last but for memory: until the event channels are closed a
+ * peer's send still reaches them (finding the port's vCPU). */
 static void domain_free(struct domain *d)
 {
+    for (unsigned int i = 0; i < d->max_vcpus; i++)
+        if (d->vcpus[i])
+            sched_remove_vcpu(d->vcpus[i]); /* and its timers: none fires any more */
+    timer_kill(&d->cap_timer);
+    domain_release_resources(d);
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v)
             continue;
-        sched_remove_vcpu(v);
         vcpu_release_vcpu_info(v);
         arch_vcpu_destroy(v);
-        d->vcpus[i] = NULL; /* what follows must not reach the freed vCPU */
+        d->vcpus[i] = NULL;
         xfree(v);
     }
-    timer_kill(&d->cap_timer);
-    domain_release_resources(d);
-    p2m_for_each(d, release_page);
+    domain_release_memory(d);
     p2m_teardown(&d->p2m);
-    if (d->arch.iopm != iopm_all_intercepted)
-        free_hv_pages(d->arch.iopm, 2);
     xfree(d->memmap);
     xfree(d);
 }
@@ -319,7 +323,7 @@ void dump_domains(void)
                 printk("    vcpu %u: state %d%s on cpu %u, ran %lu ms, credit %d us, affinity %lx\n", v->id,
                        v->state, v->running ? " running" : "", v->processor, vcpu_runtime_ns(v) / 1000000,
                        v->credit / 1000, v->affinity);
-                hvm_dump_exit_stats(v);
+                arch_vcpu_dump(v);
             }
         }
     }

@@ -6,7 +6,7 @@
  * before the domain's memory goes, so a peer never signals a freed domain.
  */
 #include <asm/smp.h>
-#include <asm/vlapic.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/event.h>
 #include <basalt/guest_access.h>
@@ -33,8 +33,10 @@ static struct evtchn *port_used(struct domain *d, evtchn_port_t port)
     return c && c->state != ECS_FREE ? c : NULL;
 }
 
+/* Called with d's evtchn lock held. */
 static int alloc_port(struct domain *d)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     for (evtchn_port_t p = 1; p < d->evtchn.max_ports; p++) {
         unsigned int b = p / EVTCHN_BUCKET_SIZE;
         if (!d->evtchn.bucket[b]) {
@@ -103,19 +105,27 @@ static bool port_in_poll(const struct vcpu *v, evtchn_port_t port)
     return false;
 }
 
-/* Sets port pending in d; called with d's evtchn lock held. */
+/* The vCPU a port notifies (vCPU 0 if that one is gone), or NULL while the
+ * domain has none (being built). */
+static struct vcpu *notify_vcpu(struct domain *d, const struct evtchn *c)
+{
+    struct vcpu *v = d->vcpus[c && c->notify_vcpu < d->max_vcpus ? c->notify_vcpu : 0];
+    return v ? v : d->vcpus[0];
+}
+
+/* Sets port pending in d; called with d's evtchn lock held, which keeps d's
+ * channels, and so d itself and its vCPUs, alive (domain_free closes the
+ * channels before it frees the vCPUs). */
 static void set_pending(struct domain *d, evtchn_port_t port)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     struct shared_info *s = d->shared_info;
-    struct evtchn *c = port_ptr(d, port);
-    struct vcpu *v = d->vcpus[c && c->notify_vcpu < d->max_vcpus ? c->notify_vcpu : 0];
-    if (!v)
-        v = d->vcpus[0];
+    struct vcpu *v = notify_vcpu(d, port_ptr(d, port));
     xen_ulong_t bit = 1UL << (port % BITS_PER_WORD);
     xen_ulong_t *word = &s->evtchn_pending[port / BITS_PER_WORD];
     if (__atomic_fetch_or(word, bit, __ATOMIC_SEQ_CST) & bit)
         return;
-    if (!(READ_ONCE(s->evtchn_mask[port / BITS_PER_WORD]) & bit) && v->vcpu_info) {
+    if (!(READ_ONCE(s->evtchn_mask[port / BITS_PER_WORD]) & bit) && v && v->vcpu_info) {
         xen_ulong_t sel = 1UL << (port / BITS_PER_WORD);
         if (!(__atomic_fetch_or(&v->vcpu_info->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) & sel))
             vcpu_mark_events_pending(v);
@@ -142,7 +152,7 @@ int evtchn_upcall_vector(struct vcpu *v)
 
 bool vcpu_event_pending(struct vcpu *v)
 {
-    return evtchn_upcall_vector(v) >= 0 || vlapic_has_pending(v) || v->arch.nmi_pending;
+    return evtchn_upcall_vector(v) >= 0 || arch_vcpu_interrupt_pending(v);
 }
 
 bool evtchn_any_pending(struct domain *d, const evtchn_port_t *ports, unsigned int n)
@@ -237,6 +247,7 @@ void evtchn_notify_hypervisor_port(struct domain *d, evtchn_port_t port)
 /* Called with d's lock (and, for interdomain, the peer's) held. */
 static void close_locked(struct domain *d, evtchn_port_t port, struct evtchn *c)
 {
+    ASSERT_LOCKED(&d->evtchn.lock);
     switch (c->state) {
     case ECS_VIRQ:
         for (unsigned int i = 0; i < d->max_vcpus; i++)
@@ -244,6 +255,7 @@ static void close_locked(struct domain *d, evtchn_port_t port, struct evtchn *c)
                 d->vcpus[i]->virq_to_port[c->u.virq] = 0;
         break;
     case ECS_INTERDOMAIN: {
+        ASSERT_LOCKED(&c->u.interdomain.dom->evtchn.lock);
         struct evtchn *peer = port_used(c->u.interdomain.dom, c->u.interdomain.port);
         if (peer && peer->state == ECS_INTERDOMAIN) {
             peer->state = ECS_UNBOUND;
@@ -260,12 +272,13 @@ static void close_locked(struct domain *d, evtchn_port_t port, struct evtchn *c)
                        ~(1UL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
 }
 
-static int evtchn_close(struct domain *d, evtchn_port_t port)
+/* Closes port; with guest_only, a port the hypervisor serves stays. */
+static int evtchn_close(struct domain *d, evtchn_port_t port, bool guest_only)
 {
     for (;;) {
         uint64_t flags = spin_lock_irqsave(&d->evtchn.lock);
         struct evtchn *c = port_used(d, port);
-        if (!c) {
+        if (!c || (guest_only && c->state == ECS_HYPERVISOR)) {
             spin_unlock_irqrestore(&d->evtchn.lock, flags);
             return -EINVAL;
         }
@@ -296,7 +309,7 @@ void evtchn_domain_destroy(struct domain *d)
             continue;
         }
         if (port_used(d, p))
-            evtchn_close(d, p);
+            evtchn_close(d, p, false);
     }
     for (unsigned int b = 0; b < EVTCHN_NR_BUCKETS; b++) {
         xfree(d->evtchn.bucket[b]);
@@ -514,15 +527,25 @@ static long op_reset(struct vcpu *v, domid_t dom)
     struct domain *d = domain_for(v, dom);
     if (!d)
         return -ESRCH;
-    for (evtchn_port_t p = 1; p < EVTCHN_MAX_PORTS; p++) {
-        if (!d->evtchn.bucket[p / EVTCHN_BUCKET_SIZE])
-            continue;
-        struct evtchn *c = port_used(d, p);
-        if (c && c->state != ECS_HYPERVISOR)
-            evtchn_close(d, p);
-    }
+    for (evtchn_port_t p = 1; p < EVTCHN_MAX_PORTS; p++)
+        if (READ_ONCE(d->evtchn.bucket[p / EVTCHN_BUCKET_SIZE]))
+            evtchn_close(d, p, true); /* re-checked under the lock */
     domain_for_done(v, d);
     return 0;
+}
+
+/*
+ * The FIFO ABI is not offered: Linux falls back to the 2-level ABI on any
+ * error. Arguments Xen would refuse are refused as Xen does first.
+ */
+static long op_init_control(struct vcpu *v, const struct evtchn_init_control *ic)
+{
+    struct domain *d = v->dom;
+    if (ic->vcpu >= d->max_vcpus || !d->vcpus[ic->vcpu])
+        return -ENOENT;
+    if (ic->offset > PAGE_SIZE - sizeof(evtchn_fifo_control_block_t) || (ic->offset & 7))
+        return -EINVAL;
+    return -ENOSYS;
 }
 
 #define COPY_IN(arg, var)                                                      \
@@ -563,7 +586,7 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
     case EVTCHNOP_close: {
         struct evtchn_close c;
         COPY_IN(arg, c);
-        return evtchn_close(v->dom, c.port);
+        return evtchn_close(v->dom, c.port, false);
     }
     case EVTCHNOP_send: {
         struct evtchn_send s;
@@ -591,9 +614,19 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
         COPY_IN(arg, r);
         return op_reset(v, r.dom);
     }
+    case EVTCHNOP_init_control: {
+        struct evtchn_init_control ic;
+        COPY_IN(arg, ic);
+        return op_init_control(v, &ic);
+    }
+    case EVTCHNOP_expand_array:
+        return -EOPNOTSUPP; /* Xen's answer before init_control succeeded */
+    case EVTCHNOP_set_priority: {
+        struct evtchn_set_priority sp;
+        COPY_IN(arg, sp);
+        return port_ptr(v->dom, sp.port) ? -ENOSYS : -EINVAL; /* the 2-level ABI has no priorities */
+    }
     default:
-        /* FIFO ABI (init_control, expand_array, set_priority) is not
-         * offered: Linux falls back to the 2-level ABI on any error. */
         return -ENOSYS;
     }
 }

@@ -2,7 +2,8 @@
  * Foreign mappings: the privileged domain maps another domain's RAM pages
  * into its own physical address space (XENMEM_add_to_physmap_batch with
  * XENMAPSPACE_gmfn_foreign, what privcmd's mmapbatch uses). Each mapping
- * holds a page reference, so the page outlives its domain until unmapped.
+ * holds a page reference, so the page outlives its domain until unmapped;
+ * the unmap (any removal of the entry) drops it (memory.c, physmap_release).
  */
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
@@ -14,27 +15,16 @@
 
 #define BATCH 128
 
-void foreign_map_released(struct domain *d, mfn_t mfn)
-{
-    page_put(mfn);
-}
-
+/* The reference is taken in the same step as the lookup: a page the
+ * foreign domain balloons out meanwhile is orphaned, not freed under us. */
 static int map_one(struct domain *d, struct domain *fd, xen_ulong_t fgfn, xen_pfn_t gfn)
 {
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(fd, fgfn, &t);
-    if (mfn == INVALID_MFN || (t != P2M_RAM && t != P2M_RAM_RO) || mfn_to_page(mfn)->owner != fd->id)
+    mfn_t mfn = p2m_get_page(fd, fgfn, P2M_OWN_RAM, NULL);
+    if (mfn == INVALID_MFN)
         return -EINVAL;
-    /* Replace whatever the caller had there (usually nothing: Linux uses
-     * unpopulated pages), but never its own RAM silently. */
-    mfn_t old = p2m_lookup(d, gfn, &t);
-    if (old != INVALID_MFN) {
-        int rc = domain_remove_gfn(d, gfn);
-        if (rc)
-            return rc;
-    }
-    page_get(mfn);
-    int rc = p2m_set(d, gfn, mfn, P2M_FOREIGN);
+    /* Replaces whatever the caller had there (usually nothing: Linux uses
+     * unpopulated pages), releasing it: its own RAM is freed, as in Xen. */
+    int rc = physmap_replace(d, gfn, P2M_ANY, (struct p2m_entry){ mfn, P2M_FOREIGN });
     if (rc)
         page_put(mfn);
     return rc;

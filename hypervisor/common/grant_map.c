@@ -14,8 +14,6 @@
 #include <basalt/memory.h>
 #include <basalt/mm.h>
 
-void foreign_map_released(struct domain *d, mfn_t mfn);
-
 #define MAX_MAPS 4096
 #define ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
 #define BATCH 64
@@ -34,16 +32,20 @@ struct grant_pins {
     uint16_t readers, writers;
 };
 
+/* Called with d's grant lock held (frames grow under it). */
 static grant_entry_v1_t *entry_of(struct domain *d, grant_ref_t ref)
 {
+    ASSERT_LOCKED(&d->grant.lock);
     unsigned int frame = ref / ENTRIES_PER_FRAME;
     if (frame >= d->grant.nr_frames)
         return NULL;
     return (grant_entry_v1_t *)d->grant.frames[frame] + ref % ENTRIES_PER_FRAME;
 }
 
+/* Called with d's grant lock held. */
 static struct grant_pins *pins_of(struct domain *d, grant_ref_t ref)
 {
+    ASSERT_LOCKED(&d->grant.lock);
     struct grant_table *gt = &d->grant;
     if (!gt->pins) {
         gt->pins = xzalloc(gt->max_frames * ENTRIES_PER_FRAME * sizeof(struct grant_pins));
@@ -54,59 +56,80 @@ static struct grant_pins *pins_of(struct domain *d, grant_ref_t ref)
 }
 
 /*
- * Pins ref of granter rd for caller domid; returns the machine frame or
- * INVALID_MFN with *status set. Called with rd's grant lock held.
+ * Pins ref of granter rd for caller domid; returns the machine frame, with a
+ * page reference taken in the same step as the lookup, or INVALID_MFN with
+ * *status set.
  */
 static mfn_t pin(struct domain *rd, grant_ref_t ref, domid_t caller, bool readonly, int16_t *status)
 {
+    uint64_t flags = spin_lock_irqsave(&rd->grant.lock);
     grant_entry_v1_t *e = entry_of(rd, ref);
     struct grant_pins *p = pins_of(rd, ref);
-    if (!e || !p) {
-        *status = GNTST_bad_gntref;
-        return INVALID_MFN;
-    }
+    mfn_t mfn = INVALID_MFN;
+    *status = GNTST_bad_gntref;
+    if (!e || !p)
+        goto out;
     uint16_t want = readonly ? GTF_reading : GTF_reading | GTF_writing;
     uint16_t old = READ_ONCE(e->flags);
     for (;;) {
         if ((old & GTF_type_mask) != GTF_permit_access || READ_ONCE(e->domid) != caller ||
             (!readonly && (old & GTF_readonly))) {
             *status = GNTST_permission_denied;
-            return INVALID_MFN;
+            goto out;
         }
         if (__atomic_compare_exchange_n(&e->flags, &old, (uint16_t)(old | want), false,
                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
             break;
     }
     uint32_t frame = READ_ONCE(e->frame);
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(rd, frame, &t);
-    if (mfn == INVALID_MFN || t != P2M_RAM || mfn_to_page(mfn)->owner != rd->id) {
+    mfn = p2m_get_page(rd, frame, P2M_TYPE(P2M_RAM), NULL);
+    if (mfn == INVALID_MFN) {
         if (!p->readers && !p->writers)
             __atomic_and_fetch(&e->flags, (uint16_t)~(GTF_reading | GTF_writing), __ATOMIC_SEQ_CST);
         *status = GNTST_bad_page;
-        return INVALID_MFN;
+        goto out;
     }
-    page_get(mfn);
     p->readers++;
     if (!readonly)
         p->writers++;
     *status = GNTST_okay;
+out:
+    spin_unlock_irqrestore(&rd->grant.lock, flags);
     return mfn;
 }
 
 static void unpin(struct domain *rd, grant_ref_t ref, mfn_t mfn, bool readonly)
 {
+    uint64_t flags = spin_lock_irqsave(&rd->grant.lock);
     grant_entry_v1_t *e = entry_of(rd, ref);
     struct grant_pins *p = pins_of(rd, ref);
-    page_put(mfn);
-    if (!p || !e)
-        return;
+    BUG_ON(!p || !p->readers || (!readonly && !p->writers));
     p->readers--;
     if (!readonly)
         p->writers--;
     uint16_t clear = (p->writers ? 0 : GTF_writing) | (p->readers ? 0 : GTF_reading);
-    if (clear)
+    if (clear && e)
         __atomic_and_fetch(&e->flags, (uint16_t)~clear, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&rd->grant.lock, flags);
+    page_put(mfn);
+}
+
+/* The maptrack, allocated on first use (outside the physmap lock). */
+static bool maptrack_ready(struct domain *d)
+{
+    if (READ_ONCE(d->grant.maps))
+        return true;
+    struct grant_mapping *maps = xzalloc(MAX_MAPS * sizeof(struct grant_mapping));
+    if (!maps)
+        return false;
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    if (!d->grant.maps) {
+        d->grant.maps = maps;
+        maps = NULL;
+    }
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    xfree(maps);
+    return true;
 }
 
 static int map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
@@ -116,110 +139,119 @@ static int map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
     if (!(op->flags & GNTMAP_host_map) || (op->host_addr & (PAGE_SIZE - 1)))
         return GNTST_bad_virt_addr;
     gfn_t gfn = op->host_addr >> PAGE_SHIFT;
-    enum p2m_type old;
-    if (p2m_lookup(d, gfn, &old) != INVALID_MFN) {
-        /* Only over an empty slot, or Dom0's 1:1 device space in a hole. */
-        if (old != P2M_MMIO || domain_remove_gfn(d, gfn))
-            return GNTST_bad_virt_addr;
-    }
-
     struct domain *rd = op->dom == d->id ? NULL : domain_get(op->dom);
     if (!rd)
         return GNTST_bad_domain;
-    struct grant_table *mt = &d->grant;
-    if (!mt->maps) {
-        mt->maps = xzalloc(MAX_MAPS * sizeof(struct grant_mapping));
-        if (!mt->maps) {
-            domain_put(rd);
-            return GNTST_no_space;
-        }
-    }
-    unsigned int h;
-    for (h = 0; h < MAX_MAPS && mt->maps[h].in_use; h++)
-        ;
-    if (h == MAX_MAPS) {
+    if (!maptrack_ready(d)) {
         domain_put(rd);
         return GNTST_no_space;
     }
-
     int16_t status;
-    uint64_t flags = spin_lock_irqsave(&rd->grant.lock);
     mfn_t mfn = pin(rd, op->ref, d->id, readonly, &status);
-    spin_unlock_irqrestore(&rd->grant.lock, flags);
     if (mfn == INVALID_MFN) {
         domain_put(rd);
         return status;
     }
-    if (p2m_set(d, gfn, mfn, readonly ? P2M_GRANT_RO : P2M_GRANT)) {
-        flags = spin_lock_irqsave(&rd->grant.lock);
-        unpin(rd, op->ref, mfn, readonly);
-        spin_unlock_irqrestore(&rd->grant.lock, flags);
-        domain_put(rd);
-        return GNTST_general_error;
+
+    /* Only over an empty slot, or Dom0's 1:1 device space in a hole. */
+    struct physmap_gone gone;
+    bool flush = false;
+    int rc = -ENOSPC;
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    struct grant_table *mt = &d->grant;
+    unsigned int h;
+    for (h = 0; h < MAX_MAPS && mt->maps[h].in_use; h++)
+        ;
+    if (h < MAX_MAPS) {
+        struct p2m_entry new = { mfn, readonly ? P2M_GRANT_RO : P2M_GRANT };
+        rc = physmap_exchange_locked(d, gfn, P2M_EMPTY | P2M_TYPE(P2M_MMIO), INVALID_MFN, new, &gone, &flush);
     }
-    /* The reference on rd is kept for as long as the mapping exists. */
-    mt->maps[h] = (struct grant_mapping){ true, readonly, rd->id, op->ref, gfn, mfn };
-    mt->nr_maps++;
+    if (!rc) {
+        /* The reference on rd is kept for as long as the mapping exists. */
+        mt->maps[h] = (struct grant_mapping){ true, readonly, rd->id, op->ref, gfn, mfn };
+        mt->nr_maps++;
+    }
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    if (flush)
+        p2m_flush(d);
+    if (rc) {
+        unpin(rd, op->ref, mfn, readonly);
+        domain_put(rd);
+        return rc == -ENOSPC ? GNTST_no_space : rc == -EBUSY ? GNTST_bad_virt_addr : GNTST_general_error;
+    }
+    physmap_release(d, &gone);
     op->handle = h;
     op->dev_bus_addr = 0; /* no device may DMA to it (no IOMMU): the CPU copies */
     return GNTST_okay;
 }
 
-static void release_mapping(struct domain *d, struct grant_mapping *m)
+/* Called with d's physmap lock held, the mapping's p2m entry just gone. */
+static void detach(struct domain *d, struct grant_mapping *m, struct grant_unmapped *out)
 {
-    p2m_clear(d, m->gfn, NULL);
-    struct domain *rd = domain_by_id(m->granter);
-    if (rd) {
-        uint64_t flags = spin_lock_irqsave(&rd->grant.lock);
-        unpin(rd, m->ref, m->mfn, m->readonly);
-        spin_unlock_irqrestore(&rd->grant.lock, flags);
-        domain_put(rd);
-    }
+    ASSERT_LOCKED(&d->physmap_lock);
+    *out = (struct grant_unmapped){ true, m->readonly, m->granter, m->ref, m->mfn };
     m->in_use = false;
     d->grant.nr_maps--;
 }
 
-static int unmap_one(struct vcpu *v, struct gnttab_unmap_grant_ref *op)
+void grant_mapping_detach(struct domain *d, gfn_t gfn, mfn_t mfn, struct grant_unmapped *out)
 {
-    struct domain *d = v->dom;
-    if (!d->grant.maps || op->handle >= MAX_MAPS || !d->grant.maps[op->handle].in_use)
-        return GNTST_bad_handle;
-    struct grant_mapping *m = &d->grant.maps[op->handle];
-    if (op->host_addr && (op->host_addr >> PAGE_SHIFT) != m->gfn)
-        return GNTST_bad_virt_addr;
-    release_mapping(d, m);
-    return GNTST_okay;
-}
-
-/* Unmapping through XENMEM_remove_from_physmap of a grant-mapped gfn. */
-void foreign_mapping_released(struct domain *d, mfn_t mfn, enum p2m_type t)
-{
-    if (t != P2M_GRANT && t != P2M_GRANT_RO) {
-        foreign_map_released(d, mfn);
-        return;
-    }
     for (unsigned int h = 0; d->grant.maps && h < MAX_MAPS; h++) {
         struct grant_mapping *m = &d->grant.maps[h];
-        if (m->in_use && m->mfn == mfn) {
-            struct domain *rd = domain_by_id(m->granter);
-            if (rd) {
-                uint64_t flags = spin_lock_irqsave(&rd->grant.lock);
-                unpin(rd, m->ref, m->mfn, m->readonly);
-                spin_unlock_irqrestore(&rd->grant.lock, flags);
-                domain_put(rd);
-            }
-            m->in_use = false;
-            d->grant.nr_maps--;
+        if (m->in_use && m->gfn == gfn) {
+            /* Every grant entry of the p2m has its mapping here, and only
+             * one: both change together under the physmap lock. */
+            ASSERT(m->mfn == mfn);
+            detach(d, m, out);
             return;
         }
     }
+    panic("d%u: grant entry at gfn %#lx without its mapping", d->id, gfn);
+}
+
+void grant_unmapped_release(struct grant_unmapped *g)
+{
+    if (!g->valid)
+        return;
+    /* The mapping held a reference on its granter: still there. */
+    struct domain *rd = domain_by_id(g->granter);
+    BUG_ON(!rd);
+    unpin(rd, g->ref, g->mfn, g->readonly);
+    domain_put(rd);
+    g->valid = false;
+}
+
+static int16_t unmap_one(struct domain *d, struct gnttab_unmap_grant_ref *op)
+{
+    struct physmap_gone gone;
+    bool flush = false;
+    int16_t status = GNTST_okay;
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    struct grant_mapping *m = d->grant.maps && op->handle < MAX_MAPS ? &d->grant.maps[op->handle] : NULL;
+    if (!m || !m->in_use)
+        status = GNTST_bad_handle;
+    else if (op->host_addr && (op->host_addr >> PAGE_SHIFT) != m->gfn)
+        status = GNTST_bad_virt_addr;
+    else if (p2m_exchange(d, m->gfn, P2M_GRANTS, m->mfn, (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &gone.e,
+                          &flush))
+        status = GNTST_general_error; /* a split found no memory: still mapped */
+    else
+        detach(d, m, &gone.grant); /* the handle says which: no search */
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    if (flush)
+        p2m_flush(d);
+    if (status == GNTST_okay)
+        physmap_release(d, &gone);
+    return status;
 }
 
 void grant_maps_release(struct domain *d)
 {
-    for (unsigned int h = 0; d->grant.maps && h < MAX_MAPS; h++)
+    for (unsigned int h = 0; d->grant.maps && h < MAX_MAPS; h++) {
+        struct gnttab_unmap_grant_ref op = { .handle = (grant_handle_t)h };
         if (d->grant.maps[h].in_use)
-            release_mapping(d, &d->grant.maps[h]);
+            unmap_one(d, &op);
+    }
     xfree(d->grant.maps);
     d->grant.maps = NULL;
     xfree(d->grant.pins);
@@ -245,32 +277,23 @@ static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool b
     if (by_ref) {
         int16_t status;
         s->ref = ptr->u.ref;
-        uint64_t flags = spin_lock_irqsave(&s->d->grant.lock);
         s->mfn = pin(s->d, s->ref, d->id, !write, &status);
-        spin_unlock_irqrestore(&s->d->grant.lock, flags);
         return status;
     }
     /* A frame by number: only the caller's own, unless it is privileged. */
     if (s->d != d && !d->is_privileged)
         return GNTST_permission_denied;
-    enum p2m_type t;
-    s->mfn = p2m_lookup(s->d, ptr->u.gmfn, &t);
-    if (s->mfn == INVALID_MFN || (t != P2M_RAM && !(t == P2M_RAM_RO && !write)))
-        return GNTST_bad_page;
-    page_get(s->mfn);
-    return GNTST_okay;
+    s->mfn = p2m_get_page(s->d, ptr->u.gmfn, P2M_TYPE(P2M_RAM) | (write ? 0 : P2M_TYPE(P2M_RAM_RO)), NULL);
+    return s->mfn == INVALID_MFN ? GNTST_bad_page : GNTST_okay;
 }
 
 static void release_side(struct vcpu *v, struct copy_side *s, bool write)
 {
     if (s->mfn != INVALID_MFN) {
-        if (s->by_ref) {
-            uint64_t flags = spin_lock_irqsave(&s->d->grant.lock);
+        if (s->by_ref)
             unpin(s->d, s->ref, s->mfn, !write);
-            spin_unlock_irqrestore(&s->d->grant.lock, flags);
-        } else {
+        else
             page_put(s->mfn);
-        }
     }
     if (s->d && s->d != v->dom)
         domain_put(s->d);
@@ -311,7 +334,7 @@ long grant_map_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t count)
             struct gnttab_unmap_grant_ref op;
             if (copy_from_guest(v, &op, arg, sizeof(op)))
                 return -EFAULT;
-            op.status = (int16_t)unmap_one(v, &op);
+            op.status = unmap_one(v->dom, &op);
             if (copy_to_guest(v, arg, &op, sizeof(op)))
                 return -EFAULT;
             arg += sizeof(op);

@@ -60,25 +60,37 @@ int grant_table_map_frame(struct domain *d, unsigned int idx, gfn_t gfn)
     void *frame = grant_table_frame(d, idx);
     if (!frame)
         return -EINVAL;
-    enum p2m_type t;
-    if (p2m_lookup(d, gfn, &t) != INVALID_MFN) {
-        int rc = domain_remove_gfn(d, gfn);
-        if (rc)
-            return rc;
-    }
+    mfn_t mfn = virt_to_mfn(frame);
     struct grant_table *gt = &d->grant;
-    if (gt->frame_gfn[idx] != INVALID_GFN && gt->frame_gfn[idx] != gfn)
-        p2m_clear(d, gt->frame_gfn[idx], NULL);
-    int rc = p2m_set(d, gfn, virt_to_mfn(frame), P2M_SPECIAL);
-    if (!rc)
-        gt->frame_gfn[idx] = gfn;
+    struct physmap_gone at_gfn = { .e.t = P2M_NONE }, at_old = { .e.t = P2M_NONE };
+    bool flush = false;
+    int rc = 0;
+    /* Whatever is at gfn goes (RAM is freed, as in Xen), and the frame
+     * leaves where it was: one move under the physmap lock. */
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    gfn_t was = gt->frame_gfn[idx];
+    if (was != gfn) {
+        rc = physmap_exchange_locked(d, gfn, P2M_ANY, INVALID_MFN, (struct p2m_entry){ mfn, P2M_SPECIAL },
+                                     &at_gfn, &flush);
+        if (!rc && was != INVALID_GFN)
+            physmap_exchange_locked(d, was, P2M_TYPE(P2M_SPECIAL), mfn,
+                                    (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &at_old, &flush);
+        if (!rc)
+            gt->frame_gfn[idx] = gfn;
+    }
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    if (flush)
+        p2m_flush(d);
+    physmap_release(d, &at_gfn);
+    physmap_release(d, &at_old);
     return rc;
 }
 
-void grant_table_unmapped_gfn(struct domain *d, gfn_t gfn)
+void grant_table_frame_unmapped(struct domain *d, gfn_t gfn, mfn_t mfn)
 {
+    ASSERT_LOCKED(&d->physmap_lock);
     for (unsigned int i = 0; i < d->grant.nr_frames; i++)
-        if (d->grant.frame_gfn[i] == gfn)
+        if (d->grant.frame_gfn[i] == gfn && virt_to_mfn(d->grant.frames[i]) == mfn)
             d->grant.frame_gfn[i] = INVALID_GFN;
 }
 
@@ -139,14 +151,14 @@ static long op_setup_table(struct vcpu *v, uint64_t arg)
         gnt_target_done(v, d);
     } else {
         s.status = GNTST_okay;
-        for (unsigned int i = 0; i < s.nr_frames; i++) {
-            xen_pfn_t gfn = d->grant.frame_gfn[i];
-            if (copy_to_guest(v, (gvaddr_t)(uintptr_t)s.frame_list.p + i * sizeof(gfn), &gfn, sizeof(gfn))) {
-                gnt_target_done(v, d);
-                return -EFAULT;
-            }
-        }
+        xen_pfn_t gfns[GRANT_MAX_FRAMES];
+        uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+        for (unsigned int i = 0; i < s.nr_frames; i++)
+            gfns[i] = d->grant.frame_gfn[i];
+        spin_unlock_irqrestore(&d->physmap_lock, flags);
         gnt_target_done(v, d);
+        if (s.nr_frames && copy_to_guest(v, (gvaddr_t)(uintptr_t)s.frame_list.p, gfns, s.nr_frames * sizeof(*gfns)))
+            return -EFAULT;
     }
     return copy_to_guest(v, arg, &s, sizeof(s)) ? -EFAULT : 0;
 }

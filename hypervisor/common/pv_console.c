@@ -7,30 +7,41 @@
  */
 #include <basalt/domain.h>
 #include <basalt/event.h>
-#include <basalt/guest_access.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
+#include <basalt/p2m.h>
 #include <basalt/pv_console.h>
 #include <xen/hvm/params.h>
 #include <xen/io/console.h>
 
-static struct xencons_interface *ring_of(struct domain *d)
+/* The ring, held by a page reference (ring_put drops it): a guest that
+ * balloons the page out meanwhile leaves it orphaned, not freed under us. */
+static struct xencons_interface *ring_get(struct domain *d, mfn_t *mfn)
 {
     if (!d->pv_console_port)
         return NULL;
-    return gfn_to_virt(d, d->hvm_params[HVM_PARAM_CONSOLE_PFN], true);
+    *mfn = p2m_get_page(d, d->hvm_params[HVM_PARAM_CONSOLE_PFN], P2M_TYPE(P2M_RAM), NULL);
+    return *mfn == INVALID_MFN ? NULL : mfn_to_virt(*mfn);
+}
+
+static void ring_put(mfn_t mfn)
+{
+    page_put(mfn);
 }
 
 static void console_kick(struct domain *d, evtchn_port_t port)
 {
-    struct xencons_interface *r = ring_of(d);
+    mfn_t mfn;
+    struct xencons_interface *r = ring_get(d, &mfn);
     if (!r)
         return;
     XENCONS_RING_IDX cons = READ_ONCE(r->out_cons), prod = READ_ONCE(r->out_prod);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (prod - cons > sizeof(r->out))
+    if (prod - cons > sizeof(r->out)) {
+        ring_put(mfn);
         return; /* corrupt indices: nothing sensible to print */
+    }
     char buf[sizeof(r->out)];
     unsigned int n = 0;
     for (; cons != prod; cons++)
@@ -38,6 +49,7 @@ static void console_kick(struct domain *d, evtchn_port_t port)
     guest_console_write(d, buf, n);
     __atomic_thread_fence(__ATOMIC_RELEASE);
     WRITE_ONCE(r->out_cons, cons);
+    ring_put(mfn);
     evtchn_notify_hypervisor_port(d, port); /* room again for a writer that waits */
 }
 
@@ -64,16 +76,20 @@ bool pv_console_is_local(struct domain *d)
 
 void pv_console_input(struct domain *d, char c)
 {
-    struct xencons_interface *r = ring_of(d);
+    mfn_t mfn;
+    struct xencons_interface *r = ring_get(d, &mfn);
     if (!r)
         return;
     XENCONS_RING_IDX cons = READ_ONCE(r->in_cons), prod = READ_ONCE(r->in_prod);
-    if (prod - cons >= sizeof(r->in))
-        return; /* full (or corrupt): drop the key */
-    r->in[MASK_XENCONS_IDX(prod, r->in)] = c;
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    WRITE_ONCE(r->in_prod, prod + 1);
-    evtchn_notify_hypervisor_port(d, d->pv_console_port);
+    bool room = prod - cons < sizeof(r->in); /* else full (or corrupt): drop the key */
+    if (room) {
+        r->in[MASK_XENCONS_IDX(prod, r->in)] = c;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        WRITE_ONCE(r->in_prod, prod + 1);
+    }
+    ring_put(mfn);
+    if (room)
+        evtchn_notify_hypervisor_port(d, d->pv_console_port);
 }
 
 void console_input_notify_dom0(struct domain *d)

@@ -5,9 +5,9 @@
  * better vCPU wakes), put it back, repeat; halt when there is nothing to run.
  */
 #include <asm/apic.h>
-#include <asm/hvm.h>
 #include <asm/smp.h>
 #include <asm/x86.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
 #include <basalt/mm.h>
@@ -312,18 +312,15 @@ void vcpu_pause(struct vcpu *v)
     spin_unlock_irqrestore(&sched_lock, flags);
 }
 
+/* Waiting for another vCPU to stop: only with no lock held and interrupts
+ * on, so that the CPU it runs on can never be waiting for us. */
 static void wait_not_running(struct vcpu *v)
 {
     if (v == current_vcpu())
         return;
+    ASSERT(local_irq_enabled());
     while (READ_ONCE(v->running))
         cpu_relax();
-}
-
-void vcpu_pause_sync(struct vcpu *v)
-{
-    vcpu_pause(v);
-    wait_not_running(v);
 }
 
 void vcpu_unpause(struct vcpu *v)
@@ -396,13 +393,11 @@ void sched_sync_domain(struct domain *d)
 {
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
-        if (!v || v == current_vcpu())
-            continue;
-        uint64_t seq = READ_ONCE(v->arch.entry_seq);
-        if (!READ_ONCE(v->arch.in_guest))
+        uint64_t entry, now;
+        if (!v || v == current_vcpu() || !arch_vcpu_in_guest(v, &entry))
             continue;
         smp_kick(v->processor);
-        while (READ_ONCE(v->arch.in_guest) && READ_ONCE(v->arch.entry_seq) == seq)
+        while (arch_vcpu_in_guest(v, &now) && now == entry)
             cpu_relax();
     }
 }

@@ -45,7 +45,8 @@ int shared_info_init(struct domain *d)
     return 0;
 }
 
-/* The vCPUs are gone by now: each released its vcpu_info before it was freed. */
+/* Nothing reaches it any more: the event channels are closed and the vCPUs
+ * are stopped for good. */
 void shared_info_destroy(struct domain *d)
 {
     free_hv_page(d->shared_info);
@@ -54,17 +55,28 @@ void shared_info_destroy(struct domain *d)
 
 int shared_info_map(struct domain *d, gfn_t gfn)
 {
-    enum p2m_type t;
-    mfn_t old = p2m_lookup(d, gfn, &t);
-    if (old != INVALID_MFN && t == P2M_RAM && domain_release_gfn(d, gfn))
-        return -EBUSY;
-    if (old != INVALID_MFN && t != P2M_RAM && !(t == P2M_SPECIAL && gfn == d->shared_info_gfn))
-        return -EBUSY;
-    if (d->shared_info_gfn != INVALID_GFN && d->shared_info_gfn != gfn)
-        p2m_clear(d, d->shared_info_gfn, NULL);
-    int rc = p2m_set(d, gfn, virt_to_mfn(d->shared_info), P2M_SPECIAL);
-    if (!rc)
-        d->shared_info_gfn = gfn;
+    mfn_t mfn = virt_to_mfn(d->shared_info);
+    struct physmap_gone at_gfn = { .e.t = P2M_NONE }, at_old = { .e.t = P2M_NONE };
+    bool flush = false;
+    int rc = 0;
+    /* It replaces RAM (which is freed) or nothing, and leaves where it was:
+     * one move under the physmap lock. */
+    uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
+    gfn_t was = d->shared_info_gfn;
+    if (was != gfn) {
+        rc = physmap_exchange_locked(d, gfn, P2M_EMPTY | P2M_TYPE(P2M_RAM), INVALID_MFN,
+                                     (struct p2m_entry){ mfn, P2M_SPECIAL }, &at_gfn, &flush);
+        if (!rc && was != INVALID_GFN)
+            physmap_exchange_locked(d, was, P2M_TYPE(P2M_SPECIAL), mfn,
+                                    (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &at_old, &flush);
+        if (!rc)
+            d->shared_info_gfn = gfn;
+    }
+    spin_unlock_irqrestore(&d->physmap_lock, flags);
+    if (flush)
+        p2m_flush(d);
+    physmap_release(d, &at_gfn);
+    physmap_release(d, &at_old);
     return rc;
 }
 
@@ -103,17 +115,20 @@ void vcpu_update_time(struct vcpu *v)
         write_time(&v->vcpu_info->time, tsc, ns);
 }
 
+/* Once only, as in Xen; under the domain's lock, so that two vCPUs
+ * registering for one at once do not both take a reference. */
 int vcpu_register_vcpu_info(struct vcpu *v, gfn_t gfn, uint32_t offset)
 {
     if (offset > PAGE_SIZE - sizeof(struct vcpu_info) || (offset & 7))
         return -EINVAL;
-    if (v->vcpu_info_mfn != INVALID_MFN)
-        return -EINVAL; /* once only, as in Xen */
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(v->dom, gfn, &t);
-    if (mfn == INVALID_MFN || t != P2M_RAM || mfn_to_page(mfn)->owner != v->dom->id)
+    struct domain *d = v->dom;
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    /* The page must outlive a balloon-out while we write it. */
+    mfn_t mfn = v->vcpu_info_mfn != INVALID_MFN ? INVALID_MFN : p2m_get_page(d, gfn, P2M_TYPE(P2M_RAM), NULL);
+    if (mfn == INVALID_MFN) {
+        spin_unlock_irqrestore(&d->lock, flags);
         return -EINVAL;
-    page_get(mfn); /* the page must outlive a balloon-out while we write it */
+    }
     struct vcpu_info *new = (struct vcpu_info *)((uint8_t *)mfn_to_virt(mfn) + offset);
     struct vcpu_info *old = v->vcpu_info;
     memset(new, 0, sizeof(*new));
@@ -126,6 +141,7 @@ int vcpu_register_vcpu_info(struct vcpu *v, gfn_t gfn, uint32_t offset)
     new->evtchn_pending_sel = ~0UL;
     v->vcpu_info_mfn = mfn;
     __atomic_store_n(&v->vcpu_info, new, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&d->lock, flags);
     vcpu_update_time(v);
     return 0;
 }
@@ -136,7 +152,8 @@ void vcpu_release_vcpu_info(struct vcpu *v)
         page_put(v->vcpu_info_mfn);
         v->vcpu_info_mfn = INVALID_MFN;
     }
-    v->vcpu_info = v->id < XEN_LEGACY_MAX_VCPUS ? &v->dom->shared_info->vcpu_info[v->id] : NULL;
+    struct shared_info *s = v->dom->shared_info;
+    v->vcpu_info = s && v->id < XEN_LEGACY_MAX_VCPUS ? &s->vcpu_info[v->id] : NULL;
 }
 
 void vcpu_runstate_change(struct vcpu *v, int new_state, uint64_t now)

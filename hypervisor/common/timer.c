@@ -30,6 +30,7 @@ static void reprogram(struct timer_queue *q)
 
 static void unlink_locked(struct timer_queue *q, struct timer *t)
 {
+    ASSERT_LOCKED(&q->lock);
     for (struct timer **pp = &q->head; *pp; pp = &(*pp)->next) {
         if (*pp == t) {
             *pp = t->next;
@@ -74,6 +75,7 @@ void timer_stop(struct timer *t)
 
 void timer_kill(struct timer *t)
 {
+    ASSERT_MAY_WAIT(); /* the callback may need a lock we would hold */
     while (stop(t)) {
         const struct timer_queue *q = &queues[READ_ONCE(t->cpu)];
         while (READ_ONCE(q->running) == t)

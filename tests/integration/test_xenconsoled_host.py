@@ -50,7 +50,7 @@ RING_GFN = 0xfefff          # where libxl puts a PVH guest's console page
 OFF = dict(in_cons=3072, in_prod=3076, out_cons=3080, out_prod=3084)
 IN_SIZE, OUT_SIZE = 1024, 2048
 
-rep = Report()
+rep = Report(plan=84)
 
 
 def z(*parts):
@@ -64,6 +64,18 @@ def wait_for(cond, timeout=5.0, step=0.01):
         if v or time.monotonic() > deadline:
             return v
         time.sleep(step)
+
+
+def least_cpu(x, seconds=1.5, windows=2):
+    """The least CPU time the daemon used in one of `windows` successive
+    windows of `seconds`: a daemon that spins uses the CPU in every window,
+    one finishing work a loaded host delayed only in the first."""
+    used = []
+    for _ in range(windows):
+        cpu0 = x.info.cpu_seconds()
+        time.sleep(seconds)
+        used.append(x.info.cpu_seconds() - cpu0)
+    return min(used)
 
 
 class WireError(Exception):
@@ -617,6 +629,9 @@ def part_main(tmp, xsd):
             guests[10] = g10
             ts.create(g10, "ten", limit=4096)
             tty = ts.wait_tty(10)
+            # The console's output buffer starts at 4096 bytes, and only
+            # grows (up to the limit) while output waits for the pty.
+            mem0 = x.stats()["mem-bytes"]
             data = pattern(300 * 1024, b"flood")
             try:
                 for i in range(0, len(data), OUT_SIZE):
@@ -626,24 +641,23 @@ def part_main(tmp, xsd):
                 waited = True
             rep.check("nobody on the pty: the guest never waits (300 KiB printed)", not waited,
                       "ring stuck with %d bytes" % g10.out_pending())
-            time.sleep(0.3)
-            cpu0 = x.info.cpu_seconds()
-            time.sleep(1.5)
-            cpu1 = x.info.cpu_seconds()
-            rep.check("nobody on the pty: the daemon does not spin", cpu1 - cpu0 < 0.1,
-                      "%.2f s CPU in 1.5 s" % (cpu1 - cpu0))
             path = os.path.join(logdir, "guest-ten.log")
             wait_for(lambda: os.path.getsize(path) == len(data), 3)
             with open(path, "rb") as f:
                 rep.check("the log still gets every byte", f.read() == data, "")
+            cpu = least_cpu(x)
+            rep.check("nobody on the pty: the daemon does not spin", cpu < 0.1,
+                      "%.2f s CPU in 1.5 s" % cpu)
+            mem1 = x.stats()["mem-bytes"]
+            rep.check("...the output buffer stays at the 'limit' key's 4096 bytes", mem1 == mem0,
+                      "the daemon's heap grew by %d bytes with the flood" % (mem1 - mem0))
             c = PtyClient(tty)
             clients.append(c)
             got = c.drain()
             rep.check("reader attaching late gets the newest output (oldest dropped)",
                       got.endswith(data[-2048:]), repr(got[-60:]))
-            rep.check("...what was dropped is bounded: the buffer is the 'limit' key",
-                      len(data) - len(got) > 0 and len(got) < 200 * 1024 and
-                      data.startswith(got[:1000]),
+            rep.check("...and first what the pty itself holds, the oldest output",
+                      len(data) - len(got) > 0 and data.startswith(got[:1000]),
                       "read %d of %d bytes" % (len(got), len(data)))
             g10.print(b"live again\r\n")
             rep.check("then output flows normally", c.read(12) == b"live again\r\n", "")
@@ -699,8 +713,11 @@ def part_main(tmp, xsd):
             got = g6.client.read(17)
             rep.check("output still arrives after 3000 empty notifications",
                       got == b"after the storm\r\n", repr(got))
-            rep.check("...at bounded cost", x.info.cpu_seconds() - cpu0 < 2.0,
-                      "%.2f s CPU" % (x.info.cpu_seconds() - cpu0))
+            # The daemon's own CPU time, which a loaded host does not
+            # inflate; a few milliseconds on an idle one.
+            cpu = x.info.cpu_seconds() - cpu0
+            print("# 3000 notifications: %.3f s CPU" % cpu)
+            rep.check("...at bounded cost", cpu < 2.0, "%.2f s CPU" % cpu)
         rep.run("event storm", storm)
 
         def reopen():
@@ -730,10 +747,23 @@ def part_main(tmp, xsd):
                       "%d -> %d fds" % (fds0, x.info.nfds()))
             g5.print(b"nobody listens\r\n")
             time.sleep(0.2)
-            rep.check("...event channel unbound (a late notification is ignored)",
+            rep.check("...a late notification is ignored",
                       g5.out_pending() == 16 and x.proc.poll() is None,
                       "%d pending" % g5.out_pending())
-            ts.rm("/local/domain/5")
+            # The same domain and port once more: the platform delivers an
+            # event to the first binding of that port, so a binding left
+            # from before would take it and the new console would not see
+            # the guest's output.
+            ts.create(g5, "five-again")
+            c = PtyClient(ts.wait_tty(5) or "/dev/null")
+            clients.append(c)
+            early = c.read(16)
+            g5.print(b"bound again\r\n")
+            got = c.read(13)
+            rep.check("...event channel unbound: the domain introduced again gets its events",
+                      early == b"nobody listens\r\n" and got == b"bound again\r\n", repr(early + got))
+            ts.destroy(5)
+            rep.check("...and is released again", ts.wait_no_tty(5), repr(ts.tty(5)))
         rep.run("release", release)
 
         def node_removed():
@@ -857,10 +887,9 @@ def part_keep_and_sanitizers(tmp, xsd):
             full = not g.wait_consumed(0.5)
             rep.check("--overflow-data=keep: with nobody reading, the guest waits",
                       full and sent < len(data), "all %d bytes consumed" % sent)
-            cpu0 = x.info.cpu_seconds()
-            time.sleep(1.0)
-            rep.check("--overflow-data=keep: no spinning while the guest waits",
-                      x.info.cpu_seconds() - cpu0 < 0.1, "")
+            cpu = least_cpu(x)
+            rep.check("--overflow-data=keep: no spinning while the guest waits", cpu < 0.1,
+                      "%.2f s CPU in 1.5 s" % cpu)
             c = PtyClient(tty)
             got = b""
             deadline = time.monotonic() + 30
@@ -1054,7 +1083,7 @@ def main():
         build = subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "dom0", d),
                                 "BUILD=" + BUILD, "all"] + (["asan"] if d == "xenconsoled" else []),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        if not rep.check("build " + d, build.returncode == 0, build.stdout.decode()[-1000:]):
+        if not rep.setup("build " + d, build.returncode == 0, build.stdout.decode()[-1000:]):
             rep.exit()
     tmp = tempfile.mkdtemp(prefix="xenconsoled-test-")
     xsd = None

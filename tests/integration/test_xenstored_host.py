@@ -41,7 +41,7 @@ XS = dict(CONTROL=0, DIRECTORY=1, READ=2, GET_PERMS=3, WATCH=4, UNWATCH=5, TRANS
 HDR = struct.Struct("<IIII")
 PAYLOAD_MAX = 4096
 
-rep = Report()
+rep = Report(plan=107)
 
 
 class WireError(Exception):
@@ -894,12 +894,12 @@ def main():
     build = subprocess.run(["make", "-s", "-C", os.path.join(ROOT, "dom0", "xenstored"),
                             "BUILD=" + BUILD, "all", "asan"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
-    if not rep.check("build xenstored", build.returncode == 0,
+    if not rep.setup("build xenstored", build.returncode == 0,
                      build.stdout.decode()[-1000:]):
         rep.exit()
     for t in ("xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-rm", "xenstore-chmod",
               "xenstore-watch", "xenstore-list", "xenstore-exists"):
-        if not rep.check("Debian tool %s present" % t, shutil.which(t) is not None,
+        if not rep.setup("Debian tool %s present" % t, shutil.which(t) is not None,
                          "install xenstore-utils"):
             rep.exit()
     tmp = tempfile.mkdtemp(prefix="xenstored-test-")

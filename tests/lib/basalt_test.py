@@ -1,8 +1,10 @@
 """Helpers for integration tests: boot QEMU, read the serial line, report.
 
-Every test prints lines "ok - NAME" or "not ok - NAME: why" (the runner
-counts them). A QEMU instance is always killed when its `with` block ends,
-and its serial output is kept in build/tests/logs/ for post-mortems.
+Every test declares how many checks it reports (Report(plan=N) prints the
+plan line "1..N") and prints lines "ok - NAME" or "not ok - NAME: why"; the
+runner counts them and fails a file that reports fewer or more than planned.
+A QEMU instance is always killed when its `with` block ends, and its serial
+output is kept in build/tests/logs/ for post-mortems.
 """
 import os
 import re
@@ -23,6 +25,18 @@ class Timeout(Exception):
     pass
 
 
+# Every way the hypervisor reports its own failure on the serial line:
+# panic() and through it BUG_ON/ASSERT ("PANIC: BUG at FILE:LINE: cond",
+# then "system halted"), hypervisor/common/panic.c and basalt/lib.h; an
+# exception in the hypervisor, which stops only the CPU that took it while
+# the others run on ("cpu N: fatal ... in the hypervisor", "cpu N stopped"),
+# hypervisor/arch/x86/cpu/traps.c; a CPU that did not come up,
+# hypervisor/arch/x86/smp.c. Not anchored at a line start: a guest's
+# unfinished line may precede the hypervisor's on the shared serial line.
+HYPERVISOR_FAILURE = re.compile(r"basalt: (PANIC: .*|system halted|cpu \d+: fatal .*|cpu \d+ stopped"
+                                r"|cpu \d+ \(APIC id \d+\) did not start)")
+
+
 class Qemu:
     """One QEMU process with its serial line on a pipe."""
 
@@ -41,6 +55,8 @@ class Qemu:
         self.pos = 0  # expect() searches from here
         self._lock = threading.Lock()
         self.start_time = None
+        self._scanned = 0          # output up to here holds no hypervisor failure
+        self._failure_line = None
 
     def __enter__(self):
         os.makedirs(LOGS, exist_ok=True)
@@ -79,7 +95,8 @@ class Qemu:
         return time.monotonic() - self.start_time
 
     def expect(self, pattern, timeout=60):
-        """Waits for a regex after the previous match; returns the match."""
+        """Waits for a regex after the previous match; returns the match.
+        Gives up at once when the hypervisor reports its own failure."""
         rx = re.compile(pattern, re.M)
         deadline = time.monotonic() + timeout
         while True:
@@ -88,6 +105,9 @@ class Qemu:
                 if m:
                     self.pos = m.end()
                     return m
+            failure = self.hypervisor_failure()
+            if failure:
+                raise Timeout("the hypervisor failed before %r: %s" % (pattern, failure))
             if time.monotonic() > deadline:
                 raise Timeout("no %r within %ds" % (pattern, timeout))
             if self.proc.poll() is not None:
@@ -102,7 +122,8 @@ class Qemu:
 
     def wait_all(self, patterns, timeout=60, fail=None):
         """Waits until every regex has matched somewhere (any order); gives up
-        at once if the regex `fail` matches."""
+        at once if the regex `fail` matches or the hypervisor reports its own
+        failure."""
         deadline = time.monotonic() + timeout
         pending = [re.compile(p, re.M) for p in patterns]
         failed = re.compile(fail, re.M) if fail else None
@@ -113,8 +134,9 @@ class Qemu:
             if not pending:
                 return
             m = failed.search(out) if failed else None
-            if m:
-                raise Timeout("%r before: %s" % (m.group(0), ", ".join(p.pattern for p in pending)))
+            what = m.group(0) if m else self.hypervisor_failure()
+            if what:
+                raise Timeout("%r before: %s" % (what, ", ".join(p.pattern for p in pending)))
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 raise Timeout("missing: " + ", ".join(p.pattern for p in pending))
             time.sleep(0.05)
@@ -132,18 +154,75 @@ class Qemu:
         self.proc.stdin.write(s.encode())
         self.proc.stdin.flush()
 
+    def running(self):
+        return self.proc.poll() is None
+
+    def hypervisor_failure(self):
+        """The first line where the hypervisor reported its own failure, or
+        None; scans only output it has not seen (the log can be megabytes)."""
+        with self._lock:
+            if self._failure_line is None:
+                # A few characters back: a line may have arrived in pieces.
+                m = HYPERVISOR_FAILURE.search(self.output, max(0, self._scanned - 64))
+                self._scanned = len(self.output)
+                if m:
+                    self._failure_line = m.group(0)
+            return self._failure_line
+
+    def failure(self, exit_expected=False):
+        """What says the hypervisor failed: a line where it reports its own
+        failure, or QEMU gone when it should run (with -no-reboot a triple
+        fault of the host ends QEMU, silently). None if nothing does."""
+        line = self.hypervisor_failure()
+        if line:
+            return line
+        if not exit_expected and not self.running():
+            return "QEMU exited (status %s): a triple fault of the host?" % self.proc.returncode
+        return None
+
 
 class Report:
-    def __init__(self):
+    """Prints the plan line and the result of each check. `plan` is the
+    number of checks this file reports when everything runs (setup steps
+    are not checks, see setup()); the runner fails a file that reports
+    another number."""
+
+    def __init__(self, plan):
         self.failed = 0
+        self.retry_note = None
+        print("1..%d" % plan, flush=True)
 
     def check(self, name, cond, why=""):
+        note = " # retried" if self.retry_note else ""
         if cond:
-            print("ok - " + name, flush=True)
+            print("ok - %s%s" % (name, note), flush=True)
         else:
+            self.failed += 1
+            print("not ok - %s: %s%s" % (name, why, note), flush=True)
+        return cond
+
+    def setup(self, name, cond, why=""):
+        """A step the checks need (a build, a tool), not a check itself:
+        reported only when it fails."""
+        if not cond:
             self.failed += 1
             print("not ok - %s: %s" % (name, why), flush=True)
         return cond
+
+    def retrying(self, why):
+        """Says that what follows is a second attempt: the checks until
+        retried_done() carry "# retried", which the runner counts."""
+        self.retry_note = why
+        print("# retrying: %s" % why, flush=True)
+
+    def retried_done(self):
+        self.retry_note = None
+
+    def no_hypervisor_failure(self, q, exit_expected=False):
+        """The check every QEMU session ends with: the hypervisor did not
+        report its own failure, and QEMU still runs unless `exit_expected`."""
+        failure = q.failure(exit_expected)
+        return self.check("no hypervisor crash (%s)" % q.name, failure is None, failure)
 
     def run(self, name, fn):
         """Runs fn(); a Timeout or exception is a failure of `name`."""

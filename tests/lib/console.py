@@ -72,6 +72,15 @@ def domain_dump(q, last_domain=None, timeout=30):
     raise AssertionError("no domain dump listing %s within %d s" % (last_domain, timeout))
 
 
+def vcpu0(text, name):
+    """(CPU, milliseconds run) of the vCPU 0 of domain `name` in a domain
+    dump."""
+    m = re.search(r"domain \d+ \(%s\).*\n\s+vcpu 0: .* on cpu (\d+), ran (\d+) ms" % re.escape(name), text)
+    if not m:
+        raise AssertionError("no vCPU 0 of %s in the dump" % name)
+    return int(m.group(1)), int(m.group(2))
+
+
 def pool_free(text):
     m = list(re.finditer(r"pool: (\d+) pages free of (\d+)", text))
     return int(m[-1].group(1)) if m else None

@@ -238,6 +238,7 @@ static void run_extra(void)
 
 int main(void)
 {
+    TAP_PLAN(244);
     size_t count[G_COUNT][4] = { { 0 } };
     int failed[G_COUNT][4] = { { 0 } };
 

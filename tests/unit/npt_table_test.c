@@ -1,9 +1,11 @@
 /*
  * The nested page table structure (hypervisor/arch/x86/svm/npt_table.c):
  * large leaves where both spaces are aligned, splitting them when one frame
- * changes, lookups and walks that see the same frames either way, and every
- * table freed. Tables come from the C heap here (the hypervisor's are
- * identity-mapped, so a pointer stands for a physical address).
+ * changes, lookups and walks that see the same frames either way, the table
+ * limit (a change that would pass it changes nothing), tables that empty
+ * unlinked and freed only when asked, and every table freed. Tables come
+ * from the C heap here (the hypervisor's are identity-mapped, so a pointer
+ * stands for a physical address).
  */
 #include "tests/lib/tap.h"
 
@@ -36,21 +38,21 @@ void free_hv_pages(void *va, unsigned int order)
 
 static struct p2m fresh(void)
 {
-    struct p2m p = { .root = alloc_hv_page(), .table_pages = 1 };
+    struct p2m p = { .root = alloc_hv_page(), .table_pages = 1, .max_table_pages = 1 << 20 };
     return p;
 }
 
 static bool maps(struct p2m *p, gfn_t gfn, mfn_t mfn, enum p2m_type t)
 {
     int level;
-    uint64_t *e = npt_find(p, gfn, false, &level);
+    uint64_t *e = npt_lookup(p, gfn, &level);
     return e && (*e & PTE_P) && npt_entry_mfn(*e, level, gfn) == mfn && npt_entry_type(*e) == t;
 }
 
 static int level_of(struct p2m *p, gfn_t gfn)
 {
     int level;
-    uint64_t *e = npt_find(p, gfn, false, &level);
+    uint64_t *e = npt_lookup(p, gfn, &level);
     return e && (*e & PTE_P) ? level : 0;
 }
 
@@ -78,6 +80,7 @@ static void count_one(void *ctx, gfn_t gfn, mfn_t mfn, enum p2m_type t)
 
 int main(void)
 {
+    TAP_PLAN(20);
     /* Aligned on both sides: 2 MiB leaves in the middle, 4 KiB at the ends. */
     struct p2m p = fresh();
     uint64_t n = populate(&p, 1, 0x1001, 1100, P2M_RAM, 2);
@@ -110,11 +113,12 @@ int main(void)
     npt_for_each(&g, count_one, &c);
     CHECK("a walk sees every frame of a large leaf", c.frames == gig && !c.wrong, "frames %lu wrong %lu",
           c.frames, c.wrong);
-    int level;
     gfn_t mid = gig + 3 * 512 + 7;
-    uint64_t *e = npt_find(&g, mid, true, &level);
+    uint64_t *e = npt_entry_for_change(&g, mid);
+    int level = 0;
     CHECK("splitting for a change reaches the frame's own entry",
-          e && level == 1 && g.table_pages == 4 && level_of(&g, gig + 3 * 512) == 1 && level_of(&g, gig) == 2,
+          e && npt_lookup(&g, mid, &level) == e && level == 1 && g.table_pages == 4 &&
+          level_of(&g, gig + 3 * 512) == 1 && level_of(&g, gig) == 2,
           "level %d tables %lu", level, g.table_pages);
     all = true;
     for (gfn_t x = gig; x < 2 * gig; x += 97)
@@ -137,11 +141,47 @@ int main(void)
     populate(&k, 512, 512, 512, P2M_RAM, 2);
     uint64_t tables = k.table_pages;
     alloc_fails = true;
-    e = npt_find(&k, 600, true, &level);
+    e = npt_entry_for_change(&k, 600);
     alloc_fails = false;
     CHECK("a split without memory fails and keeps the leaf", !e && level_of(&k, 600) == 2 &&
           maps(&k, 600, 600, P2M_RAM) && k.table_pages == tables, "e %p level %d", (void *)e, level_of(&k, 600));
 
+    /* The limit: a change that needs more tables changes nothing. */
+    struct p2m l = fresh();
+    l.max_table_pages = 3;
+    long before = tables_live;
+    e = npt_entry_for_change(&l, 5ULL << 27);
+    CHECK("a change over the table limit fails whole", !e && l.table_pages == 1 && tables_live == before &&
+          level_of(&l, 5ULL << 27) == 0, "e %p tables %lu", (void *)e, l.table_pages);
+    CHECK("and populate too", populate(&l, 7ULL << 27, 0, 1, P2M_RAM, 2) == 0 && l.table_pages == 1 &&
+          tables_live == before, "tables %lu", l.table_pages);
+    l.max_table_pages = 4;
+    e = npt_entry_for_change(&l, 5ULL << 27);
+    CHECK("within it, it creates them all", e && l.table_pages == 4, "tables %lu", l.table_pages);
+
+    /* Emptied tables are unlinked, and freed only when asked. */
+    *e = (0x1234ULL << PAGE_SHIFT) | npt_leaf_bits(P2M_RAM);
+    uint64_t *e2 = npt_entry_for_change(&l, (5ULL << 27) + 1);
+    *e2 = (0x1235ULL << PAGE_SHIFT) | npt_leaf_bits(P2M_RAM);
+    *e = 0;
+    unsigned int pruned = npt_prune(&l, 5ULL << 27);
+    CHECK("a table with a mapping left stays",
+          pruned == 0 && l.table_pages == 4 && maps(&l, (5ULL << 27) + 1, 0x1235, P2M_RAM), "pruned %u", pruned);
+    *e2 = 0;
+    long live = tables_live;
+    pruned = npt_prune(&l, (5ULL << 27) + 1);
+    CHECK("the last mapping gone, its tables are unlinked up to the root", pruned == 3 && l.table_pages == 1 &&
+          l.root[5] == 0 && tables_live == live && l.dead_tables, "pruned %u tables %lu", pruned, l.table_pages);
+    void *dead = l.dead_tables;
+    l.dead_tables = NULL;
+    npt_free_tables(dead);
+    CHECK("and freed when asked", tables_live == live - 3, "%ld live", tables_live - live);
+    populate(&l, 9ULL << 27, 0, 1, P2M_RAM, 2);
+    e = npt_entry_for_change(&l, 9ULL << 27);
+    *e = 0;
+    npt_prune(&l, 9ULL << 27);
+
+    npt_free(&l);
     npt_free(&p);
     npt_free(&q);
     npt_free(&g);

@@ -1,9 +1,10 @@
 /*
- * pvh_elf_in_place_order (lib/pvh_elf.c): loading a kernel from a file that
- * lies in the memory it loads into, as Dom0's kernel does when the boot
- * loader put it low. Each case loads a small image inside a simulated
- * memory in the order returned and compares with a load from a pristine
- * copy of the file.
+ * pvh_elf_in_place_order and pvh_elf_load_in_place (lib/pvh_elf.c): loading
+ * a kernel from a file that lies in the memory it loads into, as Dom0's
+ * kernel does when the boot loader put it low (hypervisor/common/dom0_build.c
+ * calls both). Each case loads a small image inside a simulated memory in
+ * the order returned and compares with a load from a pristine copy of the
+ * file.
  */
 #include "tests/lib/tap.h"
 
@@ -37,7 +38,8 @@ static struct pvh_image image(uint64_t base)
 #define FILE_SIZE 0x3d000u
 
 /* Loads img from the file at mem[file_at] in the order given; true if the
- * result equals a load from an untouched copy of the file. */
+ * result equals a load from an untouched copy of the file, and the memory
+ * outside the segments is as it was. */
 static bool loads_correctly(const struct pvh_image *img, uint64_t file_at, const unsigned int *order)
 {
     for (unsigned int i = 0; i < FILE_SIZE; i++)
@@ -50,21 +52,21 @@ static bool loads_correctly(const struct pvh_image *img, uint64_t file_at, const
         memcpy(expect + s->paddr, file_copy + s->offset, s->filesz);
         memset(expect + s->paddr + s->filesz, 0, s->memsz - s->filesz);
     }
-    for (unsigned int i = 0; i < img->nr_segments; i++) {
-        const struct pvh_segment *s = &img->seg[order[i]];
-        memmove(mem + s->paddr, mem + file_at + s->offset, s->filesz);
-        memset(mem + s->paddr + s->filesz, 0, s->memsz - s->filesz);
-    }
+    pvh_elf_load_in_place(img, file_at, order, (uintptr_t)mem);
     for (unsigned int i = 0; i < img->nr_segments; i++) {
         const struct pvh_segment *s = &img->seg[i];
         if (memcmp(mem + s->paddr, expect + s->paddr, s->memsz))
             return false;
     }
-    return true;
+    /* Nothing below the image or above the file is written. */
+    uint64_t low = img->paddr_start < file_at ? img->paddr_start : file_at;
+    uint64_t high = img->paddr_end > file_at + FILE_SIZE ? img->paddr_end : file_at + FILE_SIZE;
+    return !memcmp(mem, expect, low) && !memcmp(mem + high, expect + high, MEM_SIZE - high);
 }
 
 int main(void)
 {
+    TAP_PLAN(7);
     unsigned int order[PVH_MAX_SEGMENTS];
 
     /* The file a little below where it loads (QEMU's multiboot layout for

@@ -143,6 +143,7 @@ static void test_timestamps(void)
 
 int main(void)
 {
+    TAP_PLAN(17);
     struct mem_stats m;
     char cmd[300];
 

@@ -305,6 +305,7 @@ static void test_ring_random(void)
 
 int main(void)
 {
+    TAP_PLAN(42);
     test_output();
     test_input();
     test_outbuf();

@@ -350,6 +350,7 @@ static void test_dead(void)
 
 int main(void)
 {
+    TAP_PLAN(31);
     struct mem_stats m;
 
     signal(SIGPIPE, SIG_IGN);

@@ -744,6 +744,7 @@ static void test_ring_domains(void)
 
 int main(void)
 {
+    TAP_PLAN(175);
     struct mem_stats m;
     size_t left;
 

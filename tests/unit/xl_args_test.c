@@ -149,6 +149,7 @@ static void test_format(void)
 
 int main(void)
 {
+    TAP_PLAN(41);
     test_args();
     test_format();
     TAP_EXIT();

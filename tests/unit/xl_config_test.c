@@ -268,6 +268,7 @@ static void test_prepare(void)
 
 int main(void)
 {
+    TAP_PLAN(38);
     test_request();
     test_prepare();
     xl_config_free(&c);

@@ -1,7 +1,7 @@
 /*
  * The guest-physical layout xl's PVH builder gives a DomU
  * (dom0/xl/layout.c): the same placement as the hypervisor's boot-time
- * builder (hypervisor/common/pvh_build.c), the pages populate_physmap must
+ * builder (hypervisor/arch/x86/pvh_build.c), the pages populate_physmap must
  * fill, the start-info block's contents, and the limits (kernel, ramdisk,
  * command line, vCPUs, the first GiB that Linux's early mapping covers).
  */
@@ -202,6 +202,7 @@ static void test_extent_runs(void)
 
 int main(void)
 {
+    TAP_PLAN(31);
     test_demo_layout();
     test_big_memory();
     test_limits();

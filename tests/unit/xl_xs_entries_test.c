@@ -52,6 +52,7 @@ static int perms_are(const char *path, const char *want)
 
 int main(void)
 {
+    TAP_PLAN(26);
     struct xs_domain_desc d = {
         .domid = 5,
         .name = "demo",

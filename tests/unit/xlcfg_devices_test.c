@@ -478,6 +478,7 @@ static void test_device_settings(void)
 
 int main(void)
 {
+    TAP_PLAN(140);
     test_cpu_lists();
     test_disk_positional();
     test_disk_keywords();

@@ -940,7 +940,7 @@ static void test_load_file(void)
     char want[256];
     FILE *f;
 
-    CHECK("load: temp file", fd >= 0, "mkstemp failed");
+    SETUP("load: temporary file", fd >= 0, "mkstemp failed");
     if (fd < 0)
         return;
     f = fdopen(fd, "w");
@@ -1000,6 +1000,7 @@ static void test_many_settings(void)
 
 int main(void)
 {
+    TAP_PLAN(257);
     test_basic_values();
     test_separators_and_comments();
     test_lists();

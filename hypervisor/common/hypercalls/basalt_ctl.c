@@ -4,9 +4,7 @@
  * comes in is checked; nothing a caller passes can hurt another domain or
  * the hypervisor, and only the privileged domain may call at all.
  */
-#include <asm/fpu.h>
-#include <asm/hvm.h>
-#include <asm/ioport.h>
+#include <basalt/arch.h>
 #include <basalt/console.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -14,6 +12,7 @@
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
 #include <basalt/lib.h>
+#include <basalt/memory.h>
 #include <basalt/mm.h>
 #include <basalt/sched.h>
 #include <basalt/time.h>
@@ -85,32 +84,25 @@ static long domain_create_op(struct basalt_ctl *op)
     if (name_in_use(c->name))
         return -EEXIST;
 
+    struct domain_config cfg = {
+        .name = c->name,
+        .handle = c->handle,
+        .max_vcpus = c->max_vcpus,
+        .max_pages = c->max_mem_kb >> 2,
+        .weight = c->weight,
+        .cap = c->cap,
+        .affinity = c->cpu_affinity & all_cpus_mask(),
+    };
     struct domain *d = NULL;
-    for (unsigned int tries = 0; tries < MAX_DOMAINS && !d; tries++) {
-        domid_t id = next_domid;
+    int rc = -EEXIST;
+    for (unsigned int tries = 0; tries < MAX_DOMAINS && rc == -EEXIST; tries++) {
+        cfg.id = next_domid;
         next_domid = next_domid + 1 >= MAX_DOMAINS ? 1 : next_domid + 1;
-        if (!domains[id])
-            d = domain_create(id, c->name, c->max_vcpus);
+        if (!domains[cfg.id])
+            rc = domain_create(&cfg, &d);
     }
-    if (!d)
-        return -ENOSPC;
-    memcpy(d->handle, c->handle, sizeof(d->handle));
-    d->weight = c->weight ? c->weight : SCHED_DEFAULT_WEIGHT;
-    d->cap = c->cap;
-    d->max_pages = c->max_mem_kb >> 2;
-    uint64_t affinity = c->cpu_affinity ? c->cpu_affinity & all_cpus_mask() : domu_cpu_mask;
-    for (unsigned int i = 0; i < c->max_vcpus; i++) {
-        struct vcpu *v = vcpu_create(d, i);
-        if (!v) {
-            domain_destroy(d, "build failed: out of memory for vCPUs");
-            return -ENOMEM;
-        }
-        v->affinity = affinity;
-    }
-    if (hvm_domu_ioports_init(d)) {
-        domain_destroy(d, "build failed: out of I/O handler slots");
-        return -ENOMEM;
-    }
+    if (rc)
+        return rc == -EEXIST ? -ENOSPC : rc;
     op->domid = d->id;
     return 0;
 }
@@ -224,6 +216,7 @@ static long pause(struct domain *d)
     if (d->state != DOMAIN_RUNNING || d->user_paused)
         return 0;
     d->user_paused = true;
+    ASSERT_MAY_WAIT(); /* it waits for the domain's vCPUs to leave their CPUs */
     domain_pause_sync(d);
     return 0;
 }
@@ -283,7 +276,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = -EINVAL;
             break;
         }
-        hvm_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
+        arch_vcpu_set_pvh_entry(d->vcpus[0], op->u.entry.entry, op->u.entry.start_info);
         d->entry_set = true;
         break;
     case BCTL_VCPU_INFO:
@@ -331,11 +324,10 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             rc = grant_table_seed(d, op->u.grant.ref, (domid_t)op->u.grant.backend, op->u.grant.gfn);
         break;
     case BCTL_SET_MAX_MEM: {
-        uint64_t pages = op->u.max_mem_kb >> 2;
-        if (pages < d->tot_pages || op->u.max_mem_kb > (1ULL << 40))
+        if (op->u.max_mem_kb > (1ULL << 40))
             rc = -EINVAL;
         else
-            d->max_pages = pages;
+            rc = domain_set_max_pages(d, op->u.max_mem_kb >> 2);
         break;
     }
     case BCTL_DOMAIN_SHUTDOWN:

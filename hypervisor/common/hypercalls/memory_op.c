@@ -1,8 +1,9 @@
 /*
  * memory_op: the guest's physical memory. Populate and decrease work on
- * extent lists in guest memory, in batches: after each batch the hypercall
- * is restarted with its progress in the command's upper bits, as Xen does,
- * so that a huge request never holds a CPU for long.
+ * extent lists in guest memory, at most CALL_PAGES pages per call: then the
+ * hypercall is restarted with its progress in the command's upper bits, as
+ * Xen does, so that a huge request never holds a CPU for long. A decrease
+ * flushes the domain's translations once per batch of pages.
  */
 #include <basalt/domain.h>
 #include <basalt/grant_table.h>
@@ -18,8 +19,8 @@ long foreign_map_batch(struct vcpu *v, uint64_t cmd, uint64_t arg);
 
 #define MEMOP_EXTENT_SHIFT 6
 #define MEMOP_CMD_MASK ((1 << MEMOP_EXTENT_SHIFT) - 1)
-#define BATCH 512
 #define MAX_EXTENT_ORDER 9
+#define CALL_PAGES 1024 /* at least one extent of the largest order */
 
 /* Takes d away from the caller's reach unless it may touch it. */
 static struct domain *target(struct vcpu *v, domid_t id)
@@ -47,25 +48,28 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t cmd, uint64_t 
     if (!d)
         return -ESRCH;
 
-    uint64_t i;
+    uint64_t i, pages = 0;
     long rc = 0;
+    struct page_batch batch = { 0 };
     for (i = start; i < r.nr_extents; i++) {
-        if (i - start == BATCH) {
+        uint64_t n = 1ULL << r.extent_order;
+        if (pages + n > CALL_PAGES) {
+            page_batch_release(d, &batch);
             target_done(v, d);
             return hypercall_continue(v, 1, op | (i << MEMOP_EXTENT_SHIFT));
         }
+        pages += n;
         xen_pfn_t gfn;
         if (copy_from_guest(v, &gfn, (gvaddr_t)(uintptr_t)r.extent_start.p + i * sizeof(gfn), sizeof(gfn))) {
             rc = -EFAULT;
             break;
         }
-        uint64_t n = 1ULL << r.extent_order;
         if (gfn & (n - 1))
             break;
         if (op == XENMEM_decrease_reservation) {
             bool ok = true;
             for (uint64_t j = 0; j < n && ok; j++)
-                ok = domain_release_gfn(d, gfn + j) == 0;
+                ok = domain_release_gfn(d, gfn + j, &batch) == 0;
             if (!ok)
                 break;
         } else if (op == XENMEM_populate_physmap) {
@@ -75,6 +79,7 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t cmd, uint64_t 
             break; /* increase_reservation is for PV guests (no gfn to put pages at) */
         }
     }
+    page_batch_release(d, &batch);
     target_done(v, d);
     return rc ? rc : (long)i;
 }

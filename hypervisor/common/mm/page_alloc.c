@@ -58,6 +58,7 @@ static void list_remove(struct zone *z, unsigned int order, mfn_t mfn)
 
 static void free_block_locked(struct zone *z, mfn_t mfn, unsigned int order)
 {
+    ASSERT_LOCKED(&z->lock);
     uint8_t zone_flag = mfn_to_page(mfn)->flags & PGF_ZONE_POOL;
     while (order < MAX_ORDER) {
         mfn_t buddy = mfn ^ (1ULL << order);
@@ -80,7 +81,7 @@ void zone_add_range(paddr_t start, paddr_t end, enum zone_id zid)
     mfn_t s = start >> PAGE_SHIFT, e = end >> PAGE_SHIFT;
     for (mfn_t m = s; m < e; m++) {
         struct page_info *pg = mfn_to_page(m);
-        pg->flags = PGF_ALLOCATOR | (zid == ZONE_POOL ? PGF_ZONE_POOL : 0);
+        pg->flags = PGF_ALLOCATOR | PGF_UNALLOCATED | (zid == ZONE_POOL ? PGF_ZONE_POOL : 0);
         pg->owner = OWNER_NONE;
     }
     uint64_t flags = spin_lock_irqsave(&z->lock);
@@ -116,21 +117,32 @@ mfn_t alloc_pages(enum zone_id zid, unsigned int order)
     }
     struct page_info *pg = mfn_to_page(mfn);
     pg->order = order;
+    for (mfn_t m = mfn; m < mfn + (1ULL << order); m++)
+        mfn_to_page(m)->flags &= ~PGF_UNALLOCATED;
     z->free_pages -= 1ULL << order;
     spin_unlock_irqrestore(&z->lock, flags);
     return mfn;
 }
 
+/* A page freed twice would be handed out twice (to two domains, or to a
+ * domain and the hypervisor): every page of the block is checked. */
 void free_pages(mfn_t mfn, unsigned int order)
 {
     struct page_info *pg = mfn_to_page(mfn);
-    BUG_ON(!(pg->flags & PGF_ALLOCATOR) || (pg->flags & PGF_FREE));
+    BUG_ON(!(pg->flags & PGF_ALLOCATOR));
     struct zone *z = &zones[pg->flags & PGF_ZONE_POOL ? ZONE_POOL : ZONE_HV];
-    for (mfn_t m = mfn; m < mfn + (1ULL << order); m++) {
-        mfn_to_page(m)->owner = OWNER_NONE;
-        mfn_to_page(m)->flags &= ~PGF_HEAP;
-    }
     uint64_t flags = spin_lock_irqsave(&z->lock);
+    for (mfn_t m = mfn; m < mfn + (1ULL << order); m++) {
+        if (mfn_to_page(m)->flags & PGF_UNALLOCATED) {
+            spin_unlock_irqrestore(&z->lock, flags);
+            panic("page %#lx freed twice", m);
+        }
+    }
+    for (mfn_t m = mfn; m < mfn + (1ULL << order); m++) {
+        struct page_info *p = mfn_to_page(m);
+        p->owner = OWNER_NONE;
+        p->flags = (p->flags & ~PGF_HEAP) | PGF_UNALLOCATED;
+    }
     free_block_locked(z, mfn, order);
     z->free_pages += 1ULL << order;
     spin_unlock_irqrestore(&z->lock, flags);

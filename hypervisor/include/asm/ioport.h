@@ -23,6 +23,8 @@ int ioport_register(struct domain *d, uint16_t base, uint16_t count, ioport_read
 /* Lets the domain access [base, base+count) directly (no exits). */
 void ioport_allow(struct domain *d, uint16_t base, uint16_t count);
 void ioport_deny(struct domain *d, uint16_t base, uint16_t count);
+/* Frees the domain's own permission map, if it has one. */
+void ioport_free_bitmap(struct domain *d);
 /* The emulated ports every DomU has. */
 int hvm_domu_ioports_init(struct domain *d);
 

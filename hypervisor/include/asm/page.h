@@ -16,6 +16,11 @@
 #define PTE_NX   BIT(63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 
+/* Page-fault error code bits (also the access a guest page walk checks). */
+#define PFEC_PRESENT BIT(0)
+#define PFEC_WRITE   BIT(1)
+#define PFEC_USER    BIT(2)
+
 #define PT_ENTRIES 512
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * ((level) - 1))) & 511)
 

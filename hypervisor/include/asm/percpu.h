@@ -53,12 +53,17 @@ struct pcpu {
 extern struct pcpu *pcpus[MAX_CPUS];
 extern unsigned int nr_pcpus;
 
+#ifdef HOST_TEST
+extern __thread struct pcpu *host_cpu; /* tests/unit/hv/host.c: one per thread */
+static inline struct pcpu *this_cpu(void) { return host_cpu; }
+#else
 static inline struct pcpu *this_cpu(void)
 {
     struct pcpu *p;
     __asm__ volatile("mov %%gs:0, %0" : "=r"(p));
     return p;
 }
+#endif
 
 static inline unsigned int smp_processor_id(void)
 {

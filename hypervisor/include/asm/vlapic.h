@@ -31,6 +31,9 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 bool vlapic_x2apic_enabled(const struct vcpu *v);
 /* Back to the power-on state (INIT). */
 void vlapic_reset(struct vcpu *v);
+/* Acts on an INIT another vCPU sent v: called by v itself, on its way into
+ * the guest; v goes down and waits for STARTUP. */
+void vlapic_take_init(struct vcpu *v);
 /* EOI of a level-triggered vector: the interrupt controller may re-raise it. */
 void hvm_vioapic_eoi(struct domain *d, uint8_t vector);
 

@@ -94,6 +94,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, s.cr2) == 0x640, "cr2");
 _Static_assert(__builtin_offsetof(struct vmcb, s.g_pat) == 0x668, "g_pat");
 _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 
+/* intercept_cr */
+#define INTERCEPT_CR_WRITE(n) BIT(16 + (n))
+
 /* intercept1 */
 #define INTERCEPT_INTR       BIT(0)
 #define INTERCEPT_NMI        BIT(1)
@@ -153,6 +156,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 /* exit codes */
 #define VMEXIT_CR0_READ   0x000
 #define VMEXIT_CR0_WRITE  0x010
+#define VMEXIT_CR4_WRITE  0x014
 #define VMEXIT_EXCP_BASE  0x040
 #define VMEXIT_INTR       0x060
 #define VMEXIT_NMI        0x061
@@ -196,6 +200,10 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 #define IOIO_SZ8      BIT(4)
 #define IOIO_SZ16     BIT(5)
 #define IOIO_SZ32     BIT(6)
+#define IOIO_A16      BIT(7)
+#define IOIO_A32      BIT(8)
+#define IOIO_A64      BIT(9)
+#define IOIO_SEG_SHIFT 10
 #define IOIO_PORT_SHIFT 16
 
 /* NPF exitinfo1 (a #PF error code) */
@@ -203,14 +211,14 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb size");
 #define NPF_WRITE   BIT(1)
 #define NPF_USER    BIT(2)
 #define NPF_FETCH   BIT(4)
+#define NPF_IN_WALK BIT(33) /* while translating the guest's page tables */
 
-/* Segment attributes for the states we create. */
-#define SEG_ATTR_CODE32  0xc9b /* G, D, P, S, type execute/read accessed */
-#define SEG_ATTR_CODE64  0xa9b /* G, L, P, S, type execute/read accessed */
-#define SEG_ATTR_DATA32  0xc93 /* G, D/B, P, S, type read/write accessed */
-#define SEG_ATTR_CODE16  0x09b
-#define SEG_ATTR_DATA16  0x093
-#define SEG_ATTR_TSS32   0x08b /* P, busy 32-bit TSS */
-#define SEG_ATTR_LDT     0x082
+/* SVM's part of a vCPU (struct arch_vcpu's `svm`); only arch/x86/svm/ uses it. */
+struct svm_vcpu {
+    struct vmcb *vmcb;
+    paddr_t vmcb_pa;
+    uint32_t asid, asid_generation;
+    int last_pcpu;               /* where the ASID was assigned, or -1 */
+};
 
 #endif

@@ -16,16 +16,35 @@
 #define X86_CR0_CD BIT(30)
 #define X86_CR0_PG BIT(31)
 
+#define X86_CR4_VME BIT(0)
+#define X86_CR4_PVI BIT(1)
+#define X86_CR4_TSD BIT(2)
+#define X86_CR4_DE BIT(3)
 #define X86_CR4_PSE BIT(4)
 #define X86_CR4_PAE BIT(5)
+#define X86_CR4_MCE BIT(6)
 #define X86_CR4_PGE BIT(7)
+#define X86_CR4_PCE BIT(8)
 #define X86_CR4_OSFXSR BIT(9)
 #define X86_CR4_OSXMMEXCPT BIT(10)
+#define X86_CR4_UMIP BIT(11)
 #define X86_CR4_LA57 BIT(12)
 #define X86_CR4_FSGSBASE BIT(16)
+#define X86_CR4_PCIDE BIT(17)
 #define X86_CR4_OSXSAVE BIT(18)
 #define X86_CR4_SMEP BIT(20)
 #define X86_CR4_SMAP BIT(21)
+#define X86_CR4_PKE BIT(22)
+#define X86_CR4_CET BIT(23)
+#define X86_CR4_PKS BIT(24)
+
+/* Exception vectors. */
+#define X86_EXC_DB 1
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+#define X86_EXC_AC 17
+#define X86_EXC_MC 18
 
 #define X86_EFLAGS_CF BIT(0)
 #define X86_EFLAGS_FIXED BIT(1)
@@ -123,6 +142,29 @@ DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
 #undef DEFINE_CR_ACCESSORS
 
+/* Debug registers 0-3 (the breakpoint addresses), by number. */
+static inline uint64_t read_dr(unsigned int n)
+{
+    uint64_t v;
+    switch (n) {
+    case 0: __asm__ volatile("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ volatile("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%db2, %0" : "=r"(v)); break;
+    default: __asm__ volatile("mov %%db3, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static inline void write_dr(unsigned int n, uint64_t v)
+{
+    switch (n) {
+    case 0: __asm__ volatile("mov %0, %%db0" ::"r"(v)); break;
+    case 1: __asm__ volatile("mov %0, %%db1" ::"r"(v)); break;
+    case 2: __asm__ volatile("mov %0, %%db2" ::"r"(v)); break;
+    default: __asm__ volatile("mov %0, %%db3" ::"r"(v)); break;
+    }
+}
+
 static inline uint64_t read_xcr0(void)
 {
     uint32_t lo, hi;
@@ -158,6 +200,20 @@ static inline uint32_t inl(uint16_t port)
 }
 
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+#ifdef HOST_TEST
+/* Host unit tests run this code in user mode: the interrupt flag is a
+ * per-thread variable there (tests/unit/hv/host.c). */
+extern __thread bool host_irqs_on;
+static inline void local_irq_disable(void) { host_irqs_on = false; }
+static inline void local_irq_enable(void) { host_irqs_on = true; }
+static inline uint64_t local_irq_save(void)
+{
+    uint64_t flags = host_irqs_on ? X86_EFLAGS_IF : 0;
+    host_irqs_on = false;
+    return flags;
+}
+static inline bool local_irq_enabled(void) { return host_irqs_on; }
+#else
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void local_irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 
@@ -168,17 +224,18 @@ static inline uint64_t local_irq_save(void)
     return flags;
 }
 
-static inline void local_irq_restore(uint64_t flags)
-{
-    if (flags & X86_EFLAGS_IF)
-        local_irq_enable();
-}
-
 static inline bool local_irq_enabled(void)
 {
     uint64_t flags;
     __asm__ volatile("pushfq; popq %0" : "=r"(flags));
     return flags & X86_EFLAGS_IF;
+}
+#endif
+
+static inline void local_irq_restore(uint64_t flags)
+{
+    if (flags & X86_EFLAGS_IF)
+        local_irq_enable();
 }
 
 /* Sleep until an interrupt arrives; the sti shadow makes this race-free. */

@@ -57,4 +57,8 @@ void cmdline_parse(const char *cmdline);
 /* "64M", "1G", "4096K", "12345" (bytes) -> bytes; false if malformed. */
 bool parse_size(const char *s, const char **end, uint64_t *out);
 
+/* The common end of the boot (common/main.c), called by the architecture's
+ * boot sequence on the bootstrap CPU once every CPU is up. */
+void __noreturn start_domains(void);
+
 #endif

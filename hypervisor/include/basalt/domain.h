@@ -78,7 +78,7 @@ struct domain {
     domid_t id;
     char name[DOMAIN_NAME_LEN];
     xen_domain_handle_t handle; /* UUID */
-    spinlock_t lock;
+    spinlock_t lock;            /* state, the reasons, vcpu_info registration */
     enum domain_state state;
     bool is_privileged;
     uint32_t shutdown_reason;
@@ -90,7 +90,12 @@ struct domain {
     struct vcpu *vcpus[MAX_VCPUS_PER_DOMAIN];
 
     struct p2m p2m;
-    uint64_t tot_pages;  /* RAM pages it owns */
+    /* What tracks entries of the p2m elsewhere: the grant maptrack, where
+     * shared_info and the grant frames are mapped. Held around every p2m
+     * change that may replace such an entry, with the tracking's update. */
+    spinlock_t physmap_lock;
+    spinlock_t pages_lock;  /* tot_pages and max_pages */
+    uint64_t tot_pages;     /* RAM pages it owns */
     uint64_t max_pages;
 
     uint32_t weight, cap;  /* credit scheduler: relative weight; cap in % of a CPU (0 = none) */
@@ -124,10 +129,31 @@ struct domain {
 extern struct domain *domains[MAX_DOMAINS];
 extern spinlock_t domains_lock;
 
-struct domain *domain_create(domid_t id, const char *name, unsigned int max_vcpus);
-struct vcpu *vcpu_create(struct domain *d, unsigned int id);
+/* Everything domain_create needs to know. The boot-time builder, Dom0's
+ * builder and the control hypercall each fill one. */
+struct domain_config {
+    domid_t id;
+    const char *name;
+    const uint8_t *handle;      /* UUID (16 bytes), or NULL */
+    unsigned int max_vcpus;
+    uint64_t max_pages;
+    uint32_t weight;            /* 0: SCHED_DEFAULT_WEIGHT */
+    uint32_t cap;               /* % of one CPU; 0: none */
+    uint64_t affinity;          /* CPUs its vCPUs may use; 0: the DomU pool */
+    bool hardware_domain;       /* Dom0: privileged, owns devices and interrupts,
+                                   vCPU i pinned to CPU i */
+    const struct boot_domain_spec *boot_spec; /* built by the hypervisor from it */
+};
+
+/* Creates the domain with all its vCPUs (down, not yet started) in state
+ * DOMAIN_BUILDING; *out is set on success. -EEXIST: the id is in use. */
+int domain_create(const struct domain_config *cfg, struct domain **out);
+/* The domain with this id, or NULL. Takes no reference: only for callers
+ * that hold another guarantee the domain stays (they run on one of its
+ * vCPUs, hold a reference already, or are the domain's own teardown). */
 struct domain *domain_by_id(domid_t id);
-/* A reference that keeps d's memory valid (NULL if absent or dying). */
+/* The domain with this id, with a reference taken that keeps its memory
+ * valid until domain_put (NULL if absent or dying). */
 struct domain *domain_get(domid_t id);
 void domain_put(struct domain *d);
 /* Stops the domain's vCPUs and frees it once none of them is running. */

@@ -18,6 +18,7 @@ enum zone_id { ZONE_HV = 0, ZONE_POOL = 1, NR_ZONES = 2 };
 #define PGF_ALLOCATOR 0x02 /* managed by a zone (free or allocated) */
 #define PGF_HEAP      0x04 /* part of a heap allocation; order says which */
 #define PGF_ZONE_POOL 0x08 /* belongs to ZONE_POOL (else ZONE_HV) */
+#define PGF_UNALLOCATED 0x10 /* any page of a free block: freeing it again is a bug */
 
 /* page_info.owner for frames not owned by a domain */
 #define OWNER_NONE 0xffff

@@ -32,8 +32,9 @@ bool vcpu_block(struct vcpu *v, bool (*wake_pending)(struct vcpu *));
 void vcpu_down(struct vcpu *v);
 void vcpu_yield(struct vcpu *v);
 void vcpu_pause(struct vcpu *v);      /* asynchronous */
-void vcpu_pause_sync(struct vcpu *v); /* returns once v is not running */
 void vcpu_unpause(struct vcpu *v);
+/* Returns once no vCPU of d is running; call with no lock held and
+ * interrupts on (it waits for other CPUs). */
 void domain_pause_sync(struct domain *d);
 void domain_unpause(struct domain *d);
 /* Removes v from the scheduler for good (it must be paused and not running). */

@@ -4,8 +4,8 @@
  * MONITOR), plus the hypervisor bit and the Xen leaves at 0x40000000.
  */
 #include <asm/fpu.h>
-#include <asm/hvm.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/vlapic.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
@@ -69,7 +69,6 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r
         return;
     }
     *r = cpuid_count(leaf, sub);
-    const struct vmcb_save *s = &v->arch.vmcb->s;
 
     switch (leaf) {
     case 1:
@@ -77,7 +76,7 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r
         r->ecx &= ~(BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(15) | BIT(18) |
                     BIT(24) | BIT(27));
         r->ecx |= BIT(21) | BIT(31); /* x2APIC (virtual), hypervisor */
-        if (s->cr4 & X86_CR4_OSXSAVE)
+        if (hvm_get_cr(v, 4) & X86_CR4_OSXSAVE)
             r->ecx |= BIT(27);
         r->edx &= ~(BIT(7) | BIT(14) | BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31));
         r->edx |= BIT(9); /* APIC */
@@ -139,12 +138,11 @@ void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r
 
 void hvm_handle_cpuid(struct vcpu *v)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     struct cpuid_regs r;
-    hvm_cpuid(v, (uint32_t)vmcb->s.rax, (uint32_t)v->arch.gprs.rcx, &r);
-    vmcb->s.rax = r.eax;
-    v->arch.gprs.rbx = r.ebx;
-    v->arch.gprs.rcx = r.ecx;
-    v->arch.gprs.rdx = r.edx;
+    hvm_cpuid(v, (uint32_t)hvm_get_gpr(v, HVM_REG_RAX), (uint32_t)hvm_get_gpr(v, HVM_REG_RCX), &r);
+    hvm_set_gpr(v, HVM_REG_RAX, r.eax);
+    hvm_set_gpr(v, HVM_REG_RBX, r.ebx);
+    hvm_set_gpr(v, HVM_REG_RCX, r.ecx);
+    hvm_set_gpr(v, HVM_REG_RDX, r.edx);
     hvm_skip_insn(v);
 }

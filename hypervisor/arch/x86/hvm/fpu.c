@@ -4,6 +4,8 @@
  * we handle its exits; it is saved only when another vCPU takes the CPU.
  */
 #include <asm/fpu.h>
+#include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
@@ -104,4 +106,14 @@ bool fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
     v->arch.xcr0 = xcr0;
     write_xcr0(xcr0);
     return true;
+}
+
+void hvm_handle_xsetbv(struct vcpu *v)
+{
+    uint64_t val = (hvm_get_gpr(v, HVM_REG_RAX) & 0xffffffff) | (hvm_get_gpr(v, HVM_REG_RDX) << 32);
+    if (hvm_get_cpl(v) != 0 || (hvm_get_gpr(v, HVM_REG_RCX) & 0xffffffff) != 0 || !fpu_set_xcr0(v, val)) {
+        hvm_inject_gp(v);
+        return;
+    }
+    hvm_skip_insn(v);
 }

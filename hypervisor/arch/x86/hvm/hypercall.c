@@ -3,8 +3,8 @@
  * arguments in RDI, RSI, RDX, R10, R8; 32-bit callers in EAX and EBX, ECX,
  * EDX, ESI, EDI. Only ring 0 may make hypercalls.
  */
-#include <asm/hvm.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/hypercall.h>
@@ -15,22 +15,22 @@
 
 void hvm_handle_vmmcall(struct vcpu *v)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    struct guest_gprs *g = &v->arch.gprs;
+    const struct guest_gprs *g = &v->arch.gprs;
+    uint64_t nr = hvm_get_gpr(v, HVM_REG_RAX);
     long ret;
 
-    if (vmcb->s.cpl != 0) {
+    if (hvm_get_cpl(v) != 0) {
         ret = -EPERM;
     } else if (hvm_insn_mode(v) == INSN_MODE_LONG64) {
-        ret = hypercall_dispatch(v, vmcb->s.rax, g->rdi, g->rsi, g->rdx, g->r10, g->r8);
+        ret = hypercall_dispatch(v, nr, g->rdi, g->rsi, g->rdx, g->r10, g->r8);
     } else {
-        ret = hypercall_dispatch(v, (uint32_t)vmcb->s.rax, (uint32_t)g->rbx, (uint32_t)g->rcx,
+        ret = hypercall_dispatch(v, (uint32_t)nr, (uint32_t)g->rbx, (uint32_t)g->rcx,
                                  (uint32_t)g->rdx, (uint32_t)g->rsi, (uint32_t)g->rdi);
         ret = (uint32_t)ret;
     }
     if (ret == HYPERCALL_RESTART)
         return; /* the guest re-executes VMMCALL with its updated arguments */
-    vmcb->s.rax = (uint64_t)ret;
+    hvm_set_gpr(v, HVM_REG_RAX, (uint64_t)ret);
     hvm_skip_insn(v);
 }
 

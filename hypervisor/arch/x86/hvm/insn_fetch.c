@@ -1,7 +1,7 @@
 /* Fetching and decoding the guest instruction at RIP. */
-#include <asm/hvm.h>
+#include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/insn.h>
-#include <asm/svm.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
@@ -9,21 +9,23 @@
 
 enum insn_mode hvm_insn_mode(struct vcpu *v)
 {
-    const struct vmcb_save *s = &v->arch.vmcb->s;
-    if (!(s->cr0 & X86_CR0_PE) || (s->rflags & X86_EFLAGS_VM))
+    if (!(hvm_get_cr(v, 0) & X86_CR0_PE) || (hvm_get_rflags(v) & X86_EFLAGS_VM))
         return INSN_MODE_REAL16;
-    if ((s->efer & EFER_LMA) && (s->cs.attr & BIT(9))) /* CS.L */
+    struct hvm_segment cs;
+    hvm_get_segment(v, HVM_SEG_CS, &cs);
+    if ((hvm_get_efer(v) & EFER_LMA) && (cs.attr & HVM_SEG_ATTR_L))
         return INSN_MODE_LONG64;
-    return (s->cs.attr & BIT(10)) ? INSN_MODE_PROT32 : INSN_MODE_PROT16; /* CS.D */
+    return (cs.attr & HVM_SEG_ATTR_DB) ? INSN_MODE_PROT32 : INSN_MODE_PROT16;
 }
 
 /* Linear address of the current instruction. */
 static gvaddr_t rip_linear(struct vcpu *v)
 {
-    const struct vmcb_save *s = &v->arch.vmcb->s;
     if (hvm_insn_mode(v) == INSN_MODE_LONG64)
-        return s->rip;
-    return (uint32_t)(s->cs.base + s->rip);
+        return hvm_get_rip(v);
+    struct hvm_segment cs;
+    hvm_get_segment(v, HVM_SEG_CS, &cs);
+    return (uint32_t)(cs.base + hvm_get_rip(v));
 }
 
 /*
@@ -38,7 +40,7 @@ static gvaddr_t rip_linear(struct vcpu *v)
 static const uint8_t *code_page(struct vcpu *v, gvaddr_t la)
 {
     struct insn_cache *c = &v->arch.insn_cache;
-    uint64_t cr3 = v->arch.vmcb->s.cr3, gen = READ_ONCE(v->dom->p2m.flush_gen);
+    uint64_t cr3 = hvm_get_cr(v, 3), gen = READ_ONCE(v->dom->p2m.flush_gen);
     gvaddr_t page = la & PAGE_MASK;
     if (c->host && c->cr3 == cr3 && c->linear == page && c->gen == gen)
         return c->host;
@@ -73,22 +75,23 @@ int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
     return rc == INSN_OK ? 0 : -EINVAL;
 }
 
+void hvm_advance_rip(struct vcpu *v, unsigned int len)
+{
+    uint64_t rip = hvm_get_rip(v) + len;
+    hvm_set_rip(v, hvm_insn_mode(v) != INSN_MODE_LONG64 ? (uint32_t)rip : rip);
+    /* Stepping over an instruction ends any STI/MOV SS shadow. */
+    hvm_clear_interrupt_shadow(v);
+}
+
 int hvm_skip_insn(struct vcpu *v)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint64_t len;
-    if (svm_features.nrip_save && vmcb->c.nrip) {
-        len = vmcb->c.nrip - vmcb->s.rip;
-    } else {
+    unsigned int len = hvm_exit_insn_len(v);
+    if (!len) {
         struct insn insn;
         if (hvm_fetch_insn(v, &insn))
             return -EFAULT;
         len = insn.len;
     }
-    vmcb->s.rip += len;
-    if (hvm_insn_mode(v) != INSN_MODE_LONG64)
-        vmcb->s.rip &= 0xffffffff;
-    /* Stepping over an instruction ends any STI/MOV SS shadow. */
-    vmcb->c.interrupt_shadow &= ~1ULL;
+    hvm_advance_rip(v, len);
     return 0;
 }

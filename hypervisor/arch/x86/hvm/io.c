@@ -1,9 +1,8 @@
 /* Port I/O exits: IN/OUT and their string forms, dispatched to the
- * domain's handlers. EXITINFO2 always holds the next RIP for these. */
-#include <asm/hvm.h>
+ * domain's handlers; and each domain's I/O permission map. */
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/ioport.h>
-#include <asm/svm.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
@@ -21,19 +20,21 @@ int ioport_register(struct domain *d, uint16_t base, uint16_t count, ioport_read
     return 0;
 }
 
+/* A domain starts without a map of its own (every port intercepted) and
+ * gets one when a port is first allowed. */
 static void iopm_set(struct domain *d, uint16_t base, uint16_t count, bool intercept)
 {
-    if (d->arch.iopm == iopm_all_intercepted) {
+    if (!d->arch.iopm) {
         if (intercept)
             return;
-        uint8_t *own = alloc_hv_pages(2);
+        uint8_t *own = alloc_hv_pages(HVM_IO_BITMAP_ORDER);
         if (!own)
             return; /* keeps intercepting: slower, still correct */
-        memset(own, 0xff, 3 * PAGE_SIZE);
+        memset(own, 0xff, PAGE_SIZE << HVM_IO_BITMAP_ORDER);
         d->arch.iopm = own;
         for (unsigned int i = 0; i < d->max_vcpus; i++)
             if (d->vcpus[i])
-                d->vcpus[i]->arch.vmcb->c.iopm_base_pa = virt_to_phys(own);
+                hvm_set_io_bitmap(d->vcpus[i], own);
     }
     for (uint32_t p = base; p < (uint32_t)base + count; p++) {
         if (intercept)
@@ -51,6 +52,12 @@ void ioport_allow(struct domain *d, uint16_t base, uint16_t count)
 void ioport_deny(struct domain *d, uint16_t base, uint16_t count)
 {
     iopm_set(d, base, count, true);
+}
+
+void ioport_free_bitmap(struct domain *d)
+{
+    free_hv_pages(d->arch.iopm, HVM_IO_BITMAP_ORDER);
+    d->arch.iopm = NULL;
 }
 
 static const struct ioport_handler *find_handler(struct domain *d, uint16_t port)
@@ -79,69 +86,86 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_
         h->write(v, port, size, val);
 }
 
-static uint64_t seg_base_for_string(struct vcpu *v, bool in)
+static void string_io(struct vcpu *v, const struct hvm_io_exit *io)
 {
-    const struct vmcb_save *s = &v->arch.vmcb->s;
-    if (in)
-        return s->es.base; /* INS always writes ES:rDI */
-    /* OUTS reads DS:rSI unless overridden; EXITINFO1 bits 10-12 give the segment. */
-    switch ((v->arch.vmcb->c.exitinfo1 >> 10) & 7) {
-    case 0: return s->es.base;
-    case 1: return s->cs.base;
-    case 2: return s->ss.base;
-    case 4: return s->fs.base;
-    case 5: return s->gs.base;
-    default: return s->ds.base;
+    unsigned int addr_size = io->addr_size;
+    /* INS always writes ES:rDI; OUTS reads DS:rSI unless overridden. */
+    enum hvm_seg seg = (enum hvm_seg)io->seg;
+    if (!addr_size) {
+        struct insn in;
+        if (hvm_fetch_insn(v, &in)) {
+            domain_crash(v->dom, "cannot decode the string I/O instruction at rip %#lx", hvm_get_rip(v));
+            return;
+        }
+        addr_size = in.addrsize;
+        seg = in.seg == INSN_SEG_NONE ? HVM_SEG_DS : (enum hvm_seg)in.seg;
     }
-}
-
-static void string_io(struct vcpu *v, uint16_t port, unsigned int size, bool in, bool rep)
-{
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint64_t info = vmcb->c.exitinfo1;
-    uint64_t amask = info & BIT(9) ? ~0ULL : info & BIT(8) ? 0xffffffffULL : 0xffffULL;
+    if (io->in)
+        seg = HVM_SEG_ES;
+    uint64_t amask = addr_size == 8 ? ~0ULL : addr_size == 4 ? 0xffffffffULL : 0xffffULL;
     bool long_mode = hvm_insn_mode(v) == INSN_MODE_LONG64;
-    uint64_t base = long_mode && !(((info >> 10) & 7) >= 4) ? 0 : seg_base_for_string(v, in);
-    int64_t step = vmcb->s.rflags & X86_EFLAGS_DF ? -(int64_t)size : (int64_t)size;
-    uint64_t count = rep ? v->arch.gprs.rcx & amask : 1;
+    /* In 64-bit mode only FS and GS have a base. */
+    struct hvm_segment sr = { .base = 0 };
+    if (!long_mode || seg == HVM_SEG_FS || seg == HVM_SEG_GS)
+        hvm_get_segment(v, seg, &sr);
+    int64_t step = hvm_get_rflags(v) & X86_EFLAGS_DF ? -(int64_t)io->size : (int64_t)io->size;
+    unsigned int reg = io->in ? HVM_REG_RDI : HVM_REG_RSI;
+    uint64_t rcx = hvm_get_gpr(v, HVM_REG_RCX);
+    uint64_t count = io->rep ? rcx & amask : 1;
     uint64_t done = 0;
-
+    bool fault = false;
+    uint32_t pfec = 0;
+    gvaddr_t fault_va = 0;
     while (done < count && done < MAX_STRING_ITERATIONS) {
-        uint64_t *reg = in ? &v->arch.gprs.rdi : &v->arch.gprs.rsi;
-        gvaddr_t la = base + (*reg & amask);
+        uint64_t addr = hvm_get_gpr(v, reg);
+        gvaddr_t la = sr.base + (addr & amask);
         if (!long_mode)
             la = (uint32_t)la;
         uint32_t val = 0;
-        if (in) {
-            val = port_read(v, port, size);
-            if (copy_to_guest(v, la, &val, size))
-                goto fault;
+        if (io->in) {
+            val = port_read(v, io->port, io->size);
+            fault = hvm_copy_for_insn(v, &val, la, io->size, true, &pfec, &fault_va);
         } else {
-            if (copy_from_guest(v, &val, la, size))
-                goto fault;
-            port_write(v, port, size, val);
+            fault = hvm_copy_for_insn(v, &val, la, io->size, false, &pfec, &fault_va);
+            if (!fault)
+                port_write(v, io->port, io->size, val);
         }
-        *reg = (*reg & ~amask) | ((*reg + step) & amask);
+        if (fault)
+            break;
+        hvm_set_gpr(v, reg, (addr & ~amask) | ((addr + step) & amask));
         done++;
     }
-    if (rep)
-        v->arch.gprs.rcx = (v->arch.gprs.rcx & ~amask) | ((count - done) & amask);
-    if (done == count)
-        vmcb->s.rip = vmcb->c.exitinfo2;
-    return;
-fault:
-    if (rep)
-        v->arch.gprs.rcx = (v->arch.gprs.rcx & ~amask) | ((count - done) & amask);
-    hvm_inject_exception(v, 14, true, in ? 2 : 0);
-    vmcb->s.cr2 = base + ((in ? v->arch.gprs.rdi : v->arch.gprs.rsi) & amask);
+    if (io->rep)
+        hvm_set_gpr(v, HVM_REG_RCX, (rcx & ~amask) | ((count - done) & amask));
+    if (fault) {
+        hvm_inject_exception(v, X86_EXC_PF, true, pfec);
+        hvm_set_cr(v, 2, fault_va);
+    } else if (done == count) {
+        hvm_set_rip(v, io->next_rip);
+    }
 }
 
 static bool port_intercepted(struct domain *d, uint16_t port, unsigned int size)
 {
+    if (!d->arch.iopm)
+        return true;
     for (unsigned int p = port; p < (unsigned int)port + size; p++)
         if (d->arch.iopm[p / 8] & (1 << (p % 8)))
             return true;
     return false;
+}
+
+/* IN and OUT of `size` bytes at AL/AX/EAX; a 32-bit IN zero-extends into RAX. */
+static void port_in_out(struct vcpu *v, uint16_t port, unsigned int size, bool in)
+{
+    uint64_t rax = hvm_get_gpr(v, HVM_REG_RAX);
+    uint32_t mask = size == 4 ? 0xffffffff : (1U << (size * 8)) - 1;
+    if (in) {
+        uint64_t keep = size == 4 ? 0 : rax & ~(uint64_t)mask;
+        hvm_set_gpr(v, HVM_REG_RAX, keep | port_read(v, port, size));
+    } else {
+        port_write(v, port, size, (uint32_t)rax & mask);
+    }
 }
 
 /*
@@ -157,61 +181,40 @@ static bool port_intercepted(struct domain *d, uint16_t port, unsigned int size)
 
 static void batch_following_io(struct vcpu *v)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     for (int n = 0; n < MAX_BATCHED; n++) {
-        if (vmcb->s.cpl != 0 || (vmcb->s.rflags & X86_EFLAGS_TF) || (vmcb->c.interrupt_shadow & 1))
+        if (hvm_get_cpl(v) != 0 || (hvm_get_rflags(v) & X86_EFLAGS_TF) || hvm_in_interrupt_shadow(v))
             return;
         struct insn in;
         if (hvm_fetch_insn(v, &in) || in.map != INSN_MAP_ONEBYTE || in.vex || in.rep || in.repne || in.lock)
             return;
         uint8_t op = in.opcode;
+        uint64_t rdx = hvm_get_gpr(v, HVM_REG_RDX);
         if (op == 0xba && !in.rex) { /* mov $imm, %edx / %dx */
             if (in.opsize == 4)
-                v->arch.gprs.rdx = (uint32_t)in.imm;
+                hvm_set_gpr(v, HVM_REG_RDX, (uint32_t)in.imm);
             else
-                v->arch.gprs.rdx = (v->arch.gprs.rdx & ~0xffffULL) | (in.imm & 0xffff);
+                hvm_set_gpr(v, HVM_REG_RDX, (rdx & ~0xffffULL) | (in.imm & 0xffff));
         } else if ((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef)) {
-            uint16_t port = op >= 0xec ? (uint16_t)v->arch.gprs.rdx : (uint16_t)in.imm;
+            uint16_t port = op >= 0xec ? (uint16_t)rdx : (uint16_t)in.imm;
             unsigned int size = (op & 1) ? (in.opsize == 2 ? 2 : 4) : 1;
-            bool is_in = !(op & 2);
             if (!port_intercepted(v->dom, port, size))
                 return; /* the guest may touch it itself */
-            if (is_in) {
-                uint32_t val = port_read(v, port, size);
-                uint64_t keep = size == 4 ? 0 : vmcb->s.rax & ~((1ULL << (size * 8)) - 1);
-                vmcb->s.rax = keep | val;
-            } else {
-                port_write(v, port, size, (uint32_t)vmcb->s.rax & (size == 4 ? 0xffffffff : (1U << (size * 8)) - 1));
-            }
+            port_in_out(v, port, size, !(op & 2));
         } else {
             return;
         }
-        vmcb->s.rip += in.len;
-        if (hvm_insn_mode(v) != INSN_MODE_LONG64)
-            vmcb->s.rip &= 0xffffffff;
+        hvm_advance_rip(v, in.len);
     }
 }
 
-void hvm_handle_io(struct vcpu *v)
+void hvm_handle_io(struct vcpu *v, const struct hvm_io_exit *io)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint64_t info = vmcb->c.exitinfo1;
-    uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
-    unsigned int size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1;
-    bool in = info & IOIO_IN;
-
-    if (info & IOIO_STR) {
-        string_io(v, port, size, in, info & IOIO_REP);
+    if (io->string) {
+        string_io(v, io);
         return;
     }
-    if (in) {
-        uint32_t val = port_read(v, port, size);
-        uint64_t keep = size == 4 ? 0 : vmcb->s.rax & ~((1ULL << (size * 8)) - 1);
-        vmcb->s.rax = keep | val; /* 32-bit IN zero-extends into RAX */
-    } else {
-        port_write(v, port, size, (uint32_t)vmcb->s.rax & (size == 4 ? 0xffffffff : (1U << (size * 8)) - 1));
-    }
-    vmcb->s.rip = vmcb->c.exitinfo2;
+    port_in_out(v, io->port, io->size, io->in);
+    hvm_set_rip(v, io->next_rip);
     batch_following_io(v);
 }
 

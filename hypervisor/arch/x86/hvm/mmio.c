@@ -1,20 +1,29 @@
 /*
  * Nested page faults: accesses to guest-physical addresses with no RAM
- * behind them. The local APIC page is emulated (decode the instruction,
- * do the access, write back the register); anything else is a bug or an
- * attack, and the domain is destroyed.
+ * behind them. The local APIC page (and Dom0's IOAPICs) are emulated:
+ * decode the instruction, do the access, write back the register. Where
+ * nothing is mapped at all, reads give all ones and writes are dropped, as
+ * Xen does for PVH guests (a guest probing for an HPET carries on); an
+ * instruction fetch from there, or an access we cannot decode, destroys the
+ * domain.
  */
-#include <asm/hvm.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/insn.h>
-#include <asm/svm.h>
 #include <asm/vioapic.h>
 #include <asm/vlapic.h>
-#include <basalt/dom0.h>
 #include <asm/x86.h>
+#include <basalt/dom0.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/lib.h>
+#include <basalt/mm.h>
+#include <basalt/spinlock.h>
+#include <basalt/time.h>
+
+/* Lines about accesses to nothing: a guest may probe in a loop, so at most
+ * UNBACKED_LOG_BURST per second, with a count of the ones left out. */
+#define UNBACKED_LOG_BURST 10
 
 struct mmio_access {
     bool write;
@@ -128,11 +137,10 @@ static void ioapic_mmio(struct vcpu *v, uint64_t gpa, bool write, uint32_t *val)
 
 static void emulate(struct vcpu *v, uint64_t gpa, mmio_fn_t fn, const char *what)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     struct mmio_access a;
     int len = decode_access(v, &a);
     if (len <= 0) {
-        domain_crash(v->dom, "unsupported instruction accessing the %s at rip %#lx", what, vmcb->s.rip);
+        domain_crash(v->dom, "unsupported instruction accessing the %s at rip %#lx", what, hvm_get_rip(v));
         return;
     }
     uint32_t val = (uint32_t)a.value;
@@ -142,29 +150,77 @@ static void emulate(struct vcpu *v, uint64_t gpa, mmio_fn_t fn, const char *what
         val = 0;
     if (!a.write && a.dest_reg >= 0)
         write_back(v, &a, val);
-    vmcb->s.rip += (uint64_t)len;
+    hvm_set_rip(v, hvm_get_rip(v) + (uint64_t)len);
 }
 
-void hvm_handle_npf(struct vcpu *v)
+static bool unbacked_log_allowed(unsigned int *suppressed)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint64_t gpa = vmcb->c.exitinfo2;
-    uint64_t err = vmcb->c.exitinfo1;
+    static spinlock_t lock = SPINLOCK_INIT;
+    static uint64_t period_start;
+    static unsigned int logged, left_out;
+    uint64_t now = now_ns();
+    uint64_t flags = spin_lock_irqsave(&lock);
+    if (now - period_start >= NSEC_PER_SEC) {
+        period_start = now;
+        logged = 0;
+    }
+    bool allowed = logged < UNBACKED_LOG_BURST;
+    if (allowed) {
+        logged++;
+        *suppressed = left_out;
+        left_out = 0;
+    } else {
+        left_out++;
+    }
+    spin_unlock_irqrestore(&lock, flags);
+    return allowed;
+}
+
+static void unbacked_access(struct vcpu *v, gpaddr_t gpa)
+{
+    struct mmio_access a;
+    int len = decode_access(v, &a);
+    if (len <= 0) {
+        hvm_dump_guest(v);
+        domain_crash(v->dom, "unsupported instruction accessing gpa %#lx, where nothing is, at rip %#lx",
+                     gpa, hvm_get_rip(v));
+        return;
+    }
+    if (!a.write && a.dest_reg >= 0)
+        write_back(v, &a, a.size >= 8 ? ~0ULL : (1ULL << (a.size * 8)) - 1);
+    hvm_set_rip(v, hvm_get_rip(v) + (uint64_t)len);
+    unsigned int suppressed;
+    if (unbacked_log_allowed(&suppressed))
+        pr_warn("d%u v%u: %u-byte %s at gpa %#lx, where nothing is: %s (%u such lines left out)\n",
+                v->dom->id, v->id, a.size, a.write ? "write" : "read", gpa,
+                a.write ? "dropped" : "all ones", suppressed);
+}
+
+void hvm_handle_npf(struct vcpu *v, gpaddr_t gpa, enum hvm_access access)
+{
     struct domain *d = v->dom;
 
-    if ((gpa & ~0xfffULL) == VLAPIC_BASE && !vlapic_x2apic_enabled(v) && !(err & NPF_FETCH)) {
+    if ((gpa & ~0xfffULL) == VLAPIC_BASE && !vlapic_x2apic_enabled(v) && access != HVM_ACCESS_FETCH) {
         emulate(v, gpa, lapic_mmio, "local APIC");
         return;
     }
     if (d->is_privileged && d->id == 0) {
-        if (is_ioapic_page(gpa) && !(err & NPF_FETCH)) {
+        if (is_ioapic_page(gpa) && access != HVM_ACCESS_FETCH) {
             emulate(v, gpa, ioapic_mmio, "IOAPIC");
             return;
         }
         if (dom0_fixup_npf(d, gpa))
             return; /* device space now mapped: the access is retried */
     }
+    if ((access == HVM_ACCESS_READ || access == HVM_ACCESS_WRITE) &&
+        p2m_lookup(d, gpa >> PAGE_SHIFT, NULL) == INVALID_MFN) {
+        unbacked_access(v, gpa);
+        return;
+    }
     hvm_dump_guest(v);
-    domain_crash(v->dom, "bad memory access at gpa %#lx (%s)", gpa,
-                 err & NPF_FETCH ? "fetch" : err & NPF_WRITE ? "write" : "read");
+    static const char *const kinds[] = {
+        [HVM_ACCESS_READ] = "read", [HVM_ACCESS_WRITE] = "write", [HVM_ACCESS_FETCH] = "fetch",
+        [HVM_ACCESS_PAGE_WALK] = "page-table walk",
+    };
+    domain_crash(v->dom, "bad memory access at gpa %#lx (%s)", gpa, kinds[access]);
 }

@@ -3,8 +3,8 @@
  * MSRs itself (not intercepted); everything else is decided here. An MSR
  * we do not know raises #GP, which Linux handles after its early boot.
  */
-#include <asm/hvm.h>
 #include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/vlapic.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
@@ -47,7 +47,6 @@ static bool is_mtrr(uint32_t msr)
 
 bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     if (msr >= 0x800 && msr <= 0x8ff)
         return vlapic_msr_read(v, msr, val) == 0;
     /* Dom0 sees the firmware's MTRRs (read-only), so that its idea of which
@@ -67,16 +66,16 @@ bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     }
     switch (msr) {
     case MSR_EFER:
-        *val = vmcb->s.efer & ~EFER_SVME;
+        *val = hvm_get_efer(v);
         return true;
     case MSR_APIC_BASE:
         *val = v->arch.apic_base_msr;
         return true;
     case MSR_TSC:
-        *val = rdtsc() + vmcb->c.tsc_offset;
+        *val = rdtsc() + hvm_get_tsc_offset(v);
         return true;
     case MSR_PAT:
-        *val = vmcb->s.g_pat;
+        *val = hvm_get_pat(v);
         return true;
     case MSR_MTRR_CAP:
         *val = BIT(8) | BIT(10); /* fixed ranges, write-combining; no variable ranges */
@@ -109,7 +108,6 @@ bool hvm_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
     if (msr >= 0x800 && msr <= 0x8ff)
         return vlapic_msr_write(v, msr, val) == 0;
     if ((msr >= MSR_MTRR_VAR_BASE && msr < MSR_MTRR_VAR_BASE + 16) || msr == MSR_MTRR_FIX_64K ||
@@ -121,21 +119,22 @@ bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         if (val & ~EFER_GUEST_WRITABLE & ~EFER_LMA)
             return false;
         /* LME may not change while paging is on. */
-        bool paging = vmcb->s.cr0 & X86_CR0_PG;
-        if (paging && ((val ^ vmcb->s.efer) & EFER_LME))
+        uint64_t efer = hvm_get_efer(v);
+        bool paging = hvm_get_cr(v, 0) & X86_CR0_PG;
+        if (paging && ((val ^ efer) & EFER_LME))
             return false;
-        vmcb->s.efer = (val & EFER_GUEST_WRITABLE) | (vmcb->s.efer & EFER_LMA) | EFER_SVME;
+        hvm_set_efer(v, (val & EFER_GUEST_WRITABLE) | (efer & EFER_LMA));
         return true;
     }
     case MSR_APIC_BASE:
         return vlapic_msr_write(v, MSR_APIC_BASE, val) == 0;
     case MSR_TSC:
-        vmcb->c.tsc_offset = val - rdtsc();
+        hvm_set_tsc_offset(v, val - rdtsc());
         return true;
     case MSR_PAT:
         if (!pat_valid(val))
             return false;
-        vmcb->s.g_pat = val;
+        hvm_set_pat(v, val);
         return true;
     case MSR_MTRR_DEF_TYPE:
         if (val & ~0xcffULL)
@@ -160,21 +159,19 @@ bool hvm_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     }
 }
 
-void hvm_handle_msr(struct vcpu *v)
+void hvm_handle_msr(struct vcpu *v, bool write)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint32_t msr = (uint32_t)v->arch.gprs.rcx;
-    bool write = vmcb->c.exitinfo1 & 1;
+    uint32_t msr = (uint32_t)hvm_get_gpr(v, HVM_REG_RCX);
     bool ok;
     if (write) {
-        uint64_t val = (vmcb->s.rax & 0xffffffff) | (v->arch.gprs.rdx << 32);
+        uint64_t val = (hvm_get_gpr(v, HVM_REG_RAX) & 0xffffffff) | (hvm_get_gpr(v, HVM_REG_RDX) << 32);
         ok = hvm_msr_write(v, msr, val);
     } else {
         uint64_t val = 0;
         ok = hvm_msr_read(v, msr, &val);
         if (ok) {
-            vmcb->s.rax = (uint32_t)val;
-            v->arch.gprs.rdx = val >> 32;
+            hvm_set_gpr(v, HVM_REG_RAX, (uint32_t)val);
+            hvm_set_gpr(v, HVM_REG_RDX, val >> 32);
         }
     }
     if (!ok) {

@@ -1,145 +1,114 @@
 /*
- * The per-vCPU run loop: inject what is pending, VMRUN, handle the exit,
- * until the scheduler wants the CPU back. Host interrupts that arrive while
- * the guest runs cause #VMEXIT(INTR) and are taken right after the exit.
+ * The per-vCPU run loop: choose what to inject, enter the guest, handle the
+ * exit, until the scheduler wants the CPU back. Entering and decoding the
+ * exit are the vendor's (hvm_enter_guest); what to inject, when to stop, and
+ * HLT (when a vCPU stops running of its own accord) are decided here.
  */
 #include <asm/fpu.h>
-#include <asm/hvm.h>
-#include <asm/svm.h>
+#include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/vlapic.h>
 #include <asm/x86.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/event.h>
 #include <basalt/lib.h>
-#include <basalt/mm.h>
 #include <basalt/sched.h>
-
-void hvm_handle_exit(struct vcpu *v);
-
-static void assign_asid(struct vcpu *v, struct pcpu *p)
-{
-    struct vmcb_control *c = &v->arch.vmcb->c;
-    if (v->arch.last_pcpu == (int)p->id && v->arch.asid_generation == p->asid_generation)
-        return;
-    if (p->asid_next >= svm_features.nr_asids) {
-        p->asid_generation++;
-        p->asid_next = 1;
-        c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-    }
-    v->arch.asid = p->asid_next++;
-    v->arch.asid_generation = p->asid_generation;
-    v->arch.last_pcpu = (int)p->id;
-    c->asid = v->arch.asid;
-    /* A recycled ASID may hold another vCPU's translations. */
-    c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-}
-
-static bool can_take_interrupt(const struct vmcb *vmcb)
-{
-    return (vmcb->s.rflags & X86_EFLAGS_IF) && !(vmcb->c.interrupt_shadow & 1);
-}
-
-static void request_interrupt_window(struct vmcb *vmcb)
-{
-    vmcb->c.vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xfULL << VINTR_PRIO_SHIFT);
-    vmcb->c.intercept1 |= INTERCEPT_VINTR;
-}
 
 /* Chooses the one event to inject on this entry. */
 static void deliver_events(struct vcpu *v)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
-    if (vmcb->c.eventinj & EVENT_VALID)
-        return; /* re-injecting what an exit interrupted */
-    if (v->arch.pending_exception) {
-        vmcb->c.eventinj = v->arch.pending_exception;
-        v->arch.pending_exception = 0;
+    if (hvm_event_queued(v))
+        return; /* re-delivering what an exit interrupted */
+    if (v->arch.pending_exception.valid) {
+        hvm_queue_event(v, &v->arch.pending_exception);
+        v->arch.pending_exception.valid = false;
         return;
     }
     if (v->arch.nmi_pending) {
         v->arch.nmi_pending = false;
-        vmcb->c.eventinj = EVENT_VALID | EVENT_TYPE_NMI | 2;
+        hvm_queue_event(v, &(struct hvm_event){ .valid = true, .type = HVM_EVENT_NMI, .vector = 2 });
         return;
     }
     int upcall = evtchn_upcall_vector(v);
     int lapic = vlapic_pending_vector(v);
     if (upcall < 0 && lapic < 0)
         return;
-    if (!can_take_interrupt(vmcb)) {
-        request_interrupt_window(vmcb);
+    if (!(hvm_get_rflags(v) & X86_EFLAGS_IF) || hvm_in_interrupt_shadow(v)) {
+        hvm_request_interrupt_window(v);
         return;
     }
     /* The event-channel callback ranks above LAPIC interrupts, as in Xen. */
+    struct hvm_event e = { .valid = true, .type = HVM_EVENT_EXT_INTR };
     if (upcall >= 0) {
-        vmcb->c.eventinj = EVENT_VALID | EVENT_TYPE_INTR | (uint32_t)upcall;
+        e.vector = (uint8_t)upcall;
     } else {
         vlapic_ack(v, lapic);
-        vmcb->c.eventinj = EVENT_VALID | EVENT_TYPE_INTR | (uint32_t)lapic;
+        e.vector = (uint8_t)lapic;
     }
+    hvm_queue_event(v, &e);
 }
 
-/*
- * QEMU 7.2 under TCG now and then completes one #VMEXIT twice: the second
- * time it saves into the VMCB the host state it had just restored (RIP after
- * our VMRUN, our CR3, int_ctl zeroed), and the guest's RIP, RSP, RAX, flags
- * and control registers are gone. What reaches us looks like a nested page
- * fault on the host's page tables. Entering again from the state of the last
- * VMRUN was tried: the emulator's view of the guest was already broken and
- * the guest crashed soon after. So the domain is crashed with the cause
- * named. Real CPUs do not do this.
- */
-static bool exit_returned_host_state(const struct vmcb *vmcb, uint64_t host_cr3)
-{
-    return vmcb->s.rip == (uintptr_t)svm_vmrun_return && vmcb->s.cr3 == host_cr3;
-}
-
-static bool must_stop(struct vcpu *v, struct pcpu *p)
+static bool must_stop(struct vcpu *v)
 {
     return sched_resched_pending() || v->state != VCPU_RUNNABLE || v->pause_count ||
            v->dom->pause_count || v->dom->state != DOMAIN_RUNNING;
 }
 
+/* DR0-DR3 are not part of the state the hardware switches (DR6 and DR7
+ * are): each vCPU has its own, in the registers while it holds the CPU.
+ * The hypervisor sets no breakpoints of its own. */
+static void debug_regs_load(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < 4; i++)
+        write_dr(i, v->arch.debug_addr[i]);
+}
+
+static void debug_regs_save(struct vcpu *v)
+{
+    for (unsigned int i = 0; i < 4; i++)
+        v->arch.debug_addr[i] = read_dr(i);
+}
+
 void arch_vcpu_run(struct vcpu *v)
 {
-    struct pcpu *p = this_cpu();
-    struct vmcb *vmcb = v->arch.vmcb;
-    paddr_t host_vmcb = virt_to_phys(p->host_vmcb);
-    uint64_t host_cr3 = read_cr3();
-
     fpu_load(v);
+    debug_regs_load(v);
     wrmsr(MSR_TSC_AUX, v->arch.tsc_aux);
     for (;;) {
         local_irq_disable();
-        if (must_stop(v, p))
+        if (unlikely(READ_ONCE(v->arch.init_pending)) &&
+            __atomic_exchange_n(&v->arch.init_pending, false, __ATOMIC_ACQ_REL))
+            vlapic_take_init(v);
+        if (must_stop(v))
             break;
-        assign_asid(v, p);
         deliver_events(v);
-
-        v->arch.in_guest = true;
-        v->arch.entry_seq++;
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        uint64_t gen = READ_ONCE(v->dom->p2m.flush_gen);
-        if (v->arch.flush_gen_seen != gen) {
-            v->arch.flush_gen_seen = gen;
-            if (vmcb->c.tlb_control == TLB_CONTROL_NONE)
-                vmcb->c.tlb_control = svm_features.flush_by_asid ? TLB_CONTROL_FLUSH_ASID
-                                                                 : TLB_CONTROL_FLUSH_ALL;
-        }
-
-        svm_clgi();
-        local_irq_enable();
-        svm_vmrun(&v->arch.gprs, v->arch.vmcb_pa, host_vmcb);
-        local_irq_disable();
-        svm_stgi();
-
-        v->arch.in_guest = false;
-        vmcb->c.tlb_control = TLB_CONTROL_NONE;
-        local_irq_enable();
-        if (exit_returned_host_state(vmcb, host_cr3))
-            domain_crash(v->dom, "vCPU %u: #VMEXIT returned the host's state, the guest's is lost "
-                         "(emulator fault)", v->id);
-        else
-            hvm_handle_exit(v);
+        hvm_enter_guest(v);
     }
+    debug_regs_save(v);
     fpu_save(v);
+}
+
+static bool halt_wake_pending(struct vcpu *v)
+{
+    return vcpu_event_pending(v);
+}
+
+/* HLT with interrupts enabled waits for an event; with them disabled the
+ * vCPU is offline, and when the last one goes the domain has powered off
+ * (how a PVH Linux without \_S5 ends `poweroff`). */
+void hvm_handle_hlt(struct vcpu *v)
+{
+    hvm_skip_insn(v);
+    if (hvm_get_rflags(v) & X86_EFLAGS_IF) {
+        vcpu_block(v, halt_wake_pending);
+        return;
+    }
+    vcpu_down(v);
+    for (unsigned int i = 0; i < v->dom->max_vcpus; i++) {
+        struct vcpu *o = v->dom->vcpus[i];
+        if (o && o->state != VCPU_DOWN)
+            return;
+    }
+    domain_shutdown(v->dom, SHUTDOWN_poweroff);
 }

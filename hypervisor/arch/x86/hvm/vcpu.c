@@ -1,176 +1,120 @@
-/* Creating a vCPU's VMCB and setting the register state it starts in. */
-#include <asm/fpu.h>
-#include <asm/svm.h>
-#include <asm/vlapic.h>
+/*
+ * A vCPU's architectural state through the seam: the register states it
+ * starts in (the PVH entry, what a STARTUP IPI leaves), exceptions to
+ * deliver, and the dumps for crashes and the 'd' key.
+ */
+#include <asm/hvm_exits.h>
+#include <asm/hvm_vendor.h>
 #include <asm/x86.h>
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
-#include <basalt/mm.h>
 
-#define DEFAULT_PAT 0x0007040600070406ULL
-
-static void seg(struct vmcb_seg *s, uint16_t sel, uint64_t base, uint32_t limit, uint16_t attr)
+static void set_seg(struct vcpu *v, enum hvm_seg seg, uint16_t sel, uint64_t base, uint32_t limit,
+                    uint16_t attr)
 {
-    s->sel = sel;
-    s->base = base;
-    s->limit = limit;
-    s->attr = attr;
+    hvm_set_segment(v, seg, &(struct hvm_segment){ .sel = sel, .attr = attr, .limit = limit, .base = base });
 }
 
-int arch_vcpu_init(struct vcpu *v)
+/* Flat data segments (or real-mode ones) in DS, ES, SS, FS and GS. */
+static void set_data_segs(struct vcpu *v, uint16_t sel, uint32_t limit, uint16_t attr)
 {
-    struct vmcb *vmcb = alloc_hv_page();
-    if (!vmcb)
-        return -ENOMEM;
-    v->arch.vmcb = vmcb;
-    v->arch.vmcb_pa = virt_to_phys(vmcb);
-    v->arch.last_pcpu = -1;
-    int rc = fpu_vcpu_init(v);
-    if (!rc)
-        rc = vlapic_init(v);
-    if (rc) {
-        arch_vcpu_destroy(v);
-        return rc;
-    }
-
-    struct vmcb_control *c = &vmcb->c;
-    c->intercept_exceptions = BIT(18); /* #MC: never let a guest see the host's */
-    c->intercept1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
-                    INTERCEPT_RDPMC | INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT |
-                    INTERCEPT_INVLPGA | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_TASK_SWITCH |
-                    INTERCEPT_FERR_FREEZE | INTERCEPT_SHUTDOWN;
-    c->intercept2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD | INTERCEPT_VMSAVE |
-                    INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT | INTERCEPT_ICEBP |
-                    INTERCEPT_WBINVD | INTERCEPT_MONITOR | INTERCEPT_MWAIT |
-                    INTERCEPT_MWAIT_COND | INTERCEPT_XSETBV | INTERCEPT_RDPRU;
-    if (svm_features.pause_filter) {
-        c->intercept1 |= INTERCEPT_PAUSE;
-        c->pause_filter_count = 3000;
-    }
-    c->iopm_base_pa = virt_to_phys(v->dom->arch.iopm);
-    c->msrpm_base_pa = virt_to_phys(msrpm_default);
-    c->vintr = VINTR_MASKING;
-    c->nested_ctl = 1; /* nested paging */
-    c->n_cr3 = v->dom->p2m.root_pa;
-    c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-
-    struct vmcb_save *s = &vmcb->s;
-    s->g_pat = DEFAULT_PAT;
-    s->dr6 = 0xffff0ff0;
-    s->dr7 = 0x400;
-    v->arch.apic_base_msr = 0xfee00000 | BIT(11) | (v->id == 0 ? BIT(8) : 0);
-    v->arch.mtrr_def_type = 0xc06; /* enabled, fixed ranges enabled, default WB */
-    return 0;
+    static const enum hvm_seg data[] = { HVM_SEG_DS, HVM_SEG_ES, HVM_SEG_SS, HVM_SEG_FS, HVM_SEG_GS };
+    for (unsigned int i = 0; i < ARRAY_SIZE(data); i++)
+        set_seg(v, data[i], sel, 0, limit, attr);
 }
 
-void arch_vcpu_destroy(struct vcpu *v)
+static void clear_gprs(struct vcpu *v)
 {
-    vlapic_destroy(v);
-    fpu_vcpu_destroy(v);
-    free_hv_page(v->arch.vmcb);
-    v->arch.vmcb = NULL;
+    memset(&v->arch.gprs, 0, sizeof(v->arch.gprs));
+    hvm_set_gpr(v, HVM_REG_RAX, 0);
+    hvm_set_gpr(v, HVM_REG_RSP, 0);
 }
 
 /* The PVH boot ABI: 32-bit flat protected mode, paging off, EBX = start info. */
-void hvm_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t ebx)
+void arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info)
 {
-    struct vmcb_save *s = &v->arch.vmcb->s;
-    seg(&s->cs, 0x08, 0, 0xffffffff, SEG_ATTR_CODE32);
-    seg(&s->ds, 0x10, 0, 0xffffffff, SEG_ATTR_DATA32);
-    s->es = s->ss = s->fs = s->gs = s->ds;
-    seg(&s->tr, 0x18, 0, 0x67, SEG_ATTR_TSS32);
-    seg(&s->ldtr, 0, 0, 0, 0);
-    seg(&s->gdtr, 0, 0, 0, 0);
-    seg(&s->idtr, 0, 0, 0, 0);
-    s->cpl = 0;
-    s->cr0 = X86_CR0_PE | X86_CR0_ET;
-    s->cr3 = 0;
-    s->cr4 = 0;
-    s->efer = EFER_SVME;
-    s->rflags = X86_EFLAGS_FIXED;
-    s->rip = entry;
-    s->rsp = 0;
-    s->rax = 0;
-    memset(&v->arch.gprs, 0, sizeof(v->arch.gprs));
-    v->arch.gprs.rbx = ebx;
+    set_seg(v, HVM_SEG_CS, 0x08, 0, 0xffffffff, HVM_SEG_ATTR_CODE32);
+    set_data_segs(v, 0x10, 0xffffffff, HVM_SEG_ATTR_DATA32);
+    set_seg(v, HVM_SEG_TR, 0x18, 0, 0x67, HVM_SEG_ATTR_TSS32);
+    set_seg(v, HVM_SEG_LDTR, 0, 0, 0, 0);
+    set_seg(v, HVM_SEG_GDTR, 0, 0, 0, 0);
+    set_seg(v, HVM_SEG_IDTR, 0, 0, 0, 0);
+    hvm_set_cr(v, 0, X86_CR0_PE | X86_CR0_ET);
+    hvm_set_cr(v, 3, 0);
+    hvm_set_cr(v, 4, 0);
+    hvm_set_efer(v, 0);
+    hvm_set_rflags(v, X86_EFLAGS_FIXED);
+    hvm_set_rip(v, entry);
+    clear_gprs(v);
+    hvm_set_gpr(v, HVM_REG_RBX, start_info);
 }
 
 /* What a STARTUP IPI leaves: real mode at vector:0000. */
 void hvm_set_real_mode_entry(struct vcpu *v, uint16_t cs_sel, uint16_t ip)
 {
-    struct vmcb_save *s = &v->arch.vmcb->s;
-    seg(&s->cs, cs_sel, (uint64_t)cs_sel << 4, 0xffff, SEG_ATTR_CODE16);
-    seg(&s->ds, 0, 0, 0xffff, SEG_ATTR_DATA16);
-    s->es = s->ss = s->fs = s->gs = s->ds;
-    seg(&s->tr, 0, 0, 0xffff, SEG_ATTR_TSS32);
-    seg(&s->ldtr, 0, 0, 0xffff, SEG_ATTR_LDT);
-    seg(&s->gdtr, 0, 0, 0xffff, 0);
-    seg(&s->idtr, 0, 0, 0xffff, 0);
-    s->cpl = 0;
-    s->cr0 = X86_CR0_ET;
-    s->cr2 = 0;
-    s->cr3 = 0;
-    s->cr4 = 0;
-    s->efer = EFER_SVME;
-    s->rflags = X86_EFLAGS_FIXED;
-    s->rip = ip;
-    s->rsp = 0;
-    s->rax = 0;
-    s->dr6 = 0xffff0ff0;
-    s->dr7 = 0x400;
-    memset(&v->arch.gprs, 0, sizeof(v->arch.gprs));
+    set_seg(v, HVM_SEG_CS, cs_sel, (uint64_t)cs_sel << 4, 0xffff, HVM_SEG_ATTR_CODE16);
+    set_data_segs(v, 0, 0xffff, HVM_SEG_ATTR_DATA16);
+    set_seg(v, HVM_SEG_TR, 0, 0, 0xffff, HVM_SEG_ATTR_TSS32);
+    set_seg(v, HVM_SEG_LDTR, 0, 0, 0xffff, HVM_SEG_ATTR_LDT);
+    set_seg(v, HVM_SEG_GDTR, 0, 0, 0xffff, 0);
+    set_seg(v, HVM_SEG_IDTR, 0, 0, 0xffff, 0);
+    hvm_set_cr(v, 0, X86_CR0_ET);
+    hvm_set_cr(v, 2, 0);
+    hvm_set_cr(v, 3, 0);
+    hvm_set_cr(v, 4, 0);
+    hvm_set_efer(v, 0);
+    hvm_set_rflags(v, X86_EFLAGS_FIXED);
+    hvm_set_rip(v, ip);
+    hvm_set_dr(v, 6, 0xffff0ff0);
+    hvm_set_dr(v, 7, 0x400);
+    clear_gprs(v);
     /* The reset value of EDX is the processor signature. */
-    v->arch.gprs.rdx = cpuid(1).eax;
-}
-
-uint64_t hvm_get_gpr(struct vcpu *v, unsigned int reg)
-{
-    struct guest_gprs *g = &v->arch.gprs;
-    switch (reg & 15) {
-    case 0: return v->arch.vmcb->s.rax;
-    case 1: return g->rcx;
-    case 2: return g->rdx;
-    case 3: return g->rbx;
-    case 4: return v->arch.vmcb->s.rsp;
-    case 5: return g->rbp;
-    case 6: return g->rsi;
-    case 7: return g->rdi;
-    case 8: return g->r8;
-    case 9: return g->r9;
-    case 10: return g->r10;
-    case 11: return g->r11;
-    case 12: return g->r12;
-    case 13: return g->r13;
-    case 14: return g->r14;
-    default: return g->r15;
-    }
-}
-
-void hvm_set_gpr(struct vcpu *v, unsigned int reg, uint64_t val)
-{
-    struct guest_gprs *g = &v->arch.gprs;
-    switch (reg & 15) {
-    case 0: v->arch.vmcb->s.rax = val; break;
-    case 1: g->rcx = val; break;
-    case 2: g->rdx = val; break;
-    case 3: g->rbx = val; break;
-    case 4: v->arch.vmcb->s.rsp = val; break;
-    case 5: g->rbp = val; break;
-    case 6: g->rsi = val; break;
-    case 7: g->rdi = val; break;
-    case 8: g->r8 = val; break;
-    case 9: g->r9 = val; break;
-    case 10: g->r10 = val; break;
-    case 11: g->r11 = val; break;
-    case 12: g->r12 = val; break;
-    case 13: g->r13 = val; break;
-    case 14: g->r14 = val; break;
-    default: g->r15 = val; break;
-    }
+    hvm_set_gpr(v, HVM_REG_RDX, cpuid(1).eax);
 }
 
 void hvm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-    v->arch.pending_exception = EVENT_VALID | EVENT_TYPE_EXC | vector |
-                                (has_error ? EVENT_ERR_VALID | ((uint64_t)error << 32) : 0);
+    v->arch.pending_exception = (struct hvm_event){
+        .valid = true, .type = HVM_EVENT_EXCEPTION, .vector = vector, .has_error = has_error, .error = error,
+    };
+}
+
+void hvm_dump_guest(struct vcpu *v)
+{
+    const struct guest_gprs *g = &v->arch.gprs;
+    struct hvm_segment cs;
+    hvm_get_segment(v, HVM_SEG_CS, &cs);
+    printk("(d%u) vcpu %u: rip %04x:%016lx rsp %016lx rflags %08lx cpl %u\n"
+           "(d%u)   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n"
+           "(d%u)   rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
+           "(d%u)   cr0 %08lx cr2 %016lx cr3 %016lx cr4 %08lx efer %lx\n",
+           v->dom->id, v->id, cs.sel, hvm_get_rip(v), hvm_get_gpr(v, HVM_REG_RSP), hvm_get_rflags(v),
+           hvm_get_cpl(v), v->dom->id, hvm_get_gpr(v, HVM_REG_RAX), g->rbx, g->rcx, g->rdx,
+           v->dom->id, g->rsi, g->rdi, g->rbp, g->r8,
+           v->dom->id, hvm_get_cr(v, 0), hvm_get_cr(v, 2), hvm_get_cr(v, 3), hvm_get_cr(v, 4),
+           hvm_get_efer(v));
+}
+
+void hvm_dump_exit_stats(struct vcpu *v)
+{
+    static const char *const names[NR_EXIT_KINDS] = {
+        "intr", "vintr", "cpuid", "msr", "io", "hlt", "hypercall", "npf", "pause", "other",
+    };
+    struct exit_stats *st = &v->arch.stats;
+    char line[256];
+    int n = snprintf(line, sizeof(line), "    d%u v%u exits:", v->dom->id, v->id);
+    for (int k = 0; k < NR_EXIT_KINDS; k++)
+        if (st->kind[k])
+            n += snprintf(line + n, sizeof(line) - n, " %s %lu", names[k], st->kind[k]);
+    printk("%s\n", line);
+    n = snprintf(line, sizeof(line), "      hypercalls:");
+    for (int h = 0; h < 64; h++)
+        if (st->hypercall[h] && n < (int)sizeof(line) - 20)
+            n += snprintf(line + n, sizeof(line) - n, " %d:%lu", h, st->hypercall[h]);
+    n += snprintf(line + n, sizeof(line) - n, "  ports:");
+    for (int i = 0; i < 4; i++)
+        if (st->io_port_top[i][1] && n < (int)sizeof(line) - 20)
+            n += snprintf(line + n, sizeof(line) - n, " %#lx:%lu", st->io_port_top[i][0], st->io_port_top[i][1]);
+    printk("%s\n", line);
 }

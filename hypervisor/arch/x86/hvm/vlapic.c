@@ -3,11 +3,15 @@
  * xAPIC MMIO page; x2APIC mode reaches the same registers through MSRs.
  * Interrupts from other vCPUs (and later the vIOAPIC) set IRR bits; the run
  * loop injects the highest one above the processor priority.
+ *
+ * Nothing here waits for another vCPU. An IPI is sent after the sender's
+ * lock is dropped (so no vCPU ever holds two local APIC locks), and INIT is
+ * a flag the target acts on itself on its way into the guest (hvm/run.c):
+ * two vCPUs sending each other INIT both carry on.
  */
 #include <asm/apic.h>
-#include <asm/hvm.h>
+#include <asm/hvm_vendor.h>
 #include <asm/smp.h>
-#include <asm/svm.h>
 #include <asm/vlapic.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
@@ -21,6 +25,14 @@
 #define LVT_MASK_BITS    0x1f0ff
 #define TIMER_NS_PER_TICK 10      /* 100 MHz bus clock before the divider */
 #define LVT_TIMER_PERIODIC BIT(17)
+#define ESR_SEND_ILLEGAL   BIT(5)
+#define ESR_RECV_ILLEGAL   BIT(6)
+
+/* An IPI the guest asked for, sent once the sender's lock is dropped. */
+struct ipi_request {
+    bool send;
+    uint32_t icr, dest;
+};
 
 struct vlapic {
     spinlock_t lock;
@@ -31,6 +43,8 @@ struct vlapic {
     uint64_t timer_period_ns;     /* length of one count-down */
     bool hw_enabled;              /* IA32_APIC_BASE.EN */
     bool x2apic;
+    uint32_t pending_esr;         /* errors since the last ESR write (atomic) */
+    struct ipi_request ipi;       /* the owner's last ICR write, under lock */
 };
 
 #define REG(l, off) ((l)->regs[(off) / 4])
@@ -77,16 +91,15 @@ bool vlapic_x2apic_enabled(const struct vcpu *v)
     return vl(v) && vl(v)->x2apic;
 }
 
+/* The TPR lives where CR8 writes reach it without an exit. */
 static uint32_t get_tpr(struct vlapic *l)
 {
-    /* CR8 writes in 64-bit mode update the VMCB's V_TPR without an exit. */
-    return (uint32_t)(l->vcpu->arch.vmcb->c.vintr & VINTR_TPR_MASK) << 4;
+    return hvm_get_tpr(l->vcpu) << 4;
 }
 
 static void set_tpr(struct vlapic *l, uint32_t tpr)
 {
-    struct vmcb *vmcb = l->vcpu->arch.vmcb;
-    vmcb->c.vintr = (vmcb->c.vintr & ~VINTR_TPR_MASK) | ((tpr >> 4) & 0xf);
+    hvm_set_tpr(l->vcpu, (tpr >> 4) & 0xf);
 }
 
 static uint32_t ppr(struct vlapic *l)
@@ -127,11 +140,27 @@ static void kick(struct vcpu *v)
         smp_kick(v->processor);
 }
 
+/* An APIC error: latched into ESR by the guest's next ESR write, and
+ * signalled through LVT ERR if that is unmasked. */
+static void report_error(struct vlapic *l, uint32_t bits)
+{
+    uint32_t old = __atomic_fetch_or(&l->pending_esr, bits, __ATOMIC_SEQ_CST);
+    uint32_t lvt = REG(l, APIC_LVT_ERR);
+    /* Only a new error raises the interrupt; an illegal LVT ERR vector then
+     * reports itself once instead of recursing. */
+    if ((old & bits) != bits && !(lvt & APIC_LVT_MASKED))
+        vlapic_set_irq(l->vcpu, lvt & 0xff, false);
+}
+
 void vlapic_set_irq(struct vcpu *v, uint8_t vector, bool level)
 {
     struct vlapic *l = vl(v);
-    if (!l || vector < 16)
+    if (!l)
         return;
+    if (vector < 16) {
+        report_error(l, ESR_RECV_ILLEGAL);
+        return;
+    }
     if (level)
         set_vec(l, APIC_TMR, vector);
     else
@@ -225,23 +254,37 @@ static bool is_target(struct vlapic *src, struct vcpu *t, uint32_t icr, uint32_t
     return dest == bcast || dest == vlapic_id(t);
 }
 
+/* A vCPU that is down waits for STARTUP at once; a running one is asked to
+ * go down and does so itself before it next enters the guest. */
 static void init_vcpu(struct vcpu *t)
 {
     if (t == t->dom->vcpus[0] && t->state != VCPU_DOWN)
         return; /* INIT to the boot vCPU while running: ignore (Linux never does it) */
-    if (t->state != VCPU_DOWN) {
-        vcpu_pause_sync(t);
-        vcpu_down(t);
-        vcpu_unpause(t);
+    if (t->state == VCPU_DOWN) {
+        __atomic_store_n(&t->arch.sipi_pending, true, __ATOMIC_RELEASE);
+        return;
     }
-    t->arch.sipi_pending = true;
+    __atomic_store_n(&t->arch.init_pending, true, __ATOMIC_RELEASE);
+    kick(t);
+}
+
+void vlapic_take_init(struct vcpu *v)
+{
+    /* Waiting for STARTUP before it is down, so a STARTUP that finds it
+     * down also finds it waiting. */
+    __atomic_store_n(&v->arch.sipi_pending, true, __ATOMIC_RELEASE);
+    vcpu_down(v);
 }
 
 static void startup_vcpu(struct vcpu *t, uint8_t vector)
 {
-    if (t->state != VCPU_DOWN || !t->arch.sipi_pending)
+    if (t->state != VCPU_DOWN)
         return; /* STARTUP to a running CPU is ignored, as on hardware */
-    t->arch.sipi_pending = false;
+    /* An INIT it has not acted on (it went down by itself meanwhile) counts. */
+    bool waiting = __atomic_exchange_n(&t->arch.sipi_pending, false, __ATOMIC_ACQ_REL);
+    waiting |= __atomic_exchange_n(&t->arch.init_pending, false, __ATOMIC_ACQ_REL);
+    if (!waiting)
+        return;
     hvm_set_real_mode_entry(t, (uint16_t)(vector << 8), 0);
     vlapic_reset(t);
     vcpu_start(t);
@@ -252,6 +295,8 @@ static void send_ipi(struct vlapic *l, uint32_t icr, uint32_t dest)
     struct domain *d = l->vcpu->dom;
     uint32_t mode = icr & 0x700;
     uint8_t vector = icr & 0xff;
+    if ((mode == APIC_DM_FIXED || mode == 0x100) && vector < 16)
+        report_error(l, ESR_SEND_ILLEGAL); /* and each target reports receiving it */
     for (unsigned int i = 0; i < d->max_vcpus; i++) {
         struct vcpu *t = d->vcpus[i];
         if (!t || !is_target(l, t, icr, dest))
@@ -329,11 +374,15 @@ static int reg_write(struct vlapic *l, uint32_t off, uint32_t val)
                 REG(l, o) |= APIC_LVT_MASKED;
         break;
     case APIC_ESR:
-        REG(l, APIC_ESR) = 0;
+        if (l->x2apic && val)
+            return -EINVAL;
+        REG(l, APIC_ESR) = __atomic_exchange_n(&l->pending_esr, 0, __ATOMIC_SEQ_CST);
         break;
     case APIC_ICR:
         REG(l, APIC_ICR) = val & ~APIC_ICR_BUSY;
-        send_ipi(l, val, l->x2apic ? REG(l, APIC_ICR2) : REG(l, APIC_ICR2) >> 24);
+        l->ipi = (struct ipi_request){
+            .send = true, .icr = val, .dest = l->x2apic ? REG(l, APIC_ICR2) : REG(l, APIC_ICR2) >> 24,
+        };
         break;
     case APIC_ICR2:
         REG(l, APIC_ICR2) = l->x2apic ? val : val & 0xff000000;
@@ -374,6 +423,16 @@ int vlapic_mmio_read(struct vcpu *v, uint32_t offset, uint32_t *val)
     return 0;
 }
 
+/* Sends the IPI the last ICR write asked for: called by the owner vCPU
+ * with no lock held. */
+static void send_requested_ipi(struct vlapic *l)
+{
+    struct ipi_request r = l->ipi;
+    l->ipi.send = false;
+    if (r.send)
+        send_ipi(l, r.icr, r.dest);
+}
+
 int vlapic_mmio_write(struct vcpu *v, uint32_t offset, uint32_t val)
 {
     struct vlapic *l = vl(v);
@@ -382,6 +441,7 @@ int vlapic_mmio_write(struct vcpu *v, uint32_t offset, uint32_t val)
     uint64_t flags = spin_lock_irqsave(&l->lock);
     reg_write(l, offset & 0xff0, val);
     spin_unlock_irqrestore(&l->lock, flags);
+    send_requested_ipi(l);
     return 0;
 }
 
@@ -438,6 +498,7 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         rc = reg_write(l, off, (uint32_t)val);
     }
     spin_unlock_irqrestore(&l->lock, flags);
+    send_requested_ipi(l);
     return rc;
 }
 
@@ -456,6 +517,7 @@ void vlapic_reset(struct vcpu *v)
     l->timer_period_ns = 0;
     l->hw_enabled = true;
     l->x2apic = false;
+    l->pending_esr = 0;
     v->arch.apic_base_msr = VLAPIC_BASE | APIC_BASE_EN | (v->id == 0 ? APIC_BASE_BSP : 0);
     set_tpr(l, 0);
     spin_unlock_irqrestore(&l->lock, flags);

@@ -1,6 +1,9 @@
 /*
  * The p2m interface over nested page tables (structure in npt_table.c):
- * locking, and making the domain's vCPUs drop translations that went away.
+ * locking, the table charge and its limit, and making the domain's vCPUs
+ * drop translations that went away. Every change is an exchange under the
+ * p2m lock that says what it replaced, so that exactly one caller releases
+ * what a mapping pointed to.
  */
 #include <asm/npt.h>
 #include <asm/page.h>
@@ -12,6 +15,8 @@
 
 #define MAX_GFN (1ULL << (48 - PAGE_SHIFT))
 
+static const struct p2m_entry no_entry = { INVALID_MFN, P2M_NONE };
+
 int p2m_init(struct p2m *p2m)
 {
     spin_lock_init(&p2m->lock);
@@ -20,6 +25,8 @@ int p2m_init(struct p2m *p2m)
         return -ENOMEM;
     p2m->root_pa = virt_to_phys(p2m->root);
     p2m->table_pages = 1;
+    p2m->max_table_pages = P2M_BASE_TABLES;
+    p2m->dead_tables = NULL;
     p2m->flush_gen = 0;
     return 0;
 }
@@ -29,24 +36,59 @@ void p2m_teardown(struct p2m *p2m)
     npt_free(p2m);
 }
 
-int p2m_set(struct domain *d, gfn_t gfn, mfn_t mfn, enum p2m_type t)
+/*
+ * Twice what mapping all of the domain's RAM with 4 KiB leaves takes, on top
+ * of a base for special pages and grant mappings. The privileged domain maps
+ * other domains' memory too (foreign mappings), so it may map all of it.
+ */
+static uint64_t table_limit(struct domain *d)
+{
+    uint64_t pages = d->is_privileged ? max_mfn : MIN(d->max_pages, zone_total_pages(ZONE_POOL));
+    return P2M_BASE_TABLES + pages / (PT_ENTRIES / 4);
+}
+
+static struct p2m_entry entry_at(struct p2m *p2m, gfn_t gfn)
+{
+    int level;
+    uint64_t *e = npt_lookup(p2m, gfn, &level);
+    if (!e)
+        return no_entry;
+    return (struct p2m_entry){ npt_entry_mfn(*e, level, gfn), npt_entry_type(*e) };
+}
+
+int p2m_exchange(struct domain *d, gfn_t gfn, unsigned int expect, mfn_t expect_mfn,
+                 struct p2m_entry new, struct p2m_entry *old, bool *flush)
 {
     struct p2m *p2m = &d->p2m;
+    *old = no_entry;
     if (gfn >= MAX_GFN)
         return -EINVAL;
-    int level;
+    uint64_t now = new.t == P2M_NONE ? 0 : (new.mfn << PAGE_SHIFT) | npt_leaf_bits(new.t);
+    bool dropped = false;
+    int rc = 0;
     uint64_t flags = spin_lock_irqsave(&p2m->lock);
-    uint64_t *e = npt_find(p2m, gfn, true, &level);
-    if (!e) {
-        spin_unlock_irqrestore(&p2m->lock, flags);
-        return -ENOMEM;
+    p2m->max_table_pages = table_limit(d);
+    *old = entry_at(p2m, gfn);
+    if (!(expect & P2M_TYPE(old->t)) || (expect_mfn != INVALID_MFN && old->mfn != expect_mfn)) {
+        rc = -EBUSY;
+    } else if (old->t != P2M_NONE || now) {
+        uint64_t *e = npt_entry_for_change(p2m, gfn);
+        if (!e) {
+            rc = -ENOMEM;
+        } else {
+            uint64_t was = *e;
+            __atomic_store_n(e, now, __ATOMIC_RELEASE);
+            dropped = (was & PTE_P) && was != now;
+            if (!now)
+                npt_prune(p2m, gfn);
+        }
     }
-    bool replaced = *e & PTE_P;
-    *e = (mfn << PAGE_SHIFT) | npt_leaf_bits(t);
     spin_unlock_irqrestore(&p2m->lock, flags);
-    if (replaced)
+    if (dropped && flush)
+        *flush = true;
+    else if (dropped)
         p2m_flush(d);
-    return 0;
+    return rc;
 }
 
 uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, enum p2m_type t)
@@ -57,6 +99,7 @@ uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, 
     int max_level = svm_features.npt_1g_pages ? 3 : 2;
     uint64_t bits = npt_leaf_bits(t), done = 0;
     uint64_t flags = spin_lock_irqsave(&p2m->lock);
+    p2m->max_table_pages = table_limit(d);
     while (done < n) {
         uint64_t got = npt_populate_one(p2m, gfn + done, mfn + done, n - done, bits, max_level);
         if (!got)
@@ -67,49 +110,37 @@ uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, 
     return done;
 }
 
-mfn_t p2m_clear(struct domain *d, gfn_t gfn, enum p2m_type *old)
-{
-    struct p2m *p2m = &d->p2m;
-    if (old)
-        *old = P2M_NONE;
-    if (gfn >= MAX_GFN)
-        return INVALID_MFN;
-    int level;
-    mfn_t mfn = INVALID_MFN;
-    uint64_t flags = spin_lock_irqsave(&p2m->lock);
-    uint64_t *e = npt_find(p2m, gfn, false, &level);
-    if (e && level > 1)
-        e = npt_find(p2m, gfn, true, &level); /* split down to gfn's own entry */
-    if (e && (*e & PTE_P)) {
-        mfn = npt_entry_mfn(*e, 1, gfn);
-        if (old)
-            *old = npt_entry_type(*e);
-        *e = 0;
-    }
-    spin_unlock_irqrestore(&p2m->lock, flags);
-    if (mfn != INVALID_MFN)
-        p2m_flush(d);
-    return mfn;
-}
-
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, enum p2m_type *t)
 {
     struct p2m *p2m = &d->p2m;
-    if (t)
-        *t = P2M_NONE;
-    if (gfn >= MAX_GFN)
-        return INVALID_MFN;
-    int level;
-    mfn_t mfn = INVALID_MFN;
-    uint64_t flags = spin_lock_irqsave(&p2m->lock);
-    uint64_t *e = npt_find(p2m, gfn, false, &level);
-    if (e && (*e & PTE_P)) {
-        mfn = npt_entry_mfn(*e, level, gfn);
-        if (t)
-            *t = npt_entry_type(*e);
+    struct p2m_entry e = no_entry;
+    if (gfn < MAX_GFN) {
+        uint64_t flags = spin_lock_irqsave(&p2m->lock);
+        e = entry_at(p2m, gfn);
+        spin_unlock_irqrestore(&p2m->lock, flags);
     }
-    spin_unlock_irqrestore(&p2m->lock, flags);
-    return mfn;
+    if (t)
+        *t = e.t;
+    return e.mfn;
+}
+
+mfn_t p2m_get_page(struct domain *d, gfn_t gfn, unsigned int types, enum p2m_type *t)
+{
+    struct p2m *p2m = &d->p2m;
+    struct p2m_entry e = no_entry;
+    if (gfn < MAX_GFN) {
+        uint64_t flags = spin_lock_irqsave(&p2m->lock);
+        e = entry_at(p2m, gfn);
+        if (e.t != P2M_NONE && (types & P2M_TYPE(e.t)) && e.mfn < max_mfn &&
+            mfn_to_page(e.mfn)->owner == d->id)
+            page_get(e.mfn); /* a removal takes this lock too: it sees the reference */
+        else
+            e = no_entry;
+        spin_unlock_irqrestore(&p2m->lock, flags);
+    }
+    if (t)
+        *t = e.t;
+    return e.mfn;
 }
 
 struct for_each_ctx {
@@ -131,6 +162,13 @@ void p2m_for_each(struct domain *d, void (*fn)(struct domain *, gfn_t, mfn_t, en
 
 void p2m_flush(struct domain *d)
 {
-    __atomic_add_fetch(&d->p2m.flush_gen, 1, __ATOMIC_SEQ_CST);
+    ASSERT_MAY_WAIT();
+    struct p2m *p2m = &d->p2m;
+    uint64_t flags = spin_lock_irqsave(&p2m->lock);
+    void *dead = p2m->dead_tables; /* unlinked before this flush began */
+    p2m->dead_tables = NULL;
+    __atomic_add_fetch(&p2m->flush_gen, 1, __ATOMIC_SEQ_CST);
+    spin_unlock_irqrestore(&p2m->lock, flags);
     sched_sync_domain(d);
+    npt_free_tables(dead);
 }

@@ -1,7 +1,7 @@
 /*
- * SVM set-up: check the CPU can do what we need (SVM with nested paging),
- * enable it on each CPU, and build the I/O and MSR permission maps that
- * every VMCB shares.
+ * SVM set-up (the boot half of the vendor seam): check the CPU can do what
+ * we need (SVM with nested paging), enable it on each CPU, and build the
+ * I/O and MSR permission maps that VMCBs share.
  */
 #include <asm/svm.h>
 #include <asm/x86.h>
@@ -9,13 +9,12 @@
 #include <basalt/mm.h>
 
 struct svm_features svm_features;
-uint8_t *iopm_all_intercepted;
-uint8_t *msrpm_default;
+uint8_t *svm_iopm_all_intercepted;
+uint8_t *svm_msrpm_default;
 
-#define IOPM_ORDER 2  /* 12 KiB used of 16 */
 #define MSRPM_ORDER 1 /* 8 KiB */
 
-void svm_check_support(void)
+void hvm_check_support(void)
 {
     struct cpuid_regs ext = cpuid(0x80000000);
     bool svm = ext.eax >= 0x8000000a && (cpuid(0x80000001).ecx & BIT(2));
@@ -43,7 +42,7 @@ void svm_check_support(void)
             svm_features.flush_by_asid ? "yes" : "no", svm_features.decode_assists ? "yes" : "no");
 }
 
-void msrpm_set(uint8_t *msrpm, uint32_t msr, bool intercept_read, bool intercept_write)
+void svm_msrpm_set(uint8_t *msrpm, uint32_t msr, bool intercept_read, bool intercept_write)
 {
     uint32_t base;
     if (msr < 0x2000)
@@ -63,22 +62,22 @@ void msrpm_set(uint8_t *msrpm, uint32_t msr, bool intercept_read, bool intercept
 
 static void build_shared_maps(void)
 {
-    iopm_all_intercepted = alloc_hv_pages(IOPM_ORDER);
-    msrpm_default = alloc_hv_pages(MSRPM_ORDER);
-    if (!iopm_all_intercepted || !msrpm_default)
+    svm_iopm_all_intercepted = alloc_hv_pages(HVM_IO_BITMAP_ORDER);
+    svm_msrpm_default = alloc_hv_pages(MSRPM_ORDER);
+    if (!svm_iopm_all_intercepted || !svm_msrpm_default)
         panic("no memory for SVM permission maps");
-    memset(iopm_all_intercepted, 0xff, PAGE_SIZE << IOPM_ORDER);
-    memset(msrpm_default, 0xff, PAGE_SIZE << MSRPM_ORDER);
+    memset(svm_iopm_all_intercepted, 0xff, PAGE_SIZE << HVM_IO_BITMAP_ORDER);
+    memset(svm_msrpm_default, 0xff, PAGE_SIZE << MSRPM_ORDER);
     /* State the VMCB switches for us (VMLOAD/VMSAVE or the save area). */
     static const uint32_t passthrough[] = {
         MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE, MSR_STAR, MSR_LSTAR,
         MSR_CSTAR, MSR_SFMASK, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP,
     };
     for (unsigned int i = 0; i < ARRAY_SIZE(passthrough); i++)
-        msrpm_set(msrpm_default, passthrough[i], false, false);
+        svm_msrpm_set(svm_msrpm_default, passthrough[i], false, false);
 }
 
-void svm_cpu_init(struct pcpu *p)
+void hvm_cpu_init(struct pcpu *p)
 {
     if (p->id == 0)
         build_shared_maps();

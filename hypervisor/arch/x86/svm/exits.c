@@ -1,40 +1,15 @@
-/* #VMEXIT dispatch. Anything a guest can cause must be handled here without
- * hurting the hypervisor or another domain: the worst outcome is the guest's
- * own domain being destroyed with a reason. */
-#include <asm/fpu.h>
-#include <asm/hvm.h>
+/*
+ * #VMEXIT dispatch: what the VMCB says happened, decoded and handed to the
+ * vendor-neutral handlers of arch/x86/hvm/. Anything a guest can cause must
+ * be handled here without hurting the hypervisor or another domain: the
+ * worst outcome is the guest's own domain being destroyed with a reason.
+ */
 #include <asm/hvm_exits.h>
 #include <asm/svm.h>
 #include <asm/x86.h>
 #include <basalt/domain.h>
-#include <basalt/event.h>
 #include <basalt/lib.h>
 #include <basalt/sched.h>
-
-void hvm_dump_guest(struct vcpu *v)
-{
-    const struct vmcb_save *s = &v->arch.vmcb->s;
-    const struct guest_gprs *g = &v->arch.gprs;
-    printk("(d%u) vcpu %u: rip %04x:%016lx rsp %016lx rflags %08lx cpl %u\n"
-           "(d%u)   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n"
-           "(d%u)   rsi %016lx rdi %016lx rbp %016lx r8  %016lx\n"
-           "(d%u)   cr0 %08lx cr2 %016lx cr3 %016lx cr4 %08lx efer %lx\n",
-           v->dom->id, v->id, s->cs.sel, s->rip, s->rsp, s->rflags, s->cpl,
-           v->dom->id, s->rax, g->rbx, g->rcx, g->rdx,
-           v->dom->id, g->rsi, g->rdi, g->rbp, g->r8,
-           v->dom->id, s->cr0, s->cr2, s->cr3, s->cr4, s->efer);
-}
-
-static void handle_xsetbv(struct vcpu *v)
-{
-    struct vmcb *vmcb = v->arch.vmcb;
-    uint64_t val = (vmcb->s.rax & 0xffffffff) | (v->arch.gprs.rdx << 32);
-    if (vmcb->s.cpl != 0 || (v->arch.gprs.rcx & 0xffffffff) != 0 || !fpu_set_xcr0(v, val)) {
-        hvm_inject_gp(v);
-        return;
-    }
-    hvm_skip_insn(v);
-}
 
 /* The exit interrupted delivery of an event: deliver it again. */
 static void requeue_interrupted_event(struct vmcb *vmcb)
@@ -67,9 +42,9 @@ static void count_exit(struct vcpu *v, uint64_t code)
     }
     st->kind[k]++;
     if (k == EXIT_HYPERCALL)
-        st->hypercall[v->arch.vmcb->s.rax & 63]++;
+        st->hypercall[svm_vmcb(v)->s.rax & 63]++;
     if (k == EXIT_IO) {
-        uint64_t port = v->arch.vmcb->c.exitinfo1 >> IOIO_PORT_SHIFT;
+        uint64_t port = svm_vmcb(v)->c.exitinfo1 >> IOIO_PORT_SHIFT;
         unsigned int i, lowest = 0;
         for (i = 0; i < 4 && st->io_port_top[i][0] != port; i++)
             if (st->io_port_top[i][1] < st->io_port_top[lowest][1])
@@ -81,32 +56,37 @@ static void count_exit(struct vcpu *v, uint64_t code)
     }
 }
 
-void hvm_dump_exit_stats(struct vcpu *v)
+static void handle_io(struct vcpu *v, const struct vmcb *vmcb)
 {
-    static const char *const names[NR_EXIT_KINDS] = {
-        "intr", "vintr", "cpuid", "msr", "io", "hlt", "hypercall", "npf", "pause", "other",
+    uint64_t info = vmcb->c.exitinfo1;
+    unsigned int seg = (info >> IOIO_SEG_SHIFT) & 7; /* 6 and 7 are reserved */
+    /* QEMU's TCG leaves the address size and segment out: 0 says so. */
+    unsigned int addr_size = info & IOIO_A64 ? 8 : info & IOIO_A32 ? 4 : info & IOIO_A16 ? 2 : 0;
+    struct hvm_io_exit io = {
+        .port = (uint16_t)(info >> IOIO_PORT_SHIFT),
+        .size = info & IOIO_SZ32 ? 4 : info & IOIO_SZ16 ? 2 : 1,
+        .in = info & IOIO_IN,
+        .string = info & IOIO_STR,
+        .rep = info & IOIO_REP,
+        .addr_size = (uint8_t)addr_size,
+        .seg = seg <= HVM_SEG_GS ? seg : HVM_SEG_DS,
+        .next_rip = vmcb->c.exitinfo2,
     };
-    struct exit_stats *st = &v->arch.stats;
-    char line[256];
-    int n = snprintf(line, sizeof(line), "    d%u v%u exits:", v->dom->id, v->id);
-    for (int k = 0; k < NR_EXIT_KINDS; k++)
-        if (st->kind[k])
-            n += snprintf(line + n, sizeof(line) - n, " %s %lu", names[k], st->kind[k]);
-    printk("%s\n", line);
-    n = snprintf(line, sizeof(line), "      hypercalls:");
-    for (int h = 0; h < 64; h++)
-        if (st->hypercall[h] && n < (int)sizeof(line) - 20)
-            n += snprintf(line + n, sizeof(line) - n, " %d:%lu", h, st->hypercall[h]);
-    n += snprintf(line + n, sizeof(line) - n, "  ports:");
-    for (int i = 0; i < 4; i++)
-        if (st->io_port_top[i][1] && n < (int)sizeof(line) - 20)
-            n += snprintf(line + n, sizeof(line) - n, " %#lx:%lu", st->io_port_top[i][0], st->io_port_top[i][1]);
-    printk("%s\n", line);
+    hvm_handle_io(v, &io);
 }
 
-void hvm_handle_exit(struct vcpu *v)
+static void handle_npf(struct vcpu *v, const struct vmcb *vmcb)
 {
-    struct vmcb *vmcb = v->arch.vmcb;
+    uint64_t err = vmcb->c.exitinfo1;
+    enum hvm_access access = err & NPF_IN_WALK ? HVM_ACCESS_PAGE_WALK
+                             : err & NPF_FETCH ? HVM_ACCESS_FETCH
+                             : err & NPF_WRITE ? HVM_ACCESS_WRITE : HVM_ACCESS_READ;
+    hvm_handle_npf(v, vmcb->c.exitinfo2, access);
+}
+
+void svm_handle_exit(struct vcpu *v)
+{
+    struct vmcb *vmcb = svm_vmcb(v);
     uint64_t code = vmcb->c.exitcode;
 
     count_exit(v, code);
@@ -126,10 +106,10 @@ void hvm_handle_exit(struct vcpu *v)
         hvm_handle_cpuid(v);
         break;
     case VMEXIT_MSR:
-        hvm_handle_msr(v);
+        hvm_handle_msr(v, vmcb->c.exitinfo1 & 1);
         break;
     case VMEXIT_IOIO:
-        hvm_handle_io(v);
+        handle_io(v, vmcb);
         break;
     case VMEXIT_HLT:
         hvm_handle_hlt(v);
@@ -138,10 +118,10 @@ void hvm_handle_exit(struct vcpu *v)
         hvm_handle_vmmcall(v);
         break;
     case VMEXIT_NPF:
-        hvm_handle_npf(v);
+        handle_npf(v, vmcb);
         break;
     case VMEXIT_XSETBV:
-        handle_xsetbv(v);
+        hvm_handle_xsetbv(v);
         break;
     case VMEXIT_PAUSE:
         vcpu_yield(v);
@@ -168,10 +148,20 @@ void hvm_handle_exit(struct vcpu *v)
         break;
     case VMEXIT_ICEBP:
         hvm_skip_insn(v);
-        hvm_inject_exception(v, 1, false, 0);
+        hvm_inject_exception(v, X86_EXC_DB, false, 0);
         break;
-    case VMEXIT_EXCP_BASE + 18:
+    case VMEXIT_EXCP_BASE + X86_EXC_DB:
+        /* DR6 in the VMCB already says why, as the guest will read it. */
+        hvm_inject_exception(v, X86_EXC_DB, false, 0);
+        break;
+    case VMEXIT_EXCP_BASE + X86_EXC_AC:
+        hvm_inject_exception(v, X86_EXC_AC, true, (uint32_t)vmcb->c.exitinfo1);
+        break;
+    case VMEXIT_EXCP_BASE + X86_EXC_MC:
         domain_crash(v->dom, "machine check while the guest ran");
+        break;
+    case VMEXIT_CR4_WRITE:
+        hvm_handle_cr4_write(v);
         break;
     case VMEXIT_INIT:
         /* A physical INIT is for the host, never the guest. */
@@ -195,29 +185,4 @@ void hvm_handle_exit(struct vcpu *v)
         domain_crash(v->dom, "unexpected exit %#lx", code);
         break;
     }
-}
-
-static bool halt_wake_pending(struct vcpu *v)
-{
-    return vcpu_event_pending(v);
-}
-
-/* HLT with interrupts enabled waits for an event; with them disabled the
- * vCPU is offline, and when the last one goes the domain has powered off
- * (how a PVH Linux without \_S5 ends `poweroff`). */
-void hvm_handle_hlt(struct vcpu *v)
-{
-    struct vmcb *vmcb = v->arch.vmcb;
-    hvm_skip_insn(v);
-    if (vmcb->s.rflags & X86_EFLAGS_IF) {
-        vcpu_block(v, halt_wake_pending);
-        return;
-    }
-    vcpu_down(v);
-    for (unsigned int i = 0; i < v->dom->max_vcpus; i++) {
-        struct vcpu *o = v->dom->vcpus[i];
-        if (o && o->state != VCPU_DOWN)
-            return;
-    }
-    domain_shutdown(v->dom, SHUTDOWN_poweroff);
 }

@@ -4,8 +4,7 @@
  * the start-info block after it, ACPI tables and the special pages where
  * Xen puts them (lib/pvh_layout.h), vCPU 0 at the PVH entry point.
  */
-#include <asm/hvm.h>
-#include <asm/ioport.h>
+#include <basalt/arch.h>
 #include <basalt/boot.h>
 #include <basalt/boot_domains.h>
 #include <basalt/domain.h>
@@ -35,23 +34,22 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
     uint64_t mem = spec->memory_mb << 20;
     uint64_t low_end = MIN(mem, PVH_LOWMEM_END);
 
-    struct domain *d = domain_create(spec->domid, spec->name, spec->vcpus);
-    if (!d) {
-        pr_err("domain %u (%s): cannot create (out of memory or id in use)\n", spec->domid, spec->name);
-        return -ENOMEM;
-    }
-    d->boot_spec = spec;
-    if (hvm_domu_ioports_init(d))
-        return fail(d, "out of I/O handler slots");
-    d->weight = spec->weight;
-    d->cap = spec->cap;
-    d->max_pages = (mem >> PAGE_SHIFT) + PVH_ACPI_PAGES + 8;
-    for (unsigned int i = 0; i < spec->vcpus; i++) {
-        struct vcpu *v = vcpu_create(d, i);
-        if (!v)
-            return fail(d, "out of memory for vCPUs");
-        if (spec->cpus)
-            v->affinity = spec->cpus & all_cpus_mask();
+    struct domain_config cfg = {
+        .id = spec->domid,
+        .name = spec->name,
+        .max_vcpus = spec->vcpus,
+        .max_pages = (mem >> PAGE_SHIFT) + PVH_ACPI_PAGES + 8,
+        .weight = spec->weight,
+        .cap = spec->cap,
+        .affinity = spec->cpus & all_cpus_mask(),
+        .boot_spec = spec,
+    };
+    struct domain *d;
+    int rc = domain_create(&cfg, &d);
+    if (rc) {
+        pr_err("domain %u (%s): cannot create (%s)\n", spec->domid, spec->name,
+               rc == -EEXIST ? "id in use" : "out of memory");
+        return rc;
     }
 
     struct pvh_image img;
@@ -96,7 +94,7 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
     if (!buf)
         return fail(d, "out of hypervisor memory");
     size_t acpi_len = pvh_build_acpi(buf, spec->vcpus, spec->vcpus, &sp.rsdp_gpa);
-    int rc = acpi_len ? copy_to_gpa(d, PVH_ACPI_BASE, buf, acpi_len) : -EINVAL;
+    rc = acpi_len ? copy_to_gpa(d, PVH_ACPI_BASE, buf, acpi_len) : -EINVAL;
     size_t si_len = rc ? 0 : pvh_build_start_info(buf, PVH_ACPI_PAGES * PAGE_SIZE, next, &sp);
     if (si_len && in_low_ram(next, si_len, low_end))
         rc = copy_to_gpa(d, next, buf, si_len);
@@ -110,7 +108,7 @@ int pvh_build_boot_domain(struct boot_domain_spec *spec)
     if (rc)
         return fail(d, "cannot set up the console");
 
-    hvm_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)next);
+    arch_vcpu_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)next);
     d->state = DOMAIN_RUNNING;
     pr_notice("domain %u (%s) created\n", d->id, d->name);
     vcpu_start(d->vcpus[0]);

@@ -8,7 +8,6 @@
  */
 #include <asm/acpi.h>
 #include <asm/ioport.h>
-#include <asm/svm.h>
 #include <asm/vioapic.h>
 #include <asm/x86.h>
 #include <basalt/dom0.h>
@@ -58,8 +57,8 @@ int dom0_io_init(struct domain *d)
 {
     ioport_allow(d, 0, 0xffff);
     ioport_allow(d, 0xffff, 1);
-    if (d->arch.iopm == iopm_all_intercepted)
-        return -ENOMEM;
+    if (!d->arch.iopm)
+        return -ENOMEM; /* no map of its own: could not allocate one */
     static const struct {
         uint16_t base, count;
         ioport_read_t read;

@@ -7,8 +7,7 @@
  */
 #include <asm/acpi.h>
 #include <asm/apic.h>
-#include <asm/hvm.h>
-#include <asm/vioapic.h>
+#include <basalt/arch.h>
 #include <basalt/boot.h>
 #include <basalt/dom0.h>
 #include <basalt/domain.h>
@@ -104,7 +103,7 @@ static paddr_t steal_acpi_page(void)
 static int map_firmware_regions(struct domain *d)
 {
     for (gfn_t g = 0xa0; g < 0x100; g++)
-        if (!dom0_owns_ram(g << PAGE_SHIFT, (g + 1) << PAGE_SHIFT) && p2m_set(d, g, g, P2M_MMIO))
+        if (!dom0_owns_ram(g << PAGE_SHIFT, (g + 1) << PAGE_SHIFT) && p2m_populate_range(d, g, g, 1, P2M_MMIO) != 1)
             return -ENOMEM;
     for (unsigned int i = 0; i < nr_map; i++) {
         const struct hvm_memmap_table_entry *e = &map[i];
@@ -148,16 +147,13 @@ static paddr_t find_room(paddr_t from, uint64_t size)
 int dom0_build(void)
 {
     const struct boot_module *km = &boot_info.modules[dom0_plan.kernel_module];
-    struct domain *d = domain_create(0, "Domain-0", dom0_plan.nr_vcpus);
-    if (!d)
+    /* Its vCPUs are pinned to the first CPUs (start_domains(), common/main.c). */
+    struct domain_config cfg = {
+        .id = 0, .name = "Domain-0", .max_vcpus = dom0_plan.nr_vcpus, .hardware_domain = true,
+    };
+    struct domain *d;
+    if (domain_create(&cfg, &d))
         panic("Dom0: cannot create the domain");
-    d->is_privileged = true;
-    for (unsigned int i = 0; i < dom0_plan.nr_vcpus; i++) {
-        struct vcpu *v = vcpu_create(d, i);
-        if (!v)
-            return fail(d, "out of memory for vCPUs");
-        v->affinity = BIT(i % nr_pcpus); /* pinned: see main.c */
-    }
 
     map = d->memmap = xmalloc(DOM0_MAX_MEMMAP * sizeof(*map));
     if (!map)
@@ -190,12 +186,11 @@ int dom0_build(void)
     if (!pvh_elf_in_place_order(&img, km->start, order))
         return fail(d, "the kernel's file lies where its segments load");
     for (unsigned int i = 0; i < img.nr_segments; i++) {
-        const struct pvh_segment *s = &img.seg[order[i]];
+        const struct pvh_segment *s = &img.seg[i];
         if (!dom0_owns_ram(s->paddr & PAGE_MASK, ALIGN_UP(s->paddr + s->memsz, PAGE_SIZE)))
             return fail(d, "the kernel's load address is not in Dom0's memory (dom0_mem too small?)");
-        memmove(phys_to_virt(s->paddr), (const uint8_t *)phys_to_virt(km->start) + s->offset, s->filesz);
-        memset(phys_to_virt(s->paddr + s->filesz), 0, s->memsz - s->filesz);
     }
+    pvh_elf_load_in_place(&img, km->start, order, (uintptr_t)phys_to_virt(0));
 
     struct pvh_start_params sp = {
         .flags = SIF_INITDOMAIN | SIF_PRIVILEGED,
@@ -226,10 +221,7 @@ int dom0_build(void)
     if (!si_len)
         return fail(d, "no room for the start info");
 
-    if (dom0_io_init(d) || vioapic_domain_init(d))
-        return fail(d, "cannot set up its I/O");
-
-    hvm_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)si);
+    arch_vcpu_set_pvh_entry(d->vcpus[0], img.entry, (uint32_t)si);
     d->state = DOMAIN_RUNNING;
     pr_notice("domain 0 (Domain-0) created\n");
     console_input_set_owner(d);

@@ -1,0 +1,78 @@
+/*
+ * One stint of an SVM guest (the vendor's half of the run loop in
+ * hvm/run.c): an ASID on this CPU, the TLB flush the p2m asks for, CLGI;
+ * STI; VMRUN; CLI; STGI, then the exit. Host interrupts that arrive while
+ * the guest runs cause #VMEXIT(INTR) and are taken right after the exit.
+ */
+#include <asm/svm.h>
+#include <asm/x86.h>
+#include <basalt/domain.h>
+#include <basalt/lib.h>
+#include <basalt/mm.h>
+
+static void assign_asid(struct vcpu *v, struct pcpu *p)
+{
+    struct svm_vcpu *sv = &v->arch.svm;
+    struct vmcb_control *c = &sv->vmcb->c;
+    if (sv->last_pcpu == (int)p->id && sv->asid_generation == p->asid_generation)
+        return;
+    if (p->asid_next >= svm_features.nr_asids) {
+        p->asid_generation++;
+        p->asid_next = 1;
+        c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+    }
+    sv->asid = p->asid_next++;
+    sv->asid_generation = p->asid_generation;
+    sv->last_pcpu = (int)p->id;
+    c->asid = sv->asid;
+    /* A recycled ASID may hold another vCPU's translations. */
+    c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+/*
+ * QEMU 7.2 under TCG now and then completes one #VMEXIT twice: the second
+ * time it saves into the VMCB the host state it had just restored (RIP after
+ * our VMRUN, our CR3, int_ctl zeroed), and the guest's RIP, RSP, RAX, flags
+ * and control registers are gone. What reaches us looks like a nested page
+ * fault on the host's page tables. Entering again from the state of the last
+ * VMRUN was tried: the emulator's view of the guest was already broken and
+ * the guest crashed soon after. So the domain is crashed with the cause
+ * named. Real CPUs do not do this.
+ */
+static bool exit_returned_host_state(const struct vmcb *vmcb)
+{
+    return vmcb->s.rip == (uintptr_t)svm_vmrun_return && vmcb->s.cr3 == read_cr3();
+}
+
+void hvm_enter_guest(struct vcpu *v)
+{
+    struct pcpu *p = this_cpu();
+    struct vmcb *vmcb = svm_vmcb(v);
+
+    assign_asid(v, p);
+    v->arch.in_guest = true;
+    v->arch.entry_seq++;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint64_t gen = READ_ONCE(v->dom->p2m.flush_gen);
+    if (v->arch.flush_gen_seen != gen) {
+        v->arch.flush_gen_seen = gen;
+        if (vmcb->c.tlb_control == TLB_CONTROL_NONE)
+            vmcb->c.tlb_control = svm_features.flush_by_asid ? TLB_CONTROL_FLUSH_ASID
+                                                             : TLB_CONTROL_FLUSH_ALL;
+    }
+
+    svm_clgi();
+    local_irq_enable();
+    svm_vmrun(&v->arch.gprs, v->arch.svm.vmcb_pa, virt_to_phys(p->host_vmcb));
+    local_irq_disable();
+    svm_stgi();
+
+    v->arch.in_guest = false;
+    vmcb->c.tlb_control = TLB_CONTROL_NONE;
+    local_irq_enable();
+    if (exit_returned_host_state(vmcb))
+        domain_crash(v->dom, "vCPU %u: #VMEXIT returned the host's state, the guest's is lost "
+                     "(emulator fault)", v->id);
+    else
+        svm_handle_exit(v);
+}
