@@ -95,6 +95,7 @@ static void hypervisor_key(char c)
     case 'd':
         dump_domains();
         timers_dump();
+        spin_dump();
         break;
     case '\r':
     case '\n':
