@@ -24,23 +24,28 @@
 
 #define NO_DEVID (VIF_MAX_DEVID + 1u)
 
-/* The domain an operand names, not Dom0, and a xenstore connection. */
-static int open_domu(const char *spec, struct basalt_domain_info *info, struct xs_handle **xs)
+/* The hypervisor and xenstored, or a message saying which is missing. */
+static struct xs_handle *open_both(void)
 {
     int rc = ctl_open();
     if (rc) {
         xl_err("cannot reach the hypervisor: %s", ctl_strerror(rc));
-        return -1;
+        return NULL;
     }
-    if (dom_resolve(spec, info))
+    struct xs_handle *xs = xsh_open();
+    if (!xs)
+        xl_err("cannot connect to xenstored: %s (is xenstored running?)", strerror(errno));
+    return xs;
+}
+
+/* The domain an operand names, not Dom0, and a xenstore connection. */
+static int open_domu(const char *spec, struct basalt_domain_info *info, struct xs_handle **xs)
+{
+    *xs = open_both();
+    if (!*xs || dom_resolve(spec, info))
         return -1;
     if (info->domid == 0) {
         xl_err("Domain-0's network is its own; vifs are for guests");
-        return -1;
-    }
-    *xs = xsh_open();
-    if (!*xs) {
-        xl_err("cannot connect to xenstored: %s (is xenstored running?)", strerror(errno));
         return -1;
     }
     return 0;
@@ -238,16 +243,9 @@ int cmd_network_list(int argc, char **argv)
     int rc = cmd_args(argc, argv, "", 1, ARGS_MAX_OPERANDS, &a);
     if (rc >= 0)
         return rc;
-    rc = ctl_open();
-    if (rc) {
-        xl_err("cannot reach the hypervisor: %s", ctl_strerror(rc));
+    struct xs_handle *xs = open_both();
+    if (!xs)
         return 1;
-    }
-    struct xs_handle *xs = xsh_open();
-    if (!xs) {
-        xl_err("cannot connect to xenstored: %s (is xenstored running?)", strerror(errno));
-        return 1;
-    }
     printf("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-", "rx-ring-ref", "BE-path");
     int status = 0;
