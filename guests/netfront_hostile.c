@@ -17,7 +17,8 @@
  * device"). The hypervisor, Dom0 and the other guests must not notice.
  * Lines start with "netfront-hostile:"; the last is "netfront-hostile:
  * done", after which the guest idles until it is destroyed.
- * `vifs=N` (default 4) says how many vifs to expect.
+ * `vifs=N` (default 4) says how many vifs to expect; `attack=0` only
+ * connects them (a well-behaved frontend, for create/destroy cycles).
  */
 #include "common/guest.h"
 
@@ -493,6 +494,8 @@ int guest_main_entry(const struct hvm_start_info *si)
     for (unsigned int i = 0; i < n; i++)
         connect_vif(i);
     grant_ref_t packet_ref = grant(packet_page, true);
+    if (!guest_arg_u64("attack", 1))
+        n = 0;
     if (n > 0)
         attack_bad_grants(&vifs[0], packet_ref);
     if (n > 1)
