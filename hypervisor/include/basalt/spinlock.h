@@ -77,10 +77,7 @@ static inline void spin_lock(spinlock_t *l)
 static inline bool spin_trylock(spinlock_t *l)
 {
     LOCK_EVENT(l, LOCK_EV_ACQUIRE);
-    bool got = spin_grab(l);
-    if (!got)
-        LOCK_EVENT(l, LOCK_EV_WAIT); /* the caller tries again later: it waits for the holder */
-    return got;
+    return spin_grab(l);
 }
 
 static inline void spin_unlock(spinlock_t *l)
