@@ -95,7 +95,6 @@ static void hypervisor_key(char c)
     case 'd':
         dump_domains();
         timers_dump();
-        spin_dump();
         break;
     case '\r':
     case '\n':

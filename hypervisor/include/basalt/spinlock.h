@@ -1,17 +1,6 @@
 /*
- * Spinlocks: test-and-test-and-set. The _irqsave forms are for locks also
- * taken in interrupt handlers.
- *
- * Not ticket locks: their strict order hands a freed lock to the next
- * waiter even when that waiter is not running, and under QEMU's TCG every
- * physical CPU is a host thread that a busy host preempts for milliseconds
- * at a time. One preempted waiter then stalls every CPU queued behind it,
- * while the spinning ones take the host cores the others need; measured on
- * a loaded 2-core host, the global scheduler lock alone cost DomU-to-Dom0
- * networking about 9 CPU-seconds of spinning in 10 s. Here any running
- * waiter takes a free lock. With the few CPUs Basalt targets and its short
- * critical sections, the lost fairness does not show. Contention is counted
- * for the 'd' console key (spin_dump).
+ * Ticket spinlocks. The _irqsave forms are for locks also taken in interrupt
+ * handlers.
  *
  * Convention (docs/architecture.md, "Locks"): every lock is taken with
  * interrupts off, so a CPU that has interrupts on holds no lock. That is what
@@ -26,14 +15,11 @@
 #include <basalt/lib.h>
 
 typedef struct {
-    volatile uint32_t locked;
+    volatile uint16_t next;
+    volatile uint16_t owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT { 0 }
-
-/* How often a lock was found held, and the TSC cycles spent waiting. */
-extern uint64_t spin_contended, spin_wait_cycles;
-void spin_dump(void);
+#define SPINLOCK_INIT { 0, 0 }
 
 #ifdef HOST_TEST
 /* Host unit tests see every lock operation (tests/unit/hv/race.c), so that a
@@ -47,48 +33,39 @@ void host_lock_event(spinlock_t *l, enum lock_event ev);
 
 static inline void spin_lock_init(spinlock_t *l)
 {
-    l->locked = 0;
-}
-
-static inline bool spin_grab(spinlock_t *l)
-{
-    return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+    l->next = 0;
+    l->owner = 0;
 }
 
 static inline void spin_lock(spinlock_t *l)
 {
     LOCK_EVENT(l, LOCK_EV_ACQUIRE);
-    if (spin_grab(l))
+    uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) == ticket)
         return;
     LOCK_EVENT(l, LOCK_EV_WAIT);
-#ifndef HOST_TEST
-    uint64_t start = rdtsc();
-#endif
-    do {
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-            cpu_relax();
-    } while (!spin_grab(l));
-#ifndef HOST_TEST
-    __atomic_fetch_add(&spin_contended, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&spin_wait_cycles, rdtsc() - start, __ATOMIC_RELAXED);
-#endif
+    while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+        cpu_relax();
 }
 
 static inline bool spin_trylock(spinlock_t *l)
 {
     LOCK_EVENT(l, LOCK_EV_ACQUIRE);
-    return spin_grab(l);
+    uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+    uint16_t expected = owner;
+    return __atomic_compare_exchange_n(&l->next, &expected, (uint16_t)(owner + 1), false,
+                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(spinlock_t *l)
 {
-    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
     LOCK_EVENT(l, LOCK_EV_RELEASED);
 }
 
 static inline bool spin_is_locked(spinlock_t *l)
 {
-    return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) != 0;
+    return l->next != l->owner;
 }
 
 static inline uint64_t spin_lock_irqsave(spinlock_t *l)
