@@ -237,14 +237,6 @@ uint64_t vcpu_runtime_ns(const struct vcpu *v)
 
 void vcpu_wake(struct vcpu *v)
 {
-    /* Only a blocked vCPU needs the scheduler. vcpu_block() publishes
-     * BLOCKED before it looks for events, and the caller has published its
-     * event before coming here: with a full fence on each side one of the
-     * two sees the other, and the global lock stays out of the common case
-     * of an event for a vCPU that runs anyway. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&v->state, __ATOMIC_RELAXED) != VCPU_BLOCKED)
-        return;
     uint64_t flags = spin_lock_irqsave(&sched_lock);
     if (v->state == VCPU_BLOCKED) {
         v->state = VCPU_RUNNABLE;
