@@ -193,26 +193,18 @@ int evtchn_send(struct domain *d, evtchn_port_t port)
         c = port_used(d, port);
         if (!c || c->state != ECS_INTERDOMAIN || c->u.interdomain.dom == d)
             break;
-        /* Locks go in domain-id order (lock_pair). Towards a higher id,
-         * ours is the one to hold first: wait for the peer's. Towards a
-         * lower one only try the peer's, and start again if it is busy.
-         * When both had only tried, two domains notifying each other at
-         * once (netback and netfront do, all the time) could release and
-         * retry in step for long stretches; now the one notifying upwards
-         * waits, so one of the two always gets through. Holding ours keeps
-         * the channel, and so the peer, alive. */
+        /* Two domains notifying each other at once take their locks in
+         * opposite orders: only try the peer's, and start again if it is
+         * busy. Holding ours keeps the channel, and so the peer, alive. */
         struct domain *rd = c->u.interdomain.dom;
-        if (rd->id > d->id)
-            spin_lock(&rd->evtchn.lock);
-        else if (!spin_trylock(&rd->evtchn.lock)) {
+        if (spin_trylock(&rd->evtchn.lock)) {
+            set_pending(rd, c->u.interdomain.port);
+            spin_unlock(&rd->evtchn.lock);
             spin_unlock_irqrestore(&d->evtchn.lock, flags);
-            cpu_relax();
-            continue;
+            return 0;
         }
-        set_pending(rd, c->u.interdomain.port);
-        spin_unlock(&rd->evtchn.lock);
         spin_unlock_irqrestore(&d->evtchn.lock, flags);
-        return 0;
+        cpu_relax();
     }
     if (!c)
         rc = -EINVAL;
