@@ -22,9 +22,7 @@ enum exit_kind {
 
 struct exit_stats {
     uint64_t kind[NR_EXIT_KINDS];
-    uint64_t kind_cycles[NR_EXIT_KINDS];    /* TSC cycles spent handling them */
     uint64_t hypercall[64];
-    uint64_t hypercall_cycles[64];
     uint64_t io_port_top[4][2]; /* most frequent ports seen: {port, count} */
 };
 
@@ -90,9 +88,6 @@ struct arch_domain {
 
 /* Prints v's exit statistics. */
 void hvm_dump_exit_stats(struct vcpu *v);
-/* Adds the time handling one exit took (cycles) to its kind (and, for a
- * hypercall, its number nr). */
-void hvm_account_exit(struct vcpu *v, enum exit_kind k, unsigned int nr, uint64_t cycles);
 
 /* Initial register state (and arch_vcpu_set_pvh_entry, basalt/arch.h). */
 void hvm_set_real_mode_entry(struct vcpu *v, uint16_t cs_sel, uint16_t ip);

@@ -9,7 +9,6 @@
 #include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/lib.h>
-#include <basalt/time.h>
 
 static void set_seg(struct vcpu *v, enum hvm_seg seg, uint16_t sel, uint64_t base, uint32_t limit,
                     uint16_t attr)
@@ -97,13 +96,6 @@ void hvm_dump_guest(struct vcpu *v)
            hvm_get_efer(v));
 }
 
-/* Mean time in microseconds, rounded up (0 only when there were none). */
-static unsigned long mean_us(uint64_t cycles, uint64_t n)
-{
-    uint64_t khz = tsc_khz ? tsc_khz : 1;
-    return n ? (unsigned long)((cycles * 1000 / khz + n - 1) / n) : 0;
-}
-
 void hvm_dump_exit_stats(struct vcpu *v)
 {
     static const char *const names[NR_EXIT_KINDS] = {
@@ -125,24 +117,4 @@ void hvm_dump_exit_stats(struct vcpu *v)
         if (st->io_port_top[i][1] && n < (int)sizeof(line) - 20)
             n += snprintf(line + n, sizeof(line) - n, " %#lx:%lu", st->io_port_top[i][0], st->io_port_top[i][1]);
     printk("%s\n", line);
-    /* What handling them took in the hypervisor (not the world switch). */
-    n = snprintf(line, sizeof(line), "      us each:");
-    for (int k = 0; k < NR_EXIT_KINDS; k++)
-        if (st->kind[k])
-            n += snprintf(line + n, sizeof(line) - n, " %s %lu", names[k],
-                          mean_us(st->kind_cycles[k], st->kind[k]));
-    n += snprintf(line + n, sizeof(line) - n, "  hypercalls:");
-    for (int h = 0; h < 64; h++)
-        if (st->hypercall[h] && n < (int)sizeof(line) - 20)
-            n += snprintf(line + n, sizeof(line) - n, " %d:%lu", h,
-                          mean_us(st->hypercall_cycles[h], st->hypercall[h]));
-    printk("%s\n", line);
-}
-
-void hvm_account_exit(struct vcpu *v, enum exit_kind k, unsigned int nr, uint64_t cycles)
-{
-    struct exit_stats *st = &v->arch.stats;
-    st->kind_cycles[k] += cycles;
-    if (k == EXIT_HYPERCALL)
-        st->hypercall_cycles[nr] += cycles;
 }

@@ -24,8 +24,7 @@ static void requeue_interrupted_event(struct vmcb *vmcb)
     vmcb->c.eventinj = info;
 }
 
-/* Counts the exit; returns its kind (and the hypercall number in *nr). */
-static enum exit_kind count_exit(struct vcpu *v, uint64_t code, unsigned int *nr)
+static void count_exit(struct vcpu *v, uint64_t code)
 {
     struct exit_stats *st = &v->arch.stats;
     enum exit_kind k;
@@ -42,9 +41,8 @@ static enum exit_kind count_exit(struct vcpu *v, uint64_t code, unsigned int *nr
     default: k = EXIT_OTHER; break;
     }
     st->kind[k]++;
-    *nr = svm_vmcb(v)->s.rax & 63;
     if (k == EXIT_HYPERCALL)
-        st->hypercall[*nr]++;
+        st->hypercall[svm_vmcb(v)->s.rax & 63]++;
     if (k == EXIT_IO) {
         uint64_t port = svm_vmcb(v)->c.exitinfo1 >> IOIO_PORT_SHIFT;
         unsigned int i, lowest = 0;
@@ -56,7 +54,6 @@ static enum exit_kind count_exit(struct vcpu *v, uint64_t code, unsigned int *nr
         else
             st->io_port_top[lowest][0] = port, st->io_port_top[lowest][1] = 1;
     }
-    return k;
 }
 
 static void handle_io(struct vcpu *v, const struct vmcb *vmcb)
@@ -87,21 +84,12 @@ static void handle_npf(struct vcpu *v, const struct vmcb *vmcb)
     hvm_handle_npf(v, vmcb->c.exitinfo2, access);
 }
 
-static void dispatch_exit(struct vcpu *v, struct vmcb *vmcb, uint64_t code);
-
 void svm_handle_exit(struct vcpu *v)
 {
-    uint64_t start = rdtsc();
     struct vmcb *vmcb = svm_vmcb(v);
     uint64_t code = vmcb->c.exitcode;
-    unsigned int nr;
-    enum exit_kind k = count_exit(v, code, &nr);
-    dispatch_exit(v, vmcb, code);
-    hvm_account_exit(v, k, nr, rdtsc() - start);
-}
 
-static void dispatch_exit(struct vcpu *v, struct vmcb *vmcb, uint64_t code)
-{
+    count_exit(v, code);
     vmcb->c.eventinj = 0;
     requeue_interrupted_event(vmcb);
 
