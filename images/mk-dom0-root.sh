@@ -66,7 +66,10 @@ echo "images: building the Debian Dom0 root file system (once per package set; a
 # initramfs tool (initramfs-tools comes along): Basalt boots Dom0 with its
 # own initramfs, so the one it generates for /boot is removed. The apt
 # sources are the build's (the host's archive, main and contrib), so
-# `apt-get update && apt-get install PKG` works in Dom0.
+# `apt-get update && apt-get install PKG` works in Dom0. zfsutils-linux's
+# postinst writes a random /etc/hostid, which ZFS records in each pool it
+# imports: a pool would then need `zpool import -f` after every image
+# rebuild, so the image has none (host id 0: pools record no host).
 # shellcheck disable=SC2086
 debian_bootstrap "$cachedir/debs" --variant=required \
     --hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
@@ -76,6 +79,7 @@ debian_bootstrap "$cachedir/debs" --variant=required \
     --customize-hook='printf "# Mounted by Basalt'"'"'s boot initramfs (images/dom0-init).\nLABEL=basalt-dom0\t/\text4\tnoatime\t0\t1\n" >"$1/etc/fstab"' \
     --customize-hook='rm -f "$1"/boot/initrd.img-* "$1"/initrd.img "$1"/initrd.img.old' \
     --customize-hook='mkdir -p "$1/etc/basalt" "$1/usr/lib/basalt"' \
+    --customize-hook='rm -f "$1/etc/hostid"' \
     --customize-hook='printf "\$include /etc/inputrc\n# A serial console: no bracketed-paste escapes around each command.\nset enable-bracketed-paste off\n" >"$1/root/.inputrc"' \
     --customize-hook='chroot "$1" dpkg-query -W -f "\${Package} \${Version}\n" >"$1/../packages"' \
     "$DEBIAN_SUITE" "$work/root" "$APT_SOURCES" ||

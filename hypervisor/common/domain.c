@@ -52,14 +52,39 @@ void domain_put(struct domain *d)
 static struct vcpu *vcpu_create(struct domain *d, unsigned int id, uint64_t affinity);
 static void domain_free(struct domain *d);
 
+/* Where DOMAIN_ID_ANY starts looking (under domains_lock). */
+static domid_t next_any_id = 1;
+
+/* The id d gets, or -errno: whether the name and the id are free and the
+ * insertion happen under one hold of domains_lock. */
+static int pick_id(const struct domain_config *cfg, const struct domain *d)
+{
+    ASSERT_LOCKED(&domains_lock);
+    for (unsigned int id = 0; cfg->unique_name && id < MAX_DOMAINS; id++) {
+        const struct domain *o = domains[id];
+        if (o && READ_ONCE(o->state) != DOMAIN_DYING && !strcmp(o->name, d->name))
+            return -EEXIST;
+    }
+    if (cfg->id != DOMAIN_ID_ANY)
+        return domains[cfg->id] ? -EEXIST : cfg->id;
+    for (unsigned int tries = 1; tries < MAX_DOMAINS; tries++) {
+        domid_t id = next_any_id;
+        next_any_id = id + 1 >= MAX_DOMAINS ? 1 : id + 1;
+        if (!domains[id])
+            return id;
+    }
+    return -ENOSPC;
+}
+
 int domain_create(const struct domain_config *cfg, struct domain **out)
 {
-    if (cfg->id >= MAX_DOMAINS || cfg->max_vcpus == 0 || cfg->max_vcpus > MAX_VCPUS_PER_DOMAIN)
+    if ((cfg->id >= MAX_DOMAINS && cfg->id != DOMAIN_ID_ANY) || cfg->max_vcpus == 0 ||
+        cfg->max_vcpus > MAX_VCPUS_PER_DOMAIN)
         return -EINVAL;
     struct domain *d = xnew(struct domain);
     if (!d)
         return -ENOMEM;
-    d->id = cfg->id;
+    d->id = cfg->id; /* DOMAIN_ID_ANY until inserted: nothing needs it before */
     strlcpy(d->name, cfg->name, sizeof(d->name));
     if (cfg->handle)
         memcpy(d->handle, cfg->handle, sizeof(d->handle));
@@ -90,10 +115,13 @@ int domain_create(const struct domain_config *cfg, struct domain **out)
             rc = -ENOMEM;
     }
     uint64_t flags = spin_lock_irqsave(&domains_lock);
-    if (!rc && domains[cfg->id])
-        rc = -EEXIST;
-    if (!rc)
-        domains[cfg->id] = d;
+    int id = rc ? rc : pick_id(cfg, d);
+    if (id >= 0) {
+        d->id = (domid_t)id;
+        domains[id] = d;
+    } else {
+        rc = id;
+    }
     spin_unlock_irqrestore(&domains_lock, flags);
     if (rc) {
         domain_free(d); /* never visible: nothing else can hold it */

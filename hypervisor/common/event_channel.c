@@ -287,17 +287,22 @@ static int evtchn_close(struct domain *d, evtchn_port_t port, bool guest_only)
             spin_unlock_irqrestore(&d->evtchn.lock, flags);
             return 0;
         }
-        /* Retake both locks in order, then check nothing changed. */
+        /* The peer's lock too, taken before ours is let go: holding ours
+         * keeps the channel, and so the peer, alive; once it is dropped the
+         * peer may be freed. In order (lower id first) the peer's is simply
+         * taken; out of order only tried, starting again if it is busy. */
         struct domain *rd = c->u.interdomain.dom;
+        if (d->id < rd->id) {
+            spin_lock(&rd->evtchn.lock);
+        } else if (!spin_trylock(&rd->evtchn.lock)) {
+            spin_unlock_irqrestore(&d->evtchn.lock, flags);
+            cpu_relax();
+            continue;
+        }
+        close_locked(d, port, c);
+        spin_unlock(&rd->evtchn.lock);
         spin_unlock_irqrestore(&d->evtchn.lock, flags);
-        lock_pair(d, rd, &flags);
-        c = port_used(d, port);
-        bool same = c && c->state == ECS_INTERDOMAIN && c->u.interdomain.dom == rd;
-        if (same)
-            close_locked(d, port, c);
-        unlock_pair(d, rd, flags);
-        if (same)
-            return 0;
+        return 0;
     }
 }
 

@@ -17,6 +17,7 @@
 #define MAX_MAPS 4096
 #define ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
 #define BATCH 64
+#define PIN_TRIES 16 /* attempts to mark an entry in use that its granter keeps changing */
 
 struct grant_mapping {
     bool in_use;
@@ -71,10 +72,17 @@ static mfn_t pin(struct domain *rd, grant_ref_t ref, domid_t caller, bool readon
         goto out;
     uint16_t want = readonly ? GTF_reading : GTF_reading | GTF_writing;
     uint16_t old = READ_ONCE(e->flags);
-    for (;;) {
+    /* The granter may change the flags under every attempt, from as many
+     * vCPUs as it has, while we hold its lock with interrupts off: give up
+     * after a few, as Xen does with an entry it calls unstable. */
+    for (unsigned int tries = 0;; tries++) {
         if ((old & GTF_type_mask) != GTF_permit_access || READ_ONCE(e->domid) != caller ||
             (!readonly && (old & GTF_readonly))) {
             *status = GNTST_permission_denied;
+            goto out;
+        }
+        if (tries == PIN_TRIES) {
+            *status = GNTST_general_error;
             goto out;
         }
         if (__atomic_compare_exchange_n(&e->flags, &old, (uint16_t)(old | want), false,

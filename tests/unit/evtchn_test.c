@@ -3,7 +3,8 @@
  * (common/shared_info.c): port states through allocate, bind, send, close
  * and reset; what a send sets in shared_info and vcpu_info; a send to a
  * domain being torn down; argument errors as Xen reports them; two vCPUs
- * registering one vcpu_info at once.
+ * registering one vcpu_info at once; a close while the peer domain is
+ * destroyed.
  */
 #include "tests/lib/tap.h"
 #include "tests/unit/hv/host.h"
@@ -140,9 +141,70 @@ static bool registered_once(char *why, size_t len)
     return ok;
 }
 
+/* A port closed while its peer domain is destroyed (and freed) on another
+ * CPU: the closer must never touch the peer once it could be gone. */
+static struct domain *closer, *peer;
+static evtchn_port_t close_port;
+static spinlock_t *peer_lock;
+static spinlock_t peer_lock_freed; /* its bytes just after the peer was freed */
+static bool peer_gone;
+static long close_rc;
+
+static void fresh_pair(void)
+{
+    a = hv_domain(1, 1, 16);
+    b = hv_domain(2, 1, 16);
+    evtchn_port_t pa, pb;
+    connect(&pa, &pb);
+    peer_gone = false;
+    close_rc = -99;
+}
+static void fresh_lower_closes(void)
+{
+    fresh_pair();
+    closer = a, peer = b;
+    close_port = 1;
+}
+static void fresh_higher_closes(void)
+{
+    fresh_pair();
+    closer = b, peer = a;
+    close_port = 1;
+}
+static void op_close(void *unused) { close_rc = evtchn_close(closer, close_port, false); }
+static void race_destroy_peer(void *unused)
+{
+    peer_lock = &peer->evtchn.lock;
+    hv_destroy(peer);
+    peer_lock_freed = *peer_lock;
+    peer_gone = !domains[peer == a ? 1 : 2];
+}
+static bool closed_without_touching_peer(char *why, size_t len)
+{
+    bool ok = true;
+    if (peer_gone && memcmp(peer_lock, &peer_lock_freed, sizeof(peer_lock_freed))) {
+        snprintf(why, len, "the closer took the lock of its peer after the peer was freed");
+        ok = false;
+    }
+    struct evtchn_status st;
+    status_of(closer, close_port, &st);
+    if (ok && (close_rc || st.status != EVTCHNSTAT_closed)) {
+        snprintf(why, len, "close returned %ld, the port is in state %u", close_rc, st.status);
+        ok = false;
+    }
+    hv_destroy(closer);
+    if (!peer_gone)
+        hv_destroy(peer);
+    if (ok && zone_free_pages(ZONE_POOL) != pool_total) {
+        snprintf(why, len, "the pool has %lu of its %lu pages", zone_free_pages(ZONE_POOL), pool_total);
+        ok = false;
+    }
+    return ok;
+}
+
 int main(void)
 {
-    TAP_PLAN(18);
+    TAP_PLAN(20);
     hv_init();
     pool_total = zone_total_pages(ZONE_POOL);
     a = hv_domain(1, 2, 16);
@@ -253,5 +315,9 @@ int main(void)
                fresh_console, op_kick, race_balloon_ring, ring_read_alive);
     RACE_CHECK("two vCPUs registering one vcpu_info take one page reference",
                fresh_vcpu_info, op_register, race_register, registered_once);
+    RACE_CHECK("a close racing the destruction of its peer never touches the freed peer (closer's id lower)",
+               fresh_lower_closes, op_close, race_destroy_peer, closed_without_touching_peer);
+    RACE_CHECK("nor with the closer's id higher", fresh_higher_closes, op_close, race_destroy_peer,
+               closed_without_touching_peer);
     TAP_EXIT();
 }

@@ -22,7 +22,17 @@
 
 #define MAX_MEMMAP 16
 
-static domid_t next_domid = 1;
+/*
+ * One operation on a domain at a time, whichever Dom0 vCPU makes it: pause
+ * and unpause move a flag and a count that must stay in step, a new memory
+ * map is written over the old one, start-up moves the state on. A caller
+ * that finds another's operation under way re-executes its hypercall (as
+ * Xen's domctl lock does), so nothing waits in here. A flag, not a lock:
+ * pause waits for the domain's vCPUs while it is set, and none of them can
+ * be waiting for it (only the privileged domain calls, and it is never a
+ * target).
+ */
+static bool ctl_busy;
 
 static bool valid_name(const char *name, size_t len)
 {
@@ -36,20 +46,6 @@ static bool valid_name(const char *name, size_t len)
             return false;
     }
     return true;
-}
-
-static bool name_in_use(const char *name)
-{
-    for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
-        struct domain *d = domain_get((domid_t)id);
-        if (!d)
-            continue;
-        bool same = !strcmp(d->name, name);
-        domain_put(d);
-        if (same)
-            return true;
-    }
-    return false;
 }
 
 static long host_info(struct basalt_host_info *h)
@@ -81,11 +77,11 @@ static long domain_create_op(struct basalt_ctl *op)
         c->weight > 65535 || c->cap > 100 * c->max_vcpus || c->flags ||
         (c->cpu_affinity && !(c->cpu_affinity & all_cpus_mask())))
         return -EINVAL;
-    if (name_in_use(c->name))
-        return -EEXIST;
 
     struct domain_config cfg = {
+        .id = DOMAIN_ID_ANY,
         .name = c->name,
+        .unique_name = true,
         .handle = c->handle,
         .max_vcpus = c->max_vcpus,
         .max_pages = c->max_mem_kb >> 2,
@@ -93,16 +89,10 @@ static long domain_create_op(struct basalt_ctl *op)
         .cap = c->cap,
         .affinity = c->cpu_affinity & all_cpus_mask(),
     };
-    struct domain *d = NULL;
-    int rc = -EEXIST;
-    for (unsigned int tries = 0; tries < MAX_DOMAINS && rc == -EEXIST; tries++) {
-        cfg.id = next_domid;
-        next_domid = next_domid + 1 >= MAX_DOMAINS ? 1 : next_domid + 1;
-        if (!domains[cfg.id])
-            rc = domain_create(&cfg, &d);
-    }
+    struct domain *d;
+    int rc = domain_create(&cfg, &d);
     if (rc)
-        return rc == -EEXIST ? -ENOSPC : rc;
+        return rc;
     op->domid = d->id;
     return 0;
 }
@@ -167,38 +157,47 @@ static long domain_info_op(struct basalt_ctl *op)
     return -ESRCH;
 }
 
+/* Only for a domain the toolstack builds (the hypervisor builds boot-time
+ * ones itself, also when they restart). The map is replaced in place, in
+ * the one buffer a domain ever gets, so that a reader (XENMEM_maximum_gpfn
+ * from another of Dom0's vCPUs) never finds it freed. */
 static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_memmap *m)
 {
-    if (d->state != DOMAIN_BUILDING || !m->nr_entries || m->nr_entries > MAX_MEMMAP)
+    if (d->state != DOMAIN_BUILDING || d->boot_spec || !m->nr_entries || m->nr_entries > MAX_MEMMAP)
         return -EINVAL;
-    struct hvm_memmap_table_entry *map = xmalloc(MAX_MEMMAP * sizeof(*map));
-    if (!map)
-        return -ENOMEM;
-    if (copy_from_guest(v, map, m->entries, m->nr_entries * sizeof(*map))) {
-        xfree(map);
+    struct hvm_memmap_table_entry map[MAX_MEMMAP];
+    if (copy_from_guest(v, map, m->entries, m->nr_entries * sizeof(*map)))
         return -EFAULT;
-    }
     for (unsigned int i = 0; i < m->nr_entries; i++) {
         bool bad = !map[i].size || map[i].type < XEN_HVM_MEMMAP_TYPE_RAM ||
                    map[i].type > XEN_HVM_MEMMAP_TYPE_PMEM || map[i].addr + map[i].size < map[i].addr ||
                    (i && map[i].addr < map[i - 1].addr + map[i - 1].size);
-        if (bad) {
-            xfree(map);
+        if (bad)
             return -EINVAL;
-        }
     }
-    xfree(d->memmap);
-    d->memmap = map;
-    d->memmap_entries = m->nr_entries;
+    if (!d->memmap) {
+        struct hvm_memmap_table_entry *buf = xmalloc(MAX_MEMMAP * sizeof(*buf));
+        if (!buf)
+            return -ENOMEM;
+        d->memmap_entries = 0;
+        __atomic_store_n(&d->memmap, buf, __ATOMIC_RELEASE);
+    }
+    memcpy(d->memmap, map, m->nr_entries * sizeof(*map));
+    __atomic_store_n(&d->memmap_entries, m->nr_entries, __ATOMIC_RELEASE);
     return 0;
 }
 
 static long unpause(struct domain *d)
 {
-    if (d->state == DOMAIN_BUILDING) {
-        if (!d->entry_set)
+    uint64_t flags = spin_lock_irqsave(&d->lock);
+    bool start = d->state == DOMAIN_BUILDING && d->entry_set;
+    bool building = d->state == DOMAIN_BUILDING;
+    if (start)
+        d->state = DOMAIN_RUNNING; /* unless it is being destroyed */
+    spin_unlock_irqrestore(&d->lock, flags);
+    if (building) {
+        if (!start)
             return -EINVAL;
-        d->state = DOMAIN_RUNNING;
         d->user_paused = false;
         pr_notice("domain %u (%s) created\n", d->id, d->name);
         vcpu_start(d->vcpus[0]);
@@ -252,8 +251,12 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         return read_log(v, &op->u.log);
     }
 
-    if (!(d = target(op, &rc)))
+    if (__atomic_test_and_set(&ctl_busy, __ATOMIC_ACQUIRE))
+        return HYPERCALL_RESTART;
+    if (!(d = target(op, &rc))) {
+        __atomic_clear(&ctl_busy, __ATOMIC_RELEASE);
         return rc;
+    }
     switch (op->cmd) {
     case BCTL_DOMAIN_DESTROY:
         if (d->state == DOMAIN_SHUTDOWN)
@@ -272,7 +275,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         rc = set_memmap(v, d, &op->u.memmap);
         break;
     case BCTL_VCPU_SET_ENTRY:
-        if (d->state != DOMAIN_BUILDING || !d->vcpus[0]) {
+        if (d->state != DOMAIN_BUILDING || d->boot_spec || !d->vcpus[0]) {
             rc = -EINVAL;
             break;
         }
@@ -341,6 +344,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         break;
     }
     domain_put(d);
+    __atomic_clear(&ctl_busy, __ATOMIC_RELEASE);
     return rc;
 }
 
@@ -354,6 +358,8 @@ long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t a2, uint64_t a3, uint6
     if (op.version != BASALT_CTL_VERSION)
         return -EACCES;
     long rc = dispatch(v, &op);
+    if (rc == HYPERCALL_RESTART)
+        return rc; /* nothing done: the guest calls again */
     if (copy_to_guest(v, arg, &op, sizeof(op)))
         return -EFAULT;
     return rc;

@@ -29,7 +29,8 @@ struct exit_stats {
 /* Translation of the code page the last decoded instruction came from. */
 struct insn_cache {
     uint64_t cr3, linear, gen;
-    const uint8_t *host;
+    gfn_t gfn;
+    bool valid;
 };
 
 /* An event to deliver on entry. The types are the encodings SVM's EVENTINJ

@@ -132,8 +132,9 @@ extern spinlock_t domains_lock;
 /* Everything domain_create needs to know. The boot-time builder, Dom0's
  * builder and the control hypercall each fill one. */
 struct domain_config {
-    domid_t id;
+    domid_t id;                 /* or DOMAIN_ID_ANY */
     const char *name;
+    bool unique_name;           /* refused if another domain (not dying) has it */
     const uint8_t *handle;      /* UUID (16 bytes), or NULL */
     unsigned int max_vcpus;
     uint64_t max_pages;
@@ -145,8 +146,15 @@ struct domain_config {
     const struct boot_domain_spec *boot_spec; /* built by the hypervisor from it */
 };
 
+/* domain_config.id: the next free id after the last one handed out so
+ * (wrapping, never 0). */
+#define DOMAIN_ID_ANY 0xffffu
+
 /* Creates the domain with all its vCPUs (down, not yet started) in state
- * DOMAIN_BUILDING; *out is set on success. -EEXIST: the id is in use. */
+ * DOMAIN_BUILDING; *out is set on success. The id and the name are checked
+ * (and, for DOMAIN_ID_ANY, the id chosen) in one step with the insertion,
+ * so two creators at once never get one id or one unique name.
+ * -EEXIST: the id, or a unique name, is in use; -ENOSPC: no id is free. */
 int domain_create(const struct domain_config *cfg, struct domain **out);
 /* The domain with this id, or NULL. Takes no reference: only for callers
  * that hold another guarantee the domain stays (they run on one of its

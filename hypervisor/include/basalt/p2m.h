@@ -74,9 +74,13 @@ uint64_t p2m_populate_range(struct domain *d, gfn_t gfn, mfn_t mfn, uint64_t n, 
  * exchange re-checks, or for hypervisor-owned pages. */
 mfn_t p2m_lookup(struct domain *d, gfn_t gfn, enum p2m_type *t);
 /*
- * If gfn maps a page of d's own with a type in `types`, takes a reference on
- * it in the same step (so whatever d does with gfn meanwhile, the page stays
- * allocated until page_put) and returns it, its type in *t; else INVALID_MFN.
+ * If gfn maps a page with a type in `types`, takes a reference on it in the
+ * same step (so whatever d does with gfn meanwhile, the page stays allocated
+ * until page_put) and returns it, its type in *t; else INVALID_MFN. Own RAM
+ * must be d's; a grant or foreign mapping's page is another domain's (or
+ * orphaned), kept allocated by the mapping until its entry goes; a special
+ * page is a hypervisor page of d's, which lives as long as d. Device space
+ * is never returned.
  */
 mfn_t p2m_get_page(struct domain *d, gfn_t gfn, unsigned int types, enum p2m_type *t);
 /* Calls fn for every mapped gfn (for teardown); the p2m must not change meanwhile. */

@@ -53,8 +53,11 @@ static inline bool spin_trylock(spinlock_t *l)
     LOCK_EVENT(l, LOCK_EV_ACQUIRE);
     uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
     uint16_t expected = owner;
-    return __atomic_compare_exchange_n(&l->next, &expected, (uint16_t)(owner + 1), false,
-                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    bool got = __atomic_compare_exchange_n(&l->next, &expected, (uint16_t)(owner + 1), false,
+                                           __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    if (!got)
+        LOCK_EVENT(l, LOCK_EV_WAIT); /* the caller tries again later: it waits for the holder */
+    return got;
 }
 
 static inline void spin_unlock(spinlock_t *l)

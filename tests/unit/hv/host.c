@@ -347,16 +347,6 @@ WEAK int guest_range_check(struct vcpu *v, gvaddr_t va, size_t n, bool write)
     return bad_guest_range(va, n) ? -EFAULT : 0;
 }
 
-/* As arch/x86/hvm/guest_access.c's, which is not built here. */
-WEAK void *gfn_to_virt(struct domain *d, gfn_t gfn, bool write)
-{
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(d, gfn, &t);
-    bool ok = t == P2M_RAM || t == P2M_SPECIAL || t == P2M_GRANT || t == P2M_FOREIGN ||
-              (!write && (t == P2M_RAM_RO || t == P2M_GRANT_RO));
-    return mfn != INVALID_MFN && ok ? mfn_to_virt(mfn) : NULL;
-}
-
 WEAK long hypercall_continue(struct vcpu *v, unsigned int argno, uint64_t val)
 {
     if (argno >= 1 && argno <= 5) {

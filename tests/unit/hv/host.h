@@ -7,7 +7,10 @@
  *
  * Machine memory is simulated: HV_MEM_SIZE bytes mapped at HV_MEM_BASE, so
  * that a machine address is also a host pointer, as in the hypervisor's
- * direct map. Guest pointers passed to hypercalls are host pointers.
+ * direct map. Guest pointers passed to hypercalls are host pointers (the
+ * weak copy_from_guest and friends in host.c), except in a test that builds
+ * arch/x86/hvm/guest_access.c in: there they are guest-linear addresses that
+ * the real code translates through the guest's page tables.
  */
 #ifndef TESTS_UNIT_HV_HOST_H
 #define TESTS_UNIT_HV_HOST_H

@@ -8,64 +8,54 @@
 #include <basalt/lib.h>
 #include <basalt/mm.h>
 
-void *gfn_to_virt(struct domain *d, gfn_t gfn, bool write)
-{
-    enum p2m_type t;
-    mfn_t mfn = p2m_lookup(d, gfn, &t);
-    if (mfn == INVALID_MFN)
-        return NULL;
-    switch (t) {
-    case P2M_RAM:
-    case P2M_SPECIAL:
-    case P2M_GRANT:
-    case P2M_FOREIGN:
-        return mfn_to_virt(mfn);
-    case P2M_RAM_RO:
-    case P2M_GRANT_RO:
-        return write ? NULL : mfn_to_virt(mfn);
-    default:
-        return NULL; /* device space is never touched on a guest's behalf */
-    }
-}
+/* What the hypervisor reads on a guest's behalf, and what it may also write. */
+#define READABLE (P2M_OWN_RAM | P2M_TYPE(P2M_SPECIAL) | P2M_GRANTS | P2M_TYPE(P2M_FOREIGN))
+#define WRITABLE (P2M_TYPE(P2M_RAM) | P2M_TYPE(P2M_SPECIAL) | P2M_TYPE(P2M_GRANT) | P2M_TYPE(P2M_FOREIGN))
 
-/* A paging-structure entry of size 4 or 8 at gpa, and whether the page
- * that holds it may be written (A and D bits are set only through a
- * writable mapping: a page granted read-only is never changed). */
-static int read_pte(struct domain *d, gpaddr_t gpa, unsigned int size, uint64_t **ptr, bool *writable)
+int guest_frame_get(struct domain *d, gfn_t gfn, bool write, struct guest_frame *f)
 {
     enum p2m_type t;
-    mfn_t mfn = p2m_lookup(d, gpa >> PAGE_SHIFT, &t);
-    if (mfn == INVALID_MFN)
+    f->mfn = p2m_get_page(d, gfn, write ? WRITABLE : READABLE, &t);
+    if (f->mfn == INVALID_MFN)
         return -EFAULT;
-    switch (t) {
-    case P2M_RAM:
-    case P2M_SPECIAL:
-    case P2M_GRANT:
-    case P2M_FOREIGN:
-        *writable = true;
-        break;
-    case P2M_RAM_RO:
-    case P2M_GRANT_RO:
-        *writable = false;
-        break;
-    default:
-        return -EFAULT;
-    }
-    uint8_t *page = mfn_to_virt(mfn);
-    *ptr = (uint64_t *)(page + (gpa & (PAGE_SIZE - 1) & ~(uint64_t)(size - 1)));
+    f->va = mfn_to_virt(f->mfn);
+    f->writable = WRITABLE & P2M_TYPE(t);
     return 0;
 }
 
-/* Sets `bits` (A, or A and D) in a 64-bit entry unless they are set; false
- * if they are missing and the entry may not be written. */
-static bool set_ad(uint64_t *ep, uint64_t e, uint64_t bits, bool writable)
+void guest_frame_put(struct guest_frame *f)
+{
+    page_put(f->mfn);
+    f->mfn = INVALID_MFN;
+    f->va = NULL;
+}
+
+/* The paging-structure entry of size 4 or 8 at gpa. */
+static int read_pte(struct domain *d, gpaddr_t gpa, unsigned int size, uint64_t *e)
+{
+    struct guest_frame f;
+    if (guest_frame_get(d, gpa >> PAGE_SHIFT, false, &f))
+        return -EFAULT;
+    const void *p = f.va + (gpa & (PAGE_SIZE - 1) & ~(uint64_t)(size - 1));
+    *e = size == 4 ? READ_ONCE(*(const uint32_t *)p) : READ_ONCE(*(const uint64_t *)p);
+    guest_frame_put(&f);
+    return 0;
+}
+
+/* Sets `bits` (A, or A and D) in the 64-bit entry e at gpa unless they are
+ * set; false if they are missing and the entry may not be written (a page
+ * mapped read-only, granted read-only say, is never changed). */
+static bool set_ad(struct domain *d, gpaddr_t gpa, uint64_t e, uint64_t bits)
 {
     if ((e & bits) == bits)
         return true;
-    if (!writable)
+    struct guest_frame f;
+    if (guest_frame_get(d, gpa >> PAGE_SHIFT, false, &f))
         return false;
-    __atomic_or_fetch(ep, bits, __ATOMIC_RELAXED);
-    return true;
+    if (f.writable)
+        __atomic_or_fetch((uint64_t *)(f.va + (gpa & (PAGE_SIZE - 8))), bits, __ATOMIC_RELAXED);
+    guest_frame_put(&f);
+    return f.writable;
 }
 
 /* Whether entry e allows the access: user accesses need U at every level;
@@ -84,7 +74,7 @@ int guest_walk(struct vcpu *v, gvaddr_t va, uint32_t access, gpaddr_t *gpa, uint
     struct domain *d = v->dom;
     uint64_t cr0 = hvm_get_cr(v, 0), cr4 = hvm_get_cr(v, 4), cr3 = hvm_get_cr(v, 3);
     bool lma = hvm_get_efer(v) & EFER_LMA;
-    bool wp = cr0 & X86_CR0_WP, writable;
+    bool wp = cr0 & X86_CR0_WP;
     bool write = access & PFEC_WRITE;
     *pfec = access; /* not present, until an entry is found */
 
@@ -96,10 +86,9 @@ int guest_walk(struct vcpu *v, gvaddr_t va, uint32_t access, gpaddr_t *gpa, uint
     if (!(cr4 & X86_CR4_PAE)) {
         /* 32-bit paging: two levels of 4-byte entries, optional 4 MiB pages. */
         uint32_t la = (uint32_t)va;
-        uint64_t *pde, *pte;
-        if (read_pte(d, (cr3 & 0xfffff000) + ((la >> 22) << 2), 4, &pde, &writable))
+        uint64_t e, p;
+        if (read_pte(d, (cr3 & 0xfffff000) + ((la >> 22) << 2), 4, &e))
             return -EFAULT;
-        uint32_t e = *(uint32_t *)pde;
         if (!(e & PTE_P))
             return -EFAULT;
         if (!entry_allows(e, access, wp))
@@ -108,9 +97,8 @@ int guest_walk(struct vcpu *v, gvaddr_t va, uint32_t access, gpaddr_t *gpa, uint
             *gpa = (e & 0xffc00000) | ((uint64_t)(e >> 13) & 0xff) << 32 | (la & 0x3fffff);
             return 0;
         }
-        if (read_pte(d, (e & 0xfffff000) + (((la >> 12) & 0x3ff) << 2), 4, &pte, &writable))
+        if (read_pte(d, (e & 0xfffff000) + (((la >> 12) & 0x3ff) << 2), 4, &p))
             return -EFAULT;
-        uint32_t p = *(uint32_t *)pte;
         if (!(p & PTE_P))
             return -EFAULT;
         if (!entry_allows(p, access, wp))
@@ -135,10 +123,10 @@ int guest_walk(struct vcpu *v, gvaddr_t va, uint32_t access, gpaddr_t *gpa, uint
     uint64_t table = cr3 & (levels == 3 ? 0xffffffe0ULL : PTE_ADDR_MASK);
     for (int level = levels; level >= 1; level--) {
         unsigned int idx = level == 3 && levels == 3 ? (va >> 30) & 3 : PT_INDEX(va, level);
-        uint64_t *ep;
-        if (read_pte(d, table + idx * 8, 8, &ep, &writable))
+        gpaddr_t at = table + idx * 8;
+        uint64_t e;
+        if (read_pte(d, at, 8, &e))
             return -EFAULT;
-        uint64_t e = READ_ONCE(*ep);
         if (!(e & PTE_P))
             return -EFAULT;
         if (levels == 3 && level == 3) { /* PAE PDPTEs carry no permissions */
@@ -148,7 +136,7 @@ int guest_walk(struct vcpu *v, gvaddr_t va, uint32_t access, gpaddr_t *gpa, uint
         if (!entry_allows(e, access, wp))
             goto protection;
         bool leaf = level == 1 || (level <= 3 && (e & PTE_PS));
-        if (!set_ad(ep, e, leaf && write ? PTE_A | PTE_D : PTE_A, writable))
+        if (!set_ad(d, at, e, leaf && write ? PTE_A | PTE_D : PTE_A))
             return -EFAULT;
         if (leaf) {
             uint64_t size = 1ULL << (12 + 9 * (level - 1));
@@ -169,6 +157,25 @@ int guest_linear_to_gpa(struct vcpu *v, gvaddr_t va, bool write, gpaddr_t *gpa)
     return guest_walk(v, va, write ? PFEC_WRITE : 0, gpa, &pfec);
 }
 
+enum copy_mode { COPY_FROM, COPY_TO, CLEAR };
+
+/* Copies n bytes, all within one page, between buf and gpa, holding the page. */
+static int copy_frame(struct domain *d, uint8_t *buf, gpaddr_t gpa, size_t n, enum copy_mode mode)
+{
+    struct guest_frame f;
+    if (guest_frame_get(d, gpa >> PAGE_SHIFT, mode != COPY_FROM, &f))
+        return -EFAULT;
+    uint8_t *p = f.va + (gpa & (PAGE_SIZE - 1));
+    if (mode == COPY_FROM)
+        memcpy(buf, p, n);
+    else if (mode == COPY_TO)
+        memcpy(p, buf, n);
+    else
+        memset(p, 0, n);
+    guest_frame_put(&f);
+    return 0;
+}
+
 /* Copies n bytes between buf and guest-linear va with the given access
  * (PFEC_WRITE is implied by to_guest); on a fault, *fault says where and
  * *pfec why. */
@@ -184,16 +191,10 @@ static int copy_linear(struct vcpu *v, void *buf, gvaddr_t va, size_t n, bool to
         *fault = va;
         if (guest_walk(v, va, access, &gpa, pfec))
             return -EFAULT;
-        uint8_t *page = gfn_to_virt(v->dom, gpa >> PAGE_SHIFT, to_guest);
-        if (!page)
-            return -EFAULT;
-        uint8_t *p = page + (gpa & (PAGE_SIZE - 1));
         /* A 2 MiB/1 GiB guest page may still split across our 4 KiB frames. */
         chunk = MIN(chunk, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-        if (to_guest)
-            memcpy(p, b, chunk);
-        else
-            memcpy(b, p, chunk);
+        if (copy_frame(v->dom, b, gpa, chunk, to_guest ? COPY_TO : COPY_FROM))
+            return -EFAULT;
         b += chunk;
         va += chunk;
         n -= chunk;
@@ -221,21 +222,13 @@ int copy_to_guest(struct vcpu *v, gvaddr_t dst, const void *src, size_t n)
     return copy_linear(v, (void *)src, dst, n, true, 0, &pfec, &fault);
 }
 
-static int copy_phys(struct domain *d, void *buf, gpaddr_t gpa, size_t n, int mode)
+static int copy_phys(struct domain *d, void *buf, gpaddr_t gpa, size_t n, enum copy_mode mode)
 {
     uint8_t *b = buf;
     while (n) {
         size_t chunk = MIN(n, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-        uint8_t *page = gfn_to_virt(d, gpa >> PAGE_SHIFT, mode != 0);
-        if (!page)
+        if (copy_frame(d, b, gpa, chunk, mode))
             return -EFAULT;
-        uint8_t *p = page + (gpa & (PAGE_SIZE - 1));
-        if (mode == 0)
-            memcpy(b, p, chunk);
-        else if (mode == 1)
-            memcpy(p, b, chunk);
-        else
-            memset(p, 0, chunk);
         if (b)
             b += chunk;
         gpa += chunk;
@@ -246,17 +239,17 @@ static int copy_phys(struct domain *d, void *buf, gpaddr_t gpa, size_t n, int mo
 
 int copy_from_gpa(struct domain *d, void *dst, gpaddr_t src, size_t n)
 {
-    return copy_phys(d, dst, src, n, 0);
+    return copy_phys(d, dst, src, n, COPY_FROM);
 }
 
 int copy_to_gpa(struct domain *d, gpaddr_t dst, const void *src, size_t n)
 {
-    return copy_phys(d, (void *)src, dst, n, 1);
+    return copy_phys(d, (void *)src, dst, n, COPY_TO);
 }
 
 int clear_gpa(struct domain *d, gpaddr_t dst, size_t n)
 {
-    return copy_phys(d, NULL, dst, n, 2);
+    return copy_phys(d, NULL, dst, n, CLEAR);
 }
 
 int guest_range_check(struct vcpu *v, gvaddr_t va, size_t n, bool write)
@@ -266,9 +259,11 @@ int guest_range_check(struct vcpu *v, gvaddr_t va, size_t n, bool write)
         return -EFAULT;
     for (gvaddr_t p = va & PAGE_MASK; p < end; p += PAGE_SIZE) {
         gpaddr_t gpa;
+        struct guest_frame f;
         if (guest_linear_to_gpa(v, p < va ? va : p, write, &gpa) ||
-            !gfn_to_virt(v->dom, gpa >> PAGE_SHIFT, write))
+            guest_frame_get(v->dom, gpa >> PAGE_SHIFT, write, &f))
             return -EFAULT;
+        guest_frame_put(&f);
     }
     return 0;
 }

@@ -39,9 +39,10 @@ int hvm_write_hypercall_page(struct vcpu *v, uint64_t val)
 {
     if (val & (PAGE_SIZE - 1))
         return -EINVAL; /* only page 0 of the (one-page) hypercall area exists */
-    uint8_t *page = gfn_to_virt(v->dom, val >> PAGE_SHIFT, true);
-    if (!page)
+    struct guest_frame f;
+    if (guest_frame_get(v->dom, val >> PAGE_SHIFT, true, &f))
         return -EINVAL;
+    uint8_t *page = f.va;
     memset(page, 0xcc, PAGE_SIZE); /* int3 */
     for (unsigned int nr = 0; nr < PAGE_SIZE / STUB_SIZE; nr++) {
         uint8_t *p = page + nr * STUB_SIZE;
@@ -58,6 +59,7 @@ int hvm_write_hypercall_page(struct vcpu *v, uint64_t val)
         p[7] = 0xd9;
         p[8] = 0xc3;
     }
+    guest_frame_put(&f);
     return 0;
 }
 

@@ -30,27 +30,30 @@ static gvaddr_t rip_linear(struct vcpu *v)
 
 /*
  * Without decode assists every exit that needs an instruction length walks
- * the guest's page tables and the p2m for RIP. Guests exit from the same few
- * code pages over and over, so the translation of the last one is kept,
- * keyed by CR3 and the p2m's flush generation (which changes whenever a
- * mapping is removed, so the page cannot have been freed). A guest that
+ * the guest's page tables for RIP. Guests exit from the same few code pages
+ * over and over, so the translation of the last one is kept, keyed by CR3
+ * and the p2m's flush generation (which changes whenever a mapping is
+ * removed). It is a guest frame, not a pointer: the page is looked up and
+ * held for each fetch, since another vCPU may balloon it out while this one
+ * is in the hypervisor, where a flush does not wait for it. A guest that
  * rewrites its own page tables under an unchanged CR3 can only mislead the
  * decoding of its own instructions.
  */
-static const uint8_t *code_page(struct vcpu *v, gvaddr_t la)
+static bool code_frame(struct vcpu *v, gvaddr_t la, gfn_t *gfn)
 {
     struct insn_cache *c = &v->arch.insn_cache;
     uint64_t cr3 = hvm_get_cr(v, 3), gen = READ_ONCE(v->dom->p2m.flush_gen);
     gvaddr_t page = la & PAGE_MASK;
-    if (c->host && c->cr3 == cr3 && c->linear == page && c->gen == gen)
-        return c->host;
+    if (c->valid && c->cr3 == cr3 && c->linear == page && c->gen == gen) {
+        *gfn = c->gfn;
+        return true;
+    }
     gpaddr_t gpa;
     if (guest_linear_to_gpa(v, page, false, &gpa))
-        return NULL;
-    const uint8_t *host = gfn_to_virt(v->dom, gpa >> PAGE_SHIFT, false);
-    if (host)
-        *c = (struct insn_cache){ .cr3 = cr3, .linear = page, .gen = gen, .host = host };
-    return host;
+        return false;
+    *gfn = gpa >> PAGE_SHIFT;
+    *c = (struct insn_cache){ .cr3 = cr3, .linear = page, .gen = gen, .gfn = *gfn, .valid = true };
+    return true;
 }
 
 int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
@@ -58,15 +61,17 @@ int hvm_fetch_insn(struct vcpu *v, struct insn *insn)
     uint8_t bytes[15];
     gvaddr_t la = rip_linear(v);
     size_t off = la & (PAGE_SIZE - 1);
-    const uint8_t *page = code_page(v, la);
-    if (page && off + sizeof(bytes) <= PAGE_SIZE) {
-        memcpy(bytes, page + off, sizeof(bytes));
+    gfn_t gfn;
+    struct guest_frame f;
+    if (off + sizeof(bytes) <= PAGE_SIZE && code_frame(v, la, &gfn) && !guest_frame_get(v->dom, gfn, false, &f)) {
+        memcpy(bytes, f.va + off, sizeof(bytes));
+        guest_frame_put(&f);
         return insn_decode(insn, bytes, sizeof(bytes), hvm_insn_mode(v)) == INSN_OK ? 0 : -EINVAL;
     }
     size_t n = sizeof(bytes);
     /* The instruction may end before a page boundary beyond which nothing
      * is mapped: fetch what is there, let the decoder say if it is enough. */
-    size_t first = PAGE_SIZE - (la & (PAGE_SIZE - 1));
+    size_t first = PAGE_SIZE - off;
     if (first < n && copy_from_guest(v, bytes + first, la + first, n - first))
         n = first;
     if (copy_from_guest(v, bytes, la, MIN(n, first)))

@@ -124,6 +124,30 @@ mfn_t p2m_lookup(struct domain *d, gfn_t gfn, enum p2m_type *t)
     return e.mfn;
 }
 
+/* Whether the page an entry of d's maps is what its type says (so that a
+ * reference on it means something); called with the p2m lock held. */
+static bool page_as_mapped(struct domain *d, struct p2m_entry e)
+{
+    if (e.mfn >= max_mfn)
+        return false;
+    uint16_t owner = mfn_to_page(e.mfn)->owner;
+    switch (e.t) {
+    case P2M_RAM:
+    case P2M_RAM_RO:
+        return owner == d->id;
+    case P2M_GRANT:
+    case P2M_GRANT_RO:
+    case P2M_FOREIGN:
+        /* The mapping holds a reference of its own until its entry goes:
+         * another domain's page, or orphaned, but allocated. */
+        return owner != OWNER_NONE && owner != OWNER_HV;
+    case P2M_SPECIAL:
+        return owner == OWNER_HV;
+    default:
+        return false; /* device space has no page to hold */
+    }
+}
+
 mfn_t p2m_get_page(struct domain *d, gfn_t gfn, unsigned int types, enum p2m_type *t)
 {
     struct p2m *p2m = &d->p2m;
@@ -131,8 +155,7 @@ mfn_t p2m_get_page(struct domain *d, gfn_t gfn, unsigned int types, enum p2m_typ
     if (gfn < MAX_GFN) {
         uint64_t flags = spin_lock_irqsave(&p2m->lock);
         e = entry_at(p2m, gfn);
-        if (e.t != P2M_NONE && (types & P2M_TYPE(e.t)) && e.mfn < max_mfn &&
-            mfn_to_page(e.mfn)->owner == d->id)
+        if ((types & P2M_TYPE(e.t)) && page_as_mapped(d, e))
             page_get(e.mfn); /* a removal takes this lock too: it sees the reference */
         else
             e = no_entry;
