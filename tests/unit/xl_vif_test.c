@@ -258,6 +258,7 @@ static void test_bridges(void)
 
 int main(void)
 {
+    TAP_PLAN(35);
     test_entries();
     test_mac_and_names();
     test_config();
