@@ -29,7 +29,7 @@ HTTP_MB = 100
 STREAM_MB = int(os.environ.get("NETWORK_STREAM_MB", "200"))
 HOSTILE = "/usr/lib/basalt/netfront_hostile.elf"
 
-r = Report(plan=35)
+r = Report(plan=37)
 rc_of = console.exit_status
 
 # QEMU 7.2's SVM emulation under TCG now and then completes a #VMEXIT twice
@@ -289,9 +289,12 @@ def hotplug(c, ips):
     # netback's credit scheduler: 2 MB out of each NIC to Dom0.
     # Listeners whose own input never ends (busybox nc stops at its EOF).
     c.sh(None, "(sleep 900 | busybox nc -l -p 7001 > /dev/null &) ; "
-               "(sleep 900 | busybox nc -l -p 7002 > /dev/null &) ; sleep 1")
+               "(sleep 900 | busybox nc -l -p 7002 > /dev/null &) ; "
+               "(sleep 900 | busybox nc -l -p 7003 > /dev/null &) ; sleep 1")
     send = ("time sh -c 'dd if=/dev/zero bs=64k count=32 2>/dev/null | nc %s %d'")
-    fast = seconds_of(c.sh("g2", send % (DOM0_IP, 7001), timeout=300))
+    # The unlimited figure is the best of two: a busy host only slows it.
+    fast = [seconds_of(c.sh("g2", send % (DOM0_IP, port), timeout=300)) for port in (7001, 7003)]
+    fast = None if None in fast else min(fast)
     slow = seconds_of(c.sh("g2", "ip route add %s/32 dev eth1 src %s; %s; ip route del %s/32 dev eth1"
                                  % (DOM0_IP, ip1, send % (DOM0_IP, 7002), DOM0_IP), timeout=300))
     print("# 2 MB to Dom0: %s s through eth0, %s s through eth1 (rate=1Mb/s)" % (fast, slow),
@@ -378,6 +381,38 @@ def cycles(c):
     print("# %d cycles in %.0f s" % (CYCLES, took), flush=True)
 
 
+def shutdown_and_reboot(c):
+    """The guest's own shutdown and reboot (through its monitor, which
+    `xl create` left behind) take its vifs away too; a restarted guest gets
+    them again under its new id."""
+    ids = c.domains()
+    g1, g2 = ids.get("g1"), ids.get("g2")
+    out = c.sh(None, "xl shutdown -w g1; echo rc=$?; sleep 2; ls /sys/class/net | grep -c '^vif%s\\.'; "
+                     "xenstore-exists /local/domain/0/backend/vif/%s; echo gone=$?" % (g1, g1),
+               timeout=300)
+    res.check("xl shutdown -w g1: its monitor removes vif%s.0 and its backend" % g1,
+              rc_of(out) == 0 and re.search(r"^0$", out, re.M) is not None and "gone=1" in out and
+              "g1" not in c.domains(), out)
+    out = c.sh(None, "xl reboot -w g2; echo rc=$?", timeout=300)
+    new, state = None, ""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        new = c.domains().get("g2")
+        if new not in (None, g2):
+            state = c.sh(None, "xenstore-read /local/domain/0/backend/vif/%d/0/state "
+                               "/local/domain/0/backend/vif/%d/0/hotplug-status; "
+                               "ls /sys/class/net | grep '^vif%d\\.' | tr '\\n' ' '; echo; "
+                               "ls /sys/class/net/xenbr0/brif | tr '\\n' ' '" % (new, new, g2))
+            if state.split()[:2] == ["4", "connected"]:
+                break
+        time.sleep(5)
+    res.check("xl reboot -w g2: the old vif%s.0 goes, the restarted g2 (%s) has vif%s.0 connected on "
+              "xenbr0" % (g2, new, new),
+              rc_of(out) == 0 and new not in (None, g2) and state.split()[:2] == ["4", "connected"] and
+              "vif%s." % g2 not in state and "vif%s.0" % new in state.split()[2:],
+              "%s\n%s" % (out, state))
+
+
 def session(name):
     ips = {}
     # A second NIC that no bridge may hold.
@@ -402,6 +437,8 @@ def session(name):
             res.run("hostile frontend", lambda: hostile(c, q, ips))
         res.run("create/destroy cycles", lambda: cycles(c))
 
+        res.run("shutdown and reboot", lambda: shutdown_and_reboot(c))
+
         def teardown():
             out = c.sh(None, "xl destroy g1; xl destroy g2; sleep 2; ls /sys/class/net | grep -c '^vif'; "
                              "ls /sys/class/net/xenbr0/brif | wc -l; "
@@ -410,9 +447,7 @@ def session(name):
                       out.split()[-3:] == ["0", "0", "0"], out)
             res.check("xl list shows Dom0 alone", list(c.domains()) == ["Domain-0"], "")
         res.run("teardown", teardown)
-        failure = q.failure()
-        res.check("no hypervisor crash (%s)" % q.name, failure is None, failure)
-        q.hypervisor_failure()
+        res.no_hypervisor_failure(q)
         return q.fault
 
 
