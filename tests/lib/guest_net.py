@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import console
-from basalt_test import BUILD, ROOT
+from basalt_test import BUILD, ROOT, Timeout
 
 IMAGES = os.path.join(BUILD, "images")
 DEBIAN_DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet root=LABEL=basalt-dom0",
@@ -33,18 +33,49 @@ def debian_dom0_root(work):
 class Consoles:
     """Dom0's shell and the guests' consoles (xl console), one at a time on
     the serial line; a guest's lines then carry no (dN) prefix. `check` is
-    called before each command (to give up early once a session is lost)."""
+    called before each command (to give up early once a session is lost).
+    Every switch is confirmed by asking the shell for its host name: on a
+    loaded host keys typed before a console client is ready go elsewhere."""
+
+    GUEST_HOST = "basalt-domu"   # the DomU initramfs's /etc/hostname
 
     def __init__(self, q, check=None):
         self.q = q
         self.on = None
         self.check = check
 
+    def _where(self):
+        """The host name of the shell that has the console, or None if none
+        answered in time."""
+        if self.check:
+            self.check()
+        failure = self.q.hypervisor_failure()
+        if failure:
+            raise AssertionError("the hypervisor failed: " + failure)
+        try:
+            out = console.run(self.q, 0, "echo where-$((6*7))-$(hostname)", timeout=30)
+        except Timeout:
+            return None
+        m = re.search(r"where-42-(\S+)", out)
+        return m.group(1) if m else None
+
     def dom0(self):
-        if self.on:
+        if not self.on:
+            return
+        deadline = time.monotonic() + 300
+        while True:
+            # Ctrl-] ends xl console; in Dom0's bash it would take the next
+            # key as a search target, hence the newline.
             self.q.send("\x1d")
             time.sleep(1)
-            self.on = None
+            self.q.send("\n")
+            where = self._where()
+            if where == "dom0":
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("cannot get back to Dom0's shell from %s's console (answer: %s)"
+                                     % (self.on, where))
+        self.on = None
 
     def attach(self, name, wait_init=False):
         if self.on == name:
@@ -56,8 +87,17 @@ class Consoles:
         if wait_init:
             self.q.expect(r"basalt-guest: init reached", timeout=600)
         time.sleep(2)
-        self.q.send("\n")
-        time.sleep(1)
+        deadline = time.monotonic() + 300
+        while True:
+            self.q.send("\n")
+            where = self._where()
+            if where == self.GUEST_HOST:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError("cannot reach %s's shell with xl console (answer: %s)" % (name, where))
+            if where == "dom0":   # the client did not attach, or left at once
+                self.q.send("xl console %s\n" % name)
+                time.sleep(2)
 
     def sh(self, where, command, timeout=120):
         """Runs command in Dom0 (where=None) or in guest `where`."""
