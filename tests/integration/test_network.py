@@ -347,7 +347,8 @@ def hostile(c, q, ips):
             "netfront-hostile: vif0 still carries valid frames" in text, text[-2000:])
     time.sleep(3)
     log = c.sh(None, "dmesg | grep 'vif%d\\.'" % domid)
-    for n, why, pattern in ((1, "an oversized request", r"txreq\.offset: \d+, size: \d+"),
+    for n, why, pattern in ((1, "an oversized request",
+                             r"Cross page boundary, txreq\.offset: \d+, size: \d+"),
                             (2, "more slots than allowed", r"Malicious frontend using \d+ slots"),
                             (3, "a producer index far ahead", r"Impossible number of requests")):
         res.check("netback disables vif%d.%d for %s" % (domid, n, why),
@@ -410,7 +411,7 @@ def shutdown_and_reboot(c):
             state = c.sh(None, "xenstore-read /local/domain/0/backend/vif/%d/0/state "
                                "/local/domain/0/backend/vif/%d/0/hotplug-status; "
                                "ls /sys/class/net | grep '^vif%d\\.' | tr '\\n' ' '; echo; "
-                               "ls /sys/class/net/xenbr0/brif | tr '\\n' ' '" % (new, new, g2))
+                               "ls /sys/class/net/xenbr0/brif | tr '\\n' ' '; echo" % (new, new, g2))
             if state.split()[:2] == ["4", "connected"]:
                 break
         time.sleep(5)
