@@ -16,17 +16,50 @@ uint32_t wallclock_boot_nsec;
 #define PIT_HZ 1193182
 #define CALIBRATE_MS 25
 
-static uint64_t pit_measure_tsc(void)
+/* One reading of the PIT's channel 2 counter with the TSC at that moment.
+ * The TSC is read on both sides; of a few tries the one with the narrowest
+ * bracket wins, so a host that deschedules the emulator mid-reading (or an
+ * SMI) cannot skew the pair: the error is at most that bracket. */
+struct pit_sample {
+    uint64_t tsc;
+    uint16_t count;
+};
+
+static struct pit_sample pit_sample(void)
 {
-    uint16_t latch = PIT_HZ * CALIBRATE_MS / 1000;
+    struct pit_sample best = { 0, 0 };
+    uint64_t narrowest = ~0ULL;
+    for (int i = 0; i < 5; i++) {
+        uint64_t before = rdtsc();
+        outb(0x43, 0x80); /* latch channel 2 */
+        uint16_t count = inb(0x42);
+        count |= (uint16_t)(inb(0x42) << 8);
+        uint64_t after = rdtsc();
+        if (after - before < narrowest) {
+            narrowest = after - before;
+            best = (struct pit_sample){ before + (after - before) / 2, count };
+        }
+    }
+    return best;
+}
+
+/* The TSC rate in kHz, measured over about CALIBRATE_MS of PIT time; 0 if the
+ * counter went round under us (a delay longer than its whole period). */
+static uint64_t pit_measure_tsc_khz(void)
+{
     outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
     outb(0x43, 0xb0);                        /* channel 2, lo/hi, mode 0 */
-    outb(0x42, latch & 0xff);
-    outb(0x42, latch >> 8);
-    uint64_t start = rdtsc();
-    while (!(inb(0x61) & 0x20))
+    outb(0x42, 0xff);
+    outb(0x42, 0xff);
+    struct pit_sample start = pit_sample();
+    uint16_t want = PIT_HZ * CALIBRATE_MS / 1000;
+    while ((uint16_t)(start.count - pit_sample().count) < want)
         ;
-    return rdtsc() - start;
+    struct pit_sample end = pit_sample();
+    uint16_t elapsed = (uint16_t)(start.count - end.count);
+    if (elapsed < want || elapsed > 0xf000)
+        return 0;
+    return (end.tsc - start.tsc) * PIT_HZ / ((uint64_t)elapsed * 1000);
 }
 
 uint64_t tsc_to_ns(uint64_t delta)
@@ -107,13 +140,24 @@ void wallclock_set(uint64_t sec, uint32_t nsec)
 
 void time_init(void)
 {
-    uint64_t best = ~0ULL;
-    for (int i = 0; i < 3; i++) {
-        uint64_t t = pit_measure_tsc();
-        if (t < best)
-            best = t;
+    /* The median of three: one run spoiled in a way no bracket catches
+     * cannot move it. */
+    uint64_t khz[3];
+    for (int i = 0, tries = 0; i < 3; tries++) {
+        khz[i] = pit_measure_tsc_khz();
+        if (khz[i] || tries >= 20)
+            i++;
     }
-    tsc_khz = best / CALIBRATE_MS;
+    for (int i = 0; i < 2; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (khz[j] < khz[i]) {
+                uint64_t t = khz[i];
+                khz[i] = khz[j];
+                khz[j] = t;
+            }
+    tsc_khz = khz[1] ? khz[1] : khz[2];
+    if (!tsc_khz)
+        panic("cannot calibrate the TSC: the PIT's counter does not count");
     tsc_to_ns_mul = ((uint64_t)1000000 << 32) / tsc_khz;
     tsc_at_boot = rdtsc();
     rtc_read_wallclock();
