@@ -28,11 +28,11 @@ dom0: deps
 # Debian's kernel and busybox initramfs images, downloaded and assembled, and
 # the Debian Dom0 (its root file system built from Debian's packages once and
 # cached in build/cache/dom0; the first build takes minutes and prints its
-# time) (images/).
-images: deps dom0
+# time) (images/). The Dom0 images carry test guests, so guests come first.
+images: deps dom0 guests
 	@$(MAKE) --no-print-directory -s -C images
 
-debian-dom0: deps dom0
+debian-dom0: deps dom0 guests
 	@$(MAKE) --no-print-directory -s -C images debian-dom0
 
 unit: deps

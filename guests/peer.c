@@ -36,10 +36,7 @@ static void fail(const char *what, long rc)
 
 static void map_space(unsigned int space, unsigned long idx, const void *where)
 {
-    struct xen_add_to_physmap a = {
-        .domid = DOMID_SELF, .space = space, .idx = idx, .gpfn = gfn_of(where),
-    };
-    long rc = hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&a);
+    long rc = guest_map_space(space, idx, gfn_of(where));
     if (rc)
         fail(space == XENMAPSPACE_shared_info ? "map shared_info" : "map grant frame 0", rc);
 }
@@ -92,9 +89,7 @@ int guest_main_entry(const struct hvm_start_info *si)
     bool written_seen = false;
     uint64_t events = 0;
     while (events < max_events) {
-        struct sched_poll p = { .nr_ports = 1, .timeout = guest_pvclock_ns(clock) + POLL_PERIOD_NS };
-        set_xen_guest_handle(p.ports, &port);
-        rc = hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
+        rc = guest_poll(port, guest_pvclock_ns(clock) + POLL_PERIOD_NS);
         if (rc)
             fail("SCHEDOP_poll", rc);
 

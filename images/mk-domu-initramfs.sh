@@ -39,6 +39,7 @@ ir_skeleton "$root" "$ver"
 ir_busybox "$root" "$busybox" "$tmp"
 ir_dev_nodes "$root"
 install -m 0755 "$init" "$root/init"
+install -D -m 0755 "$here/udhcpc.script" "$root/usr/share/udhcpc/default.script"
 
 # Minimal /etc.
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"

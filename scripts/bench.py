@@ -15,6 +15,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
 from basalt_test import BUILD, Qemu, guest  # noqa: E402
+import console  # noqa: E402
+import guest_net  # noqa: E402
 import sched_shares  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -217,6 +219,133 @@ def hypercall_path_instructions():
     return int(m.group(2)) * 1000 / int(m.group(1))
 
 
+# iperf3 for the guests, without a bigger DomU image: Debian's iperf3 with
+# its libraries, taken from the Debian Dom0 and packed into a second cpio
+# archive that follows the DomU initramfs (Linux unpacks both).
+GUEST_IPERF3 = ("rm -rf /tmp/x && mkdir -p /tmp/x/usr/bin /tmp/x/lib64 /tmp/x/lib/x86_64-linux-gnu && "
+                "cp /usr/bin/iperf3 /tmp/x/usr/bin/ && "
+                "for l in $(ldd /usr/bin/iperf3 | awk '$2 == \"=>\" {print $3}'); do "
+                "cp -L $l /tmp/x/lib/x86_64-linux-gnu/; done && "
+                "cp -L /lib64/ld-linux-x86-64.so.2 /tmp/x/lib64/ && "
+                "(cd /tmp/x && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) > /tmp/iperf3.cpio.gz && "
+                "cat /usr/lib/basalt/domu-initramfs.cpio.gz /tmp/iperf3.cpio.gz > /tmp/domu-iperf3.cpio.gz; "
+                "echo rc=$?")
+IPERF_SECONDS = 10
+
+
+def iperf_mbits(out):
+    """The receiver's Mbit/s in iperf3's summary, or None."""
+    m = re.search(r"([\d.]+) Mbits/sec\s+receiver", out)
+    return float(m.group(1)) if m else None
+
+
+def thread_cpu(pid):
+    """Host CPU seconds each thread of QEMU ran, and waited to run."""
+    res = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                ran, waited = f.read().split()[:2]
+        except OSError:
+            continue
+        res[t] = (int(ran) / 1e9, int(waited) / 1e9)
+    return res
+
+
+def cpu_delta(a, b):
+    ran = sum(b[t][0] - a.get(t, (0, 0))[0] for t in b)
+    waited = sum(b[t][1] - a.get(t, (0, 0))[1] for t in b)
+    return ran, waited
+
+
+def exit_counts(text):
+    """{"dN": (exits, {hypercall: count})} from a 'd' dump, summed over vCPUs."""
+    res = {}
+    for m in re.finditer(r"^\s+d(\d+) v\d+ exits:(.*)\n\s+hypercalls:(.*?)(?:  ports:.*)?$", text, re.M):
+        exits = sum(int(n) for n in m.group(2).split()[1::2])
+        hc = {int(k): int(v) for k, v in (t.split(":") for t in m.group(3).split())}
+        d = "d" + m.group(1)
+        prev = res.get(d, (0, {}))
+        res[d] = (prev[0] + exits, {k: prev[1].get(k, 0) + hc.get(k, 0) for k in set(prev[1]) | set(hc)})
+    return res
+
+
+def network_figures():
+    """iperf3 TCP throughput in one boot of the Debian Dom0 (one vCPU) with
+    two one-vCPU guests on xenbr0, each direction RUNS times, in turns;
+    for DomU -> Dom0 also the exits and hypercalls per megabyte and the
+    host CPU it took."""
+    work = os.path.join(BUILD, "tests", "bench-network")
+    host = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", "15201"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    figures = {k: [] for k in ("loop", "u2d", "d2u", "u2u", "nat")}
+    where = None
+    try:
+        with Qemu("bench-network", smp=4, mem="3G", cmdline="dom0_mem=1024M",
+                  modules=guest_net.DEBIAN_DOM0,
+                  extra=guest_net.debian_dom0_root(work) + ["-nic", "user,model=e1000e"]) as q:
+            c = guest_net.Consoles(q)
+            q.expect(DOM0_MARK, timeout=600)
+            out = c.sh(None, GUEST_IPERF3, timeout=300)
+            if "rc=0" not in out:
+                raise SystemExit("bench: cannot make the guests' iperf3 ramdisk:\n" + out)
+            c.sh(None, "iperf3 -s -D")
+            for g in ("g1", "g2"):
+                c.start_guest(g, "vcpus=1 ramdisk=\\\"/tmp/domu-iperf3.cpio.gz\\\"")
+            g1 = c.guest_ip("g1")
+            c.guest_ip("g2")
+            c.sh("g1", "iperf3 -s -D")
+            cmd = "iperf3 -f m -t %d -c %%s | tail -4" % IPERF_SECONDS
+            runs = [("loop", None, cmd % "127.0.0.1"),
+                    ("u2d", "g1", cmd % guest_net.DOM0_IP),
+                    ("d2u", "g1", cmd.replace("-c", "-R -c") % guest_net.DOM0_IP),
+                    ("u2u", "g2", cmd % g1),
+                    ("nat", "g1", cmd.replace("-c %s", "-p 15201 -c %s") % "10.0.2.2")]
+            for i in range(RUNS):
+                for key, on, command in runs:
+                    measure = key == "u2d" and i == 0
+                    if measure:
+                        c.dom0()
+                        console.input_to(q, "hypervisor")
+                        d0 = exit_counts(console.domain_dump(q, "g2"))
+                        console.input_to(q, 0)
+                        cpu0 = thread_cpu(q.proc.pid)
+                    out = c.sh(on, command, timeout=IPERF_SECONDS * 10)
+                    figures[key].append(iperf_mbits(out) or 0.0)
+                    if measure:
+                        cpu1 = thread_cpu(q.proc.pid)
+                        c.dom0()
+                        console.input_to(q, "hypervisor")
+                        d1 = exit_counts(console.domain_dump(q, "g2"))
+                        console.input_to(q, 0)
+                        where = (figures[key][-1], d0, d1, cpu_delta(cpu0, cpu1))
+    finally:
+        host.kill()
+        host.wait()
+    return figures, where
+
+
+def print_network(figures, where):
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    rows = [("loop", "Dom0 loopback (the reference)"), ("u2d", "DomU -> Dom0"), ("d2u", "Dom0 -> DomU"),
+            ("u2u", "DomU -> DomU (both on xenbr0)"), ("nat", "DomU -> host, through Dom0's NAT")]
+    print("network: iperf3 TCP, %d s each, Debian Dom0 (1 vCPU), guests of 1 vCPU on xenbr0" % IPERF_SECONDS)
+    for key, label in rows:
+        print("  %-50s %8.1f Mbit/s  (runs: %s)" % (label, med[key], ", ".join("%.1f" % x for x in figures[key])))
+    print("  DomU -> Dom0 over Dom0 loopback: %.2fx (target: at least 0.3)" % (med["u2d"] / max(med["loop"], 0.1)))
+    if where:
+        mbits, d0, d1, (ran, waited) = where
+        mb = mbits * IPERF_SECONDS / 8 or 1
+        print("  where DomU -> Dom0's time goes (first run, per MB moved):")
+        for dom, label in (("d0", "Dom0"), ("d1", "DomU")):
+            exits = d1[dom][0] - d0.get(dom, (0, {}))[0]
+            hc = {k: d1[dom][1].get(k, 0) - d0.get(dom, (0, {}))[1].get(k, 0) for k in d1[dom][1]}
+            print("    %s: %.1f exits, of which %.1f grant-table ops, %.1f event-channel ops, %.1f timer ops"
+                  % (label, exits / mb, hc.get(20, 0) / mb, hc.get(32, 0) / mb, hc.get(24, 0) / mb))
+        print("    QEMU's threads ran %.1f s and waited %.1f s for a host CPU during the %d s"
+              % (ran, waited, IPERF_SECONDS))
+
+
 def line(label, value, unit, runs, ref=None):
     text = "%-52s %8.2f %s  (runs: %s)" % (label, value, unit, ", ".join("%.2f" % t for t in runs))
     print(text)
@@ -298,6 +427,8 @@ def main():
     print("  a 512 MiB guest with 1 of 2 vCPUs online; vcpu-set timed on the serial line (Dom0 says when it")
     print("  runs it, the guest when it sees the CPU), mem-set by Dom0's clock until xl list shows the target")
 
+    print_network(*network_figures())
+
 
 def storage():
     """Guest disks (scripts/bench_storage.py); `bench.py storage` runs only these."""
@@ -309,6 +440,8 @@ def storage():
 if __name__ == "__main__":
     if sys.argv[1:] == ["storage"]:
         storage()
+    elif sys.argv[1:] == ["network"]:   # scripts/bench.py network: that part alone
+        print_network(*network_figures())
     else:
         main()
         storage()

@@ -22,6 +22,7 @@ llvm
 libclang-rt-14-dev
 mmdebstrap
 debian-archive-keyring
+iperf3
 "
 
 missing=""

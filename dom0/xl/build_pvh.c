@@ -16,6 +16,7 @@
 #include "runtime_args.h"
 #include "teardown.h"
 #include "util.h"
+#include "vif_devices.h"
 #include "xen_ops.h"
 #include "xs_entries.h"
 #include "xs_store.h"
@@ -253,6 +254,17 @@ static int attach_disks(struct build_state *s)
     return 0;
 }
 
+static int add_vifs(struct build_state *s)
+{
+    char why[512];
+    if (!s->r->n_vifs)
+        return 0;
+    start_step(s, "adding network devices");
+    if (vif_devices_add_all(s->xs, s->domid, s->r, why, sizeof(why)))
+        return fail_step(s, 0, "%s", why);
+    return 0;
+}
+
 int build_pvh(const struct build_request *r, const struct build_images *im,
               struct xs_handle *xs, uint32_t *domid, char *err, size_t errlen)
 {
@@ -273,7 +285,7 @@ int build_pvh(const struct build_request *r, const struct build_images *im,
 
     if (create_domain(&s) || populate_memory(&s) || load_images(&s) ||
         set_up_rings(&s, &console_port, &store_port) || set_entry_point(&s) ||
-        publish_in_xenstore(&s, console_port, store_port) || attach_disks(&s))
+        publish_in_xenstore(&s, console_port, store_port) || add_vifs(&s) || attach_disks(&s))
         goto fail;
 
     if (!r->start_paused) {

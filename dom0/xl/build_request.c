@@ -9,6 +9,7 @@
 
 #include "cfg_error.h"
 #include "uuid.h"
+#include "vif_config.h"
 
 #define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -188,9 +189,8 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
         break;
     }
 
-    if (dc->n_vifs)
-        note_at(c, notes, KEYS("vif"),
-                "vif= ignored: Basalt has no PV network devices yet; the domain gets no vifs");
+    if (vif_config_request(c, r, err, errlen))
+        return -1;
 
     r->on_poweroff = supported_action(c, notes, "on_poweroff", dc->on_poweroff);
     r->on_reboot = supported_action(c, notes, "on_reboot", dc->on_reboot);

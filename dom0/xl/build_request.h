@@ -36,6 +36,8 @@ struct build_request {
     bool start_paused;          /* xl create -p: leave it paused after building */
     struct vbd *disks;          /* disk=, owned (build_request_free) */
     unsigned n_disks;
+    const struct vif_spec *vifs; /* vif=, checked (vif_config.c); in the configuration */
+    size_t n_vifs;
 };
 
 /*

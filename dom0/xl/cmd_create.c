@@ -30,6 +30,7 @@
 #include "prepare.h"
 #include "util.h"
 #include "uuid.h"
+#include "vif_devices.h"
 #include "xl_config.h"
 #include "xs_store.h"
 
@@ -207,6 +208,11 @@ int cmd_create(int argc, char **argv)
         return 0;
     }
 
+    char err[1024];
+    if (vif_devices_check_host(&c, &r, err, sizeof(err))) {
+        fprintf(stderr, "%s\n", err);
+        goto fail;
+    }
     rc = ctl_open();
     if (rc) {
         xl_err("cannot reach the hypervisor: %s", ctl_strerror(rc));
@@ -217,7 +223,6 @@ int cmd_create(int argc, char **argv)
         xl_err("cannot connect to xenstored: %s (is xenstored running?)", strerror(errno));
         goto fail;
     }
-    char err[1024];
     uint32_t domid;
     uint64_t t0 = xl_now_ms();
     /* Disk targets that are missing or taken: refused before anything

@@ -29,6 +29,9 @@ int cmd_vcpu_pin(int argc, char **argv);
 int cmd_mem_set(int argc, char **argv);
 int cmd_mem_max(int argc, char **argv);
 int cmd_sched_credit(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
 
 /* Parses argv with args_parse and prints usage on -h or an error: returns
  * -1 to go on, else the exit status (0 after --help, 2 after an error). */

@@ -253,10 +253,10 @@ struct kv {
 static int add_dir(struct xs_entry_list *out, const char *dir, const struct kv *kv, size_t n,
                    const struct xs_perm *perms, unsigned nperms)
 {
-    int rc = xs_entry_list_add(out, NULL, perms, nperms, "%s", dir);
+    int rc = xs_entry_add(out, perms, nperms, NULL, "%s", dir);
     for (size_t i = 0; i < n && !rc; i++)
         if (kv[i].value)
-            rc = xs_entry_list_add(out, kv[i].value, perms, nperms, "%s/%s", dir, kv[i].key);
+            rc = xs_entry_add(out, perms, nperms, kv[i].value, "%s/%s", dir, kv[i].key);
     return rc;
 }
 

@@ -117,6 +117,7 @@ static int read_vifs(struct dc_build *b)
             return -1;
         }
         cfg->n_vifs = i + 1;
+        vif->line = list->items[i]->line;
         for (size_t n = 0; n < notes.count; n++) {
             if (strlist_addf(&cfg->warnings, "%s:%u: %s", at->source,
                              list->items[i]->line, notes.items[n])) {

@@ -55,6 +55,11 @@ static const struct xl_command xl_commands[] = {
       "show or set domains' weight and cap" },
     { "sched-credit2", cmd_sched_credit, "sched-credit2 [-d DOM [-w WEIGHT] [-c CAP]] [-s]",
       "the same as sched-credit (Basalt has one scheduler)" },
+    { "network-attach", cmd_network_attach, "network-attach DOM [KEY=VALUE...]",
+      "give a running domain a new NIC (vif)" },
+    { "network-detach", cmd_network_detach, "network-detach DOM DEVID|MAC",
+      "take a NIC away from a domain" },
+    { "network-list", cmd_network_list, "network-list DOM...", "list domains' NICs" },
 };
 
 #define XL_N_COMMANDS (sizeof(xl_commands) / sizeof(xl_commands[0]))
@@ -64,6 +69,7 @@ static void print_usage(FILE *f)
     fprintf(f, "Usage: xl [-v] COMMAND [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < XL_N_COMMANDS; i++)
         fprintf(f, "  %-16s %s\n", xl_commands[i].name, xl_commands[i].summary);
+        fprintf(f, "  %-15s %s\n", xl_commands[i].name, xl_commands[i].summary);
     fprintf(f, "\nDOM is a domain name or id. 'xl COMMAND -h' shows a command's usage.\n");
 }
 

@@ -28,6 +28,7 @@
 #include "qemu_dm.h"
 #include "teardown.h"
 #include "util.h"
+#include "vif_devices.h"
 #include "xs_store.h"
 #include "xs_watch.h"
 
@@ -160,8 +161,10 @@ int monitor_run(struct build_request *r, uint32_t domid)
              * make sure nothing of it stays, its QEMU included. */
             monitor_log("Domain %u has been destroyed.", domid);
             qemu_dm_stop(domid);
-            if (m.xs)
+            if (m.xs) {
+                vif_devices_remove_all(m.xs, domid);
                 xsh_remove_domain(m.xs, domid);
+            }
             break;
         }
         if (rc) {

@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "qemu_dm.h"
 #include "util.h"
+#include "vif_devices.h"
 #include "xs_store.h"
 
 int domain_teardown(uint32_t domid, struct xs_handle *xs)
@@ -17,18 +18,29 @@ int domain_teardown(uint32_t domid, struct xs_handle *xs)
     /* Its QEMU first, while the guest still exists: QEMU flushes and
      * closes the disk images and unmaps the guest's rings. */
     qemu_dm_stop(domid);
+    struct xs_handle *own = NULL;
+    int xs_errno = 0;
+    if (!xs) {
+        xs = own = xsh_open();
+        xs_errno = errno;
+    }
+    /* Then its vifs, with the domain paused, as libxl does: netback lets
+     * go of its pages while it still exists. */
+    if (xs) {
+        ctl_domain_op(BCTL_DOMAIN_PAUSE, domid);
+        vif_devices_remove_all(xs, domid);
+    }
     int rc = ctl_domain_op(BCTL_DOMAIN_DESTROY, domid);
     if (rc == -ESRCH)
         rc = 0;
-    if (rc)
+    if (rc) {
+        xsh_close(own);
         return rc;
-    struct xs_handle *own = NULL;
-    if (!xs)
-        xs = own = xsh_open();
+    }
     if (!xs) {
         xl_err("domain %u destroyed, but its xenstore entries stay: cannot reach xenstored "
                "(%s)",
-               domid, strerror(errno));
+               domid, strerror(xs_errno));
         return 0;
     }
     /* xenstored drops its connection to the domain (and xenconsoled, which

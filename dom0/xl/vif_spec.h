@@ -21,6 +21,7 @@ enum vif_type {
 
 struct vif_spec {
     unsigned devid;             /* devid=, else the index in the list */
+    unsigned line;              /* where the entry is (set by the config reader; 0: none) */
     bool has_mac;               /* else the toolstack picks 00:16:3e:xx:xx:xx */
     uint8_t mac[6];
     char *bridge;               /* NULL: default (xenbr0) */

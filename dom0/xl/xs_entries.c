@@ -22,8 +22,8 @@ struct entry_builder {
     int failed;
 };
 
-int xs_entry_list_vadd(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
-                       unsigned nperms, const char *fmt, va_list ap)
+static int add_entry_v(struct xs_entry_list *l, const struct xs_perm *perms, unsigned nperms,
+                       const char *value, const char *fmt, va_list ap)
 {
     if (nperms > XS_ENTRY_MAX_PERMS)
         return -1;
@@ -45,19 +45,18 @@ int xs_entry_list_vadd(struct xs_entry_list *l, const char *value, const struct 
         free(e->path);
         return -1;
     }
-    for (unsigned i = 0; i < nperms; i++)
-        e->perms[i] = perms[i];
+    memcpy(e->perms, perms, nperms * sizeof(*perms));
     e->nperms = nperms;
     l->count++;
     return 0;
 }
 
-int xs_entry_list_add(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
-                      unsigned nperms, const char *fmt, ...)
+int xs_entry_add(struct xs_entry_list *l, const struct xs_perm *perms, unsigned nperms,
+                 const char *value, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = xs_entry_list_vadd(l, value, perms, nperms, fmt, ap);
+    int rc = add_entry_v(l, perms, nperms, value, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -70,28 +69,30 @@ static void add_entry(struct entry_builder *c, enum entry_perms perms, const cha
 {
     unsigned dom = c->d->domid;
     struct xs_perm p[XS_ENTRY_MAX_PERMS];
-    unsigned n = 0;
-    if (c->failed)
-        return;
+    unsigned np = 1;
     switch (perms) {
     case PERMS_RO:
-        p[n++] = (struct xs_perm){ 0, 'n' };
-        p[n++] = (struct xs_perm){ dom, 'r' };
+        p[0] = (struct xs_perm){ 0, 'n' };
+        p[1] = (struct xs_perm){ dom, 'r' };
+        np = 2;
         break;
     case PERMS_RW:
-        p[n++] = (struct xs_perm){ dom, 'n' };
+        p[0] = (struct xs_perm){ dom, 'n' };
         break;
     case PERMS_PRIV:
-        p[n++] = (struct xs_perm){ 0, 'n' };
+        p[0] = (struct xs_perm){ 0, 'n' };
         break;
     case PERMS_BACKEND:
-        p[n++] = (struct xs_perm){ c->d->backend_domid, 'n' };
-        p[n++] = (struct xs_perm){ dom, 'r' };
+        p[0] = (struct xs_perm){ c->d->backend_domid, 'n' };
+        p[1] = (struct xs_perm){ dom, 'r' };
+        np = 2;
         break;
     }
+    if (c->failed)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    if (xs_entry_list_vadd(c->list, value, p, n, fmt, ap))
+    if (add_entry_v(c->list, p, np, value, fmt, ap))
         c->failed = 1;
     va_end(ap);
 }

@@ -33,15 +33,6 @@ struct xs_entry_list {
     size_t count, cap;
 };
 
-/* Appends one entry (value NULL: a directory) with the given permissions.
- * Returns 0, or -1 when out of memory or the path is too long (the list
- * is left as it was). */
-int xs_entry_list_add(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
-                      unsigned nperms, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-int xs_entry_list_vadd(struct xs_entry_list *l, const char *value, const struct xs_perm *perms,
-                       unsigned nperms, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
-
 /* Everything the entries say about a domain. */
 struct xs_domain_desc {
     unsigned domid;
@@ -59,6 +50,12 @@ struct xs_domain_desc {
     /* on_* actions (xl.cfg names), kept under /libxl/N for `xl shutdown -w`. */
     const char *on_poweroff, *on_reboot, *on_crash;
 };
+
+/* Appends one entry: its path from fmt, value (NULL: a directory), the
+ * permissions (at most XS_ENTRY_MAX_PERMS). Returns 0, or -1 when out of
+ * memory or the path is longer than XS_PATH_MAX (the list is unchanged). */
+int xs_entry_add(struct xs_entry_list *l, const struct xs_perm *perms, unsigned nperms,
+                 const char *value, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Builds the list. Returns 0, or -1 when out of memory (list freed). */
 int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out);

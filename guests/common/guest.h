@@ -75,6 +75,13 @@ uint64_t guest_tsc_khz(void);
 /* System time in ns from a vCPU's pvclock record (no exit needed). */
 uint64_t guest_pvclock_ns(volatile struct vcpu_time_info *t);
 
+/* XENMEM_add_to_physmap of (space, idx) at gfn; 0 or a negative errno. */
+long guest_map_space(unsigned int space, unsigned long idx, unsigned long gfn);
+
+/* SCHEDOP_poll on one port until it is pending or the system time
+ * deadline_ns passes; 0 or a negative errno. */
+long guest_poll(evtchn_port_t port, uint64_t deadline_ns);
+
 int guest_main_entry(const struct hvm_start_info *si);
 
 size_t strlen(const char *s);

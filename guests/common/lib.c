@@ -189,6 +189,14 @@ uint64_t guest_tsc_khz(void)
     return c;
 }
 
+long guest_map_space(unsigned int space, unsigned long idx, unsigned long gfn)
+{
+    struct xen_add_to_physmap a = {
+        .domid = DOMID_SELF, .space = space, .idx = idx, .gpfn = gfn,
+    };
+    return hypercall2(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&a);
+}
+
 uint64_t guest_pvclock_ns(volatile struct vcpu_time_info *t)
 {
     uint32_t ver;
@@ -203,6 +211,13 @@ uint64_t guest_pvclock_ns(volatile struct vcpu_time_info *t)
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
     } while ((ver & 1) || ver != t->version);
     return ns;
+}
+
+long guest_poll(evtchn_port_t port, uint64_t deadline_ns)
+{
+    struct sched_poll p = { .nr_ports = 1, .timeout = deadline_ns };
+    set_xen_guest_handle(p.ports, &port);
+    return hypercall2(__HYPERVISOR_sched_op, SCHEDOP_poll, (unsigned long)&p);
 }
 
 void guest_main(uint32_t start_info_gpa)

@@ -229,10 +229,11 @@ void grant_unmapped_release(struct grant_unmapped *g)
     g->valid = false;
 }
 
-static int16_t unmap_one(struct domain *d, struct gnttab_unmap_grant_ref *op)
+/* Unmaps the mapping op names; what went is left in *gone, to release once
+ * the domain's vCPUs can no longer reach it (after a flush if *flush). */
+static int16_t unmap_one(struct domain *d, struct gnttab_unmap_grant_ref *op, struct physmap_gone *gone,
+                         bool *flush)
 {
-    struct physmap_gone gone;
-    bool flush = false;
     int16_t status = GNTST_okay;
     uint64_t flags = spin_lock_irqsave(&d->physmap_lock);
     struct grant_mapping *m = d->grant.maps && op->handle < MAX_MAPS ? &d->grant.maps[op->handle] : NULL;
@@ -240,25 +241,65 @@ static int16_t unmap_one(struct domain *d, struct gnttab_unmap_grant_ref *op)
         status = GNTST_bad_handle;
     else if (op->host_addr && (op->host_addr >> PAGE_SHIFT) != m->gfn)
         status = GNTST_bad_virt_addr;
-    else if (p2m_exchange(d, m->gfn, P2M_GRANTS, m->mfn, (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &gone.e,
-                          &flush))
+    else if (p2m_exchange(d, m->gfn, P2M_GRANTS, m->mfn, (struct p2m_entry){ INVALID_MFN, P2M_NONE }, &gone->e,
+                          flush))
         status = GNTST_general_error; /* a split found no memory: still mapped */
     else
-        detach(d, m, &gone.grant); /* the handle says which: no search */
+        detach(d, m, &gone->grant); /* the handle says which: no search */
     spin_unlock_irqrestore(&d->physmap_lock, flags);
-    if (flush)
-        p2m_flush(d);
-    if (status == GNTST_okay)
-        physmap_release(d, &gone);
     return status;
+}
+
+/*
+ * Up to BATCH unmaps with one flush for all of them (netback unmaps a
+ * packet's pages together): each flush makes every other vCPU of the
+ * domain leave guest mode, so one per page cost as many interrupts and
+ * waits. The pages stay pinned until the flush is done.
+ */
+static long unmap_ops(struct vcpu *v, uint64_t arg, uint64_t count)
+{
+    struct physmap_gone gone[BATCH];
+    unsigned int n = 0;
+    bool flush = false;
+    long rc = 0;
+    uint64_t i;
+    for (i = 0; i < count && i < BATCH; i++) {
+        struct gnttab_unmap_grant_ref op;
+        if (copy_from_guest(v, &op, arg, sizeof(op))) {
+            rc = -EFAULT;
+            break;
+        }
+        op.status = unmap_one(v->dom, &op, &gone[n], &flush);
+        if (op.status == GNTST_okay)
+            n++;
+        if (copy_to_guest(v, arg, &op, sizeof(op))) {
+            rc = -EFAULT;
+            break;
+        }
+        arg += sizeof(op);
+    }
+    if (flush)
+        p2m_flush(v->dom);
+    for (unsigned int k = 0; k < n; k++)
+        physmap_release(v->dom, &gone[k]);
+    if (!rc && i < count) {
+        hypercall_continue(v, 2, arg);
+        return hypercall_continue(v, 3, count - i);
+    }
+    return rc;
 }
 
 void grant_maps_release(struct domain *d)
 {
     for (unsigned int h = 0; d->grant.maps && h < MAX_MAPS; h++) {
         struct gnttab_unmap_grant_ref op = { .handle = (grant_handle_t)h };
-        if (d->grant.maps[h].in_use)
-            unmap_one(d, &op);
+        struct physmap_gone gone;
+        bool flush = false;
+        if (!d->grant.maps[h].in_use || unmap_one(d, &op, &gone, &flush) != GNTST_okay)
+            continue;
+        if (flush)
+            p2m_flush(d);
+        physmap_release(d, &gone);
     }
     xfree(d->grant.maps);
     d->grant.maps = NULL;
@@ -328,6 +369,8 @@ static int16_t copy_one(struct vcpu *v, const struct gnttab_copy *op)
 
 long grant_map_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t count)
 {
+    if (cmd == GNTTABOP_unmap_grant_ref)
+        return unmap_ops(v, arg, count);
     for (uint64_t i = 0; i < count; i++) {
         if (i == BATCH) {
             hypercall_continue(v, 2, arg);
@@ -338,14 +381,6 @@ long grant_map_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t count)
             if (copy_from_guest(v, &op, arg, sizeof(op)))
                 return -EFAULT;
             op.status = (int16_t)map_one(v, &op);
-            if (copy_to_guest(v, arg, &op, sizeof(op)))
-                return -EFAULT;
-            arg += sizeof(op);
-        } else if (cmd == GNTTABOP_unmap_grant_ref) {
-            struct gnttab_unmap_grant_ref op;
-            if (copy_from_guest(v, &op, arg, sizeof(op)))
-                return -EFAULT;
-            op.status = unmap_one(v->dom, &op);
             if (copy_to_guest(v, arg, &op, sizeof(op)))
                 return -EFAULT;
             arg += sizeof(op);

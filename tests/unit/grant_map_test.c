@@ -217,7 +217,7 @@ static bool foreign_saw_live_page(char *why, size_t len)
 
 int main(void)
 {
-    TAP_PLAN(17);
+    TAP_PLAN(18);
     hv_init();
     pool_total = zone_total_pages(ZONE_POOL);
     char why[300] = "";
@@ -225,6 +225,7 @@ int main(void)
     world();
     mfn_t page = p2m_lookup(front, F, NULL);
     grant_handle_t h1, h2;
+    long rc;
     int16_t st = map_as(back->vcpus[0], G1, false, &h1);
     CHECK("a grant maps read-write", st == GNTST_okay && p2m_lookup(back, G1, NULL) == page &&
           mfn_to_page(page)->refs == 1 && grants_consistent(why, sizeof(why)), "status %d: %s", st, why);
@@ -246,10 +247,30 @@ int main(void)
           !mfn_to_page(page)->refs && !(entry()->flags & (GTF_reading | GTF_writing)) &&
           grants_consistent(why, sizeof(why)), "refs %u flags %#x", mfn_to_page(page)->refs, entry()->flags);
 
+    /* Netback unmaps a packet's pages in one call: one flush for them all,
+     * and the pages let go only after it. */
+    grant_handle_t h3;
+    map_as(back->vcpus[0], G1, true, &h1);
+    map_as(back->vcpus[0], G2, true, &h2);
+    map_as(back->vcpus[0], G3, true, &h3);
+    struct gnttab_unmap_grant_ref ops[3] = {
+        { .host_addr = (uint64_t)G1 << PAGE_SHIFT, .handle = h1 },
+        { .host_addr = (uint64_t)G2 << PAGE_SHIFT, .handle = h2 },
+        { .host_addr = (uint64_t)G3 << PAGE_SHIFT, .handle = h3 },
+    };
+    unsigned long flushes = hv_flushes;
+    rc = do_grant_table_op(back->vcpus[0], GNTTABOP_unmap_grant_ref, (uintptr_t)ops, 3, 0, 0);
+    CHECK("three unmaps in one call take one flush and release all three",
+          !rc && ops[0].status == GNTST_okay && ops[1].status == GNTST_okay && ops[2].status == GNTST_okay &&
+          hv_flushes - flushes == 1 && !mfn_to_page(page)->refs &&
+          !(entry()->flags & (GTF_reading | GTF_writing)) && grants_consistent(why, sizeof(why)),
+          "rc %ld statuses %d %d %d, %lu flushes, refs %u: %s", rc, ops[0].status, ops[1].status,
+          ops[2].status, hv_flushes - flushes, mfn_to_page(page)->refs, why);
+
     /* Finding 7: one grant at two frames, one of them removed. */
     map_as(back->vcpus[0], G1, false, &h1);
     map_as(back->vcpus[0], G2, false, &h2);
-    long rc = remove_at(back, G2);
+    rc = remove_at(back, G2);
     st = unmap_as(back->vcpus[0], h2, G2);
     CHECK("removing one of two mappings of a grant releases that one", !rc && st != GNTST_okay &&
           p2m_lookup(back, G1, NULL) == page && mfn_to_page(page)->refs == 1 && grants_consistent(why, sizeof(why)),

@@ -36,6 +36,8 @@
 #include "dom0/xl/xl_config.c"
 #include "dom0/xl/xs_entries.c"
 #include "dom0/xl/disk_vbd.c"
+#include "dom0/xl/vif_entries.c"
+#include "dom0/xl/vif_config.c"
 #include "dom0/xl/build_request.c"
 #include "dom0/xl/kernel_cache.c"
 #include "dom0/xl/prepare.c"
@@ -155,10 +157,11 @@ static void test_request(void)
           has_note("t.cfg:5: maxmem above memory"), "%s", err);
 
     rc = req(BASE "disk=[\"/dev/vg/x,raw,xvda,rw\"]\nvif=[\"bridge=br0\"]\n", NULL, 0);
-    CHECK("disk= becomes a qdisk vbd; vif= accepted with a note",
+    CHECK("disk= becomes a qdisk vbd; vif= taken into the request",
           rc == 0 && r.n_disks == 1 && r.disks[0].devid == 51712 &&
           !strcmp(r.disks[0].target, "/dev/vg/x") && r.disks[0].line == 4 &&
-          !strcmp(r.disks[0].source, "t.cfg") && has_note("t.cfg:5: vif= ignored"),
+          !strcmp(r.disks[0].source, "t.cfg") && !has_note("vif=") && r.n_vifs == 1 &&
+          !strcmp(r.vifs[0].bridge, "br0"),
           "%s", err);
 
     /* Wrong disk= entries: refused at the entry's own line, naming the key. */

@@ -17,38 +17,7 @@ static const uint8_t uuid[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef
 
 static struct xs_entry_list l;
 
-static const struct xs_entry *find(const char *path)
-{
-    for (size_t i = 0; i < l.count; i++)
-        if (!strcmp(l.items[i].path, path))
-            return &l.items[i];
-    return NULL;
-}
-
-static int value_is(const char *path, const char *value)
-{
-    const struct xs_entry *e = find(path);
-    if (!e)
-        return 0;
-    if (!value)
-        return e->value == NULL;
-    return e->value && !strcmp(e->value, value);
-}
-
-/* perms as "n0,r5" */
-static int perms_are(const char *path, const char *want)
-{
-    const struct xs_entry *e = find(path);
-    char got[64] = "";
-    if (!e)
-        return 0;
-    for (unsigned i = 0; i < e->nperms; i++) {
-        char one[16];
-        snprintf(one, sizeof(one), "%s%c%u", i ? "," : "", e->perms[i].access, e->perms[i].domid);
-        strcat(got, one);
-    }
-    return !strcmp(got, want);
-}
+#include "xs_entry_check.h"
 
 int main(void)
 {
