@@ -4,16 +4,16 @@ vifs served by Dom0's netback on the bridge xenbr0, with DHCP and DNS from
 dnsmasq and masquerading to Dom0's uplink. Refused configurations leave
 nothing behind; two guests (one with two netback queues and split event
 channels) get addresses by DHCP and reach each other, Dom0 and 10.0.2.2
-(QEMU's host) through the NAT; a 100 MB file over HTTP and 200 MB streams
-guest-to-guest and guest-to-host arrive with the same SHA-256; a NIC is
+(QEMU's host) through the NAT; a 100 MB file over HTTP and 20 MB streams
+(NETWORK_STREAM_MB) guest-to-guest and guest-to-host arrive with the same SHA-256; a NIC is
 hot-plugged into a running guest, rate-limited by netback as rate= says,
 and taken away; a hostile frontend gets its vifs disabled while everything
 else carries on; twenty create/destroy cycles leave no vif or bridge port
 behind, and a guest's shutdown and reboot take its vifs away (the restarted
 guest gets them back)."""
 # tests/run: time limit 2400 s
-# (500 MB through emulated guests, and a second session if the first meets
-# the emulator fault: under TCG on a loaded 2-core host over 20 minutes.)
+# (140 MB through emulated guests, and a second session if the first meets
+# the emulator fault: about 10 minutes on a loaded 2-core host.)
 import hashlib
 import os
 import re
