@@ -69,7 +69,6 @@ static void print_usage(FILE *f)
     fprintf(f, "Usage: xl [-v] COMMAND [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < XL_N_COMMANDS; i++)
         fprintf(f, "  %-16s %s\n", xl_commands[i].name, xl_commands[i].summary);
-        fprintf(f, "  %-15s %s\n", xl_commands[i].name, xl_commands[i].summary);
     fprintf(f, "\nDOM is a domain name or id. 'xl COMMAND -h' shows a command's usage.\n");
 }
 
