@@ -435,9 +435,12 @@ static int bit_insn(struct emul_state *s, const struct insn *in, unsigned int si
     } else {
         uint64_t r = get_reg(s, in, in->reg, size);
         bitoff = size == 2 ? (int16_t)r : size == 4 ? (int32_t)r : (int64_t)r;
-        int64_t word = bitoff >= 0 ? bitoff / bits : -((-bitoff + bits - 1) / bits);
-        off = (off + (uint64_t)(word * (int64_t)size)) & addr_mask(in->addrsize);
-        bitoff -= word * bits;
+        /* The word holding the bit, rounded down (bits is a power of two;
+         * GCC shifts signed values arithmetically), so even INT64_MIN
+         * needs no negation. */
+        int64_t word = bitoff >> (size == 2 ? 4 : size == 4 ? 5 : 6);
+        off = (off + (uint64_t)word * size) & addr_mask(in->addrsize);
+        bitoff &= bits - 1;
     }
     struct mem_operand m;
     uint64_t mv;
