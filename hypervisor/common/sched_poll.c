@@ -13,10 +13,13 @@
 
 #define MAX_POLL_PORTS 128
 
+/* The ports are read once, and NULL ends the wait before anything looks
+ * at them: the timeout (vcpu_poll_timeout) can fire on this CPU between
+ * timer_set and vcpu_block, while poll_nr still counts the ports. */
 static bool poll_wake(struct vcpu *v)
 {
-    return vcpu_event_pending(v) || evtchn_any_pending(v->dom, v->poll_ports, v->poll_nr) ||
-           !v->poll_ports;
+    const evtchn_port_t *ports = READ_ONCE(v->poll_ports);
+    return !ports || vcpu_event_pending(v) || evtchn_any_pending(v->dom, ports, v->poll_nr);
 }
 
 void vcpu_poll_timeout(void *data)
