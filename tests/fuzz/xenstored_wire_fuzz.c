@@ -206,6 +206,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sel == 0xff) {
             check_output(dom);
             ts_free(dom);
+            /* Domain 5 dies as VIRQ_DOM_EXC reports it: also when the
+             * privileged client released it and introduced it again on a
+             * ring, which ts_free() does not know of. A new domain 5 must
+             * not find that ring connection still attached. */
+            ts_set_state(5, DOMAIN_STATE_GONE);
+            domain_check_all();
+            ts_set_state(5, DOMAIN_STATE_ALIVE);
             dom = ts_domain(5);
         } else if (sel == 0xfe) {
             ts_set_state(5, DOMAIN_STATE_SHUTDOWN);
