@@ -15,7 +15,12 @@
  *  - around every chunk domain 5 sends: it receives no secret value it
  *    could not read, and it changes no secret node that neither it nor its
  *    ancestors let it write. The secret is new for every input so the
- *    fuzzer cannot learn it and write it from the privileged side. */
+ *    fuzzer cannot learn it and write it from the privileged side;
+ *  - domain 5 acts for no domain but itself and its SET_TARGET target, and
+ *    that target is an introduced domain (RELEASE of the target ends it).
+ *    The privileged client may INTRODUCE other domains and SET_TARGET 5 to
+ *    one of them, which xenstore.txt allows; then domain 5 has the target's
+ *    rights too, and may read the secret of /local/domain/6 if 6 is it. */
 #include "dom0/xenstored/test_support.h"
 
 #include <stdint.h>
@@ -88,17 +93,25 @@ static void check_output(const struct ts_conn *t)
 }
 
 /* Independent of perms.c, so a bug there cannot hide itself: what the
- * permission rules of xenstore.txt give unprivileged domain `domid`. */
-static unsigned oracle_access(unsigned domid, const struct xs_permissions *p, unsigned n)
+ * permission rules of xenstore.txt give unprivileged domain `domid`, which
+ * also acts for domain `target` (SET_TARGET; -1: none) as its owner and
+ * with every grant made to it. */
+static bool oracle_names(unsigned id, unsigned domid, int target)
+{
+    return id == domid || (target >= 0 && id == (unsigned)target);
+}
+
+static unsigned oracle_access(unsigned domid, int target, const struct xs_permissions *p,
+                              unsigned n)
 {
     unsigned i;
 
     if (!n)
         return 0;
-    if (p[0].id == domid)
+    if (oracle_names(p[0].id, domid, target))
         return XS_PERM_READ | XS_PERM_WRITE;
     for (i = 1; i < n; i++)
-        if (p[i].id == domid)
+        if (oracle_names(p[i].id, domid, target))
             return p[i].perms & (XS_PERM_READ | XS_PERM_WRITE);
     return p[0].perms & (XS_PERM_READ | XS_PERM_WRITE);
 }
@@ -110,7 +123,7 @@ struct secret_state {
     bool dom_may_read;
 };
 
-static void secret_snapshot(unsigned domid, struct secret_state *st)
+static void secret_snapshot(unsigned domid, int target, struct secret_state *st)
 {
     unsigned i;
 
@@ -120,13 +133,13 @@ static void secret_snapshot(unsigned domid, struct secret_state *st)
 
         st[i].exists = n != NULL;
         st[i].gen = n ? n->gen : 0;
-        st[i].dom_may_read = n && (oracle_access(domid, n->perms, n->nperms) & XS_PERM_READ);
+        st[i].dom_may_read = n && (oracle_access(domid, target, n->perms, n->nperms) & XS_PERM_READ);
         st[i].dom_may_write = false;
         while (p) {
             const struct node *a = tree_lookup(p);
             char *up = path_parent(p);
 
-            if (a && (oracle_access(domid, a->perms, a->nperms) & XS_PERM_WRITE))
+            if (a && (oracle_access(domid, target, a->perms, a->nperms) & XS_PERM_WRITE))
                 st[i].dom_may_write = true;
             mem_free(p);
             p = up;
@@ -147,11 +160,15 @@ static void domain_chunk(struct ts_conn *dom, const uint8_t *data, size_t len)
         ts_send_raw(dom, data, (unsigned)len);
         return;
     }
-    /* Domain 5 may only act for itself: SET_TARGET needs both domains
-     * introduced, and only 5 ever is. */
-    if (dom->c->target >= 0 && dom->c->target != 5)
-        abort();
-    secret_snapshot(5, before);
+    /* SET_TARGET needs both domains introduced, and releasing the target
+     * takes the target away: a domain that reuses the id gets nothing. */
+    if (dom->c->target >= 0) {
+        const struct domain *t = domain_find((unsigned)dom->c->target);
+
+        if (!t || !t->introduced)
+            abort();
+    }
+    secret_snapshot(5, dom->c->target, before);
     for (i = 0; i < NSECRETS; i++)
         may_read |= before[i].dom_may_read;
     ts_send_raw(dom, data, (unsigned)len);
@@ -189,6 +206,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sel == 0xff) {
             check_output(dom);
             ts_free(dom);
+            /* Domain 5 dies as VIRQ_DOM_EXC reports it: also when the
+             * privileged client released it and introduced it again on a
+             * ring, which ts_free() does not know of. A new domain 5 must
+             * not find that ring connection still attached. */
+            ts_set_state(5, DOMAIN_STATE_GONE);
+            domain_check_all();
+            ts_set_state(5, DOMAIN_STATE_ALIVE);
             dom = ts_domain(5);
         } else if (sel == 0xfe) {
             ts_set_state(5, DOMAIN_STATE_SHUTDOWN);

@@ -192,6 +192,23 @@ static void test_perms(void)
     EQ("target reads owner's node", rd(d6, 0, "/local/domain/5/data"), "five");
     EQ("target writes owner's node", wr(d6, 0, "/local/domain/5/data", "5!"), "OK|");
     EQ("target of unknown domain", call2(s, XS_SET_TARGET, 0, "6", "77"), "!ENOENT");
+    EQ("unknown domain gets no target", call2(s, XS_SET_TARGET, 0, "77", "5"), "!ENOENT");
+    CHECK("refused SET_TARGET keeps the target", d6->c->target == 5, "target %d",
+          d6->c->target);
+
+    /* Releasing the target ends the targeting: a later domain with the
+     * same id is not the target (xenstore.txt: SET_TARGET names
+     * introduced domains). */
+    EQ("release target", call1(s, XS_RELEASE, 0, "5"), "OK|");
+    CHECK("release of the target clears it", d6->c->target == -1, "target %d", d6->c->target);
+    EQ("target domain id reused",
+       callv(s, XS_INTRODUCE, 0, 3, (const char *[]){ "5", "1", "3" }, false), "OK|");
+    wr(s, 0, "/local/domain/5/data", "new five");
+    perms3(s, 0, "/local/domain/5/data", "n5", NULL);
+    EQ("former target's successor refused", rd(d6, 0, "/local/domain/5/data"), "!EACCES");
+    EQ("former target's successor not writable",
+       wr(d6, 0, "/local/domain/5/data", "x"), "!EACCES");
+    EQ("release reused id", call1(s, XS_RELEASE, 0, "5"), "OK|");
 
     CHECK("perms store consistent", store_ok(), "see above");
     ts_free(d5);
@@ -744,7 +761,7 @@ static void test_ring_domains(void)
 
 int main(void)
 {
-    TAP_PLAN(175);
+    TAP_PLAN(183);
     struct mem_stats m;
     size_t left;
 
