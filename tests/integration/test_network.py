@@ -11,8 +11,8 @@ and taken away; a hostile frontend gets its vifs disabled while everything
 else carries on; twenty create/destroy cycles leave no vif or bridge port
 behind, and a guest's shutdown and reboot take its vifs away (the restarted
 guest gets them back)."""
-# tests/run: time limit 2400 s
-# (140 MB through emulated guests, and a second session if the first meets
+# tests/run: time limit 3000 s
+# (140 MB through emulated guests, and up to two more sessions if one meets
 # the emulator fault: about 10 minutes on a loaded 2-core host.)
 import hashlib
 import os
@@ -468,12 +468,16 @@ def main():
     global res
     start = time.monotonic()
     fault = session("network")
-    if fault:
-        r.retrying("the first session ended in %r" % fault)
+    # The streams make Dom0 take millions of exits: QEMU 7.2's fault ended
+    # the first session in 2 of 3 full runs on record, so up to two more.
+    for name in ("network-again", "network-third"):
+        if not fault:
+            break
+        r.retrying("the previous session ended in %r" % fault)
         res = Held()
-        fault = session("network-again")
-        if fault:
-            res.check("a second session without the emulator fault", False, fault)
+        fault = session(name)
+    if fault:
+        res.check("a session without the emulator fault", False, fault)
     res.report()
     r.retried_done()
     print("# test_network took %.0f s" % (time.monotonic() - start), flush=True)
