@@ -1,6 +1,8 @@
 /* Option parsing for xl's commands (see args.h). */
 #include "args.h"
 
+#include <stdlib.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -83,4 +85,20 @@ int args_parse(int argc, char *const argv[], const char *spec, unsigned min_oper
         return -1;
     }
     return 0;
+}
+
+char *args_join_operands(const struct args *a, unsigned first)
+{
+    size_t len = 1;
+    for (unsigned i = first; i < a->n_operands; i++)
+        len += strlen(a->operand[i]) + 1;
+    char *text = calloc(1, len);
+    if (!text)
+        return NULL;
+    for (unsigned i = first; i < a->n_operands; i++) {
+        if (i > first)
+            strcat(text, ",");
+        strcat(text, a->operand[i]);
+    }
+    return text;
 }

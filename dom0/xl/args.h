@@ -30,6 +30,10 @@ struct args {
 int args_parse(int argc, char *const argv[], const char *spec, unsigned min_operands,
                unsigned max_operands, struct args *a, char *err, size_t errlen);
 
+/* Operands first.. joined with commas, as xl joins a device spec given in
+ * several arguments; malloc'd (NULL when out of memory). */
+char *args_join_operands(const struct args *a, unsigned first);
+
 static inline bool args_has(const struct args *a, char opt)
 {
     return a->count[(unsigned char)opt & 127] != 0;

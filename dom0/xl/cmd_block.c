@@ -90,18 +90,10 @@ int cmd_block_attach(int argc, char **argv)
         return rc;
 
     /* parse_disk_config_multistring: the parts joined with commas. */
-    size_t len = 1;
-    for (unsigned i = 1; i < a.n_operands; i++)
-        len += strlen(a.operand[i]) + 1;
-    char *text = calloc(1, len);
+    char *text = args_join_operands(&a, 1);
     if (!text) {
         xl_err("out of memory");
         return 1;
-    }
-    for (unsigned i = 1; i < a.n_operands; i++) {
-        if (i > 1)
-            strcat(text, ",");
-        strcat(text, a.operand[i]);
     }
     struct disk_spec spec;
     struct vbd v;

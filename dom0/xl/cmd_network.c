@@ -67,18 +67,10 @@ int cmd_network_attach(int argc, char **argv)
         return rc;
 
     /* xl takes the parameters as separate arguments: one spec with commas. */
-    size_t len = 1;
-    for (unsigned i = 1; i < a.n_operands; i++)
-        len += strlen(a.operand[i]) + 1;
-    char *text = calloc(1, len);
+    char *text = args_join_operands(&a, 1);
     if (!text) {
         xl_err("out of memory");
         return 1;
-    }
-    for (unsigned i = 1; i < a.n_operands; i++) {
-        if (i > 1)
-            strcat(text, ",");
-        strcat(text, a.operand[i]);
     }
     struct vif_spec spec;
     struct strlist notes = { 0 };

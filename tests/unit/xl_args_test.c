@@ -31,6 +31,12 @@ static int parse(const char *line, const char *spec, unsigned min, unsigned max)
 
 static void test_args(void)
 {
+    char *joined = NULL;
+    CHECK("operands after the first joined with commas (a device spec in pieces)",
+          !parse("block-attach web format=qcow2 vdev=xvdb target=/x", "", 0, 9) &&
+          (joined = args_join_operands(&a, 1)) && !strcmp(joined, "format=qcow2,vdev=xvdb,target=/x"),
+          "%s", joined ? joined : "NULL");
+    free(joined);
     CHECK("bundled flags and operands", !parse("create -cF demo.cfg memory=512", "cFf:", 0, 9) &&
           args_has(&a, 'c') && args_has(&a, 'F') && a.n_operands == 2 &&
           !strcmp(a.operand[0], "demo.cfg") && !strcmp(a.operand[1], "memory=512"), "%s", err);
@@ -149,7 +155,7 @@ static void test_format(void)
 
 int main(void)
 {
-    TAP_PLAN(41);
+    TAP_PLAN(42);
     test_args();
     test_format();
     TAP_EXIT();
