@@ -20,39 +20,20 @@
  * `vifs=N` (default 4) says how many vifs to expect; `attack=0` only
  * connects them (a well-behaved frontend, for create/destroy cycles).
  */
-#include "common/guest.h"
+#include "common/front.h"
 
 #define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #include <xen/io/ring.h>
 #include <xen/io/netif.h>
-#include <xen/io/xenbus.h>
-#include <xen/io/xs_wire.h>
 
-#define PAGE_SIZE 4096
+#define PAGE_SIZE FRONT_PAGE_SIZE
 #define MAX_VIFS 4
-#define FIRST_GREF GNTTAB_NR_RESERVED_ENTRIES
-#define NS_PER_MS 1000000ULL
 
-/* Four GiB identity-mapped with 2 MiB pages: the xenstore page is near
- * 4 GiB, above the 1 GiB the common start-up code maps. */
-static uint64_t pml4[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t pdpt[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t pd[4][512] __attribute__((aligned(PAGE_SIZE)));
-
-static uint8_t shinfo_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-static uint8_t gnttab_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t tx_pages[MAX_VIFS][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t rx_pages[MAX_VIFS][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t packet_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
-
-static struct shared_info *shared;
-static grant_entry_v1_t *grants;
-static grant_ref_t next_gref = FIRST_GREF;
-static struct xenstore_domain_interface *store;
-static evtchn_port_t store_port;
-static uint32_t store_req_id;
 
 struct vif {
     struct netif_tx_front_ring tx;
@@ -63,220 +44,11 @@ struct vif {
 };
 static struct vif vifs[MAX_VIFS];
 
-static void fail(const char *what, long rc)
-{
-    guest_printf("netfront-hostile: %s failed: %ld\n", what, rc);
-    guest_shutdown(SHUTDOWN_crash);
-}
-
-static unsigned long gfn_of(const void *p)
-{
-    return (unsigned long)(uintptr_t)p >> 12;
-}
-
-static uint64_t now_ns(void)
-{
-    return guest_pvclock_ns(&shared->vcpu_info[0].time);
-}
-
-static void map_four_gib(void)
-{
-    for (unsigned int i = 0; i < 4; i++) {
-        for (unsigned int j = 0; j < 512; j++)
-            pd[i][j] = (((uint64_t)i * 512 + j) << 21) | 0x83; /* present, writable, 2 MiB */
-        pdpt[i] = (uint64_t)(uintptr_t)pd[i] | 3;
-    }
-    pml4[0] = (uint64_t)(uintptr_t)pdpt | 3;
-    __asm__ volatile("mov %0, %%cr3" ::"r"((uint64_t)(uintptr_t)pml4) : "memory");
-}
-
-static uint64_t hvm_param(uint32_t index)
-{
-    struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
-    long rc = hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, (unsigned long)&p);
-    if (rc)
-        fail("HVMOP_get_param", rc);
-    return p.value;
-}
-
-static void notify(evtchn_port_t port)
-{
-    struct evtchn_send s = { .port = port };
-    hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (unsigned long)&s);
-}
-
-/* Masked ports: events only set pending bits, which SCHEDOP_poll sees. */
-static void mask(evtchn_port_t port)
-{
-    __atomic_fetch_or(&shared->evtchn_mask[port / (sizeof(xen_ulong_t) * 8)],
-                      (xen_ulong_t)1 << (port % (sizeof(xen_ulong_t) * 8)), __ATOMIC_SEQ_CST);
-}
-
-static void clear_pending(evtchn_port_t port)
-{
-    __atomic_fetch_and(&shared->evtchn_pending[port / (sizeof(xen_ulong_t) * 8)],
-                       ~((xen_ulong_t)1 << (port % (sizeof(xen_ulong_t) * 8))), __ATOMIC_SEQ_CST);
-}
-
-static void wait_event(evtchn_port_t port, uint64_t ms)
-{
-    guest_poll(port, now_ns() + ms * NS_PER_MS);
-    clear_pending(port);
-}
-
-static grant_ref_t grant(const void *page, bool readonly)
-{
-    grant_ref_t ref = next_gref++;
-    grants[ref].domid = 0;
-    grants[ref].frame = (uint32_t)gfn_of(page);
-    __atomic_store_n(&grants[ref].flags,
-                     (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
-                     __ATOMIC_RELEASE);
-    return ref;
-}
-
-/* ---- a minimal xenstore client on the shared ring ---- */
-
-static void ring_write(const void *data, uint32_t len)
-{
-    const uint8_t *p = data;
-    while (len) {
-        XENSTORE_RING_IDX prod = store->req_prod;
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (prod - store->req_cons >= XENSTORE_RING_SIZE) {
-            wait_event(store_port, 10);
-            continue;
-        }
-        store->req[MASK_XENSTORE_IDX(prod)] = (char)*p++;
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        store->req_prod = prod + 1;
-        len--;
-    }
-    notify(store_port);
-}
-
-static void ring_read(void *data, uint32_t len)
-{
-    uint8_t *p = data;
-    uint64_t deadline = now_ns() + 10000 * NS_PER_MS;
-    while (len) {
-        XENSTORE_RING_IDX cons = store->rsp_cons;
-        if (store->rsp_prod == cons) {
-            if (now_ns() > deadline)
-                fail("xenstore: no reply", 0);
-            wait_event(store_port, 10);
-            continue;
-        }
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        *p++ = (uint8_t)store->rsp[MASK_XENSTORE_IDX(cons)];
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        store->rsp_cons = cons + 1;
-        len--;
-    }
-    notify(store_port);
-}
-
-/* One request; the reply's payload (NUL-terminated) in out. Returns 0,
- * or -1 for an XS_ERROR reply (its text in out). */
-static int xs_request(uint32_t type, const char *path, const char *value, char *out,
-                      size_t outlen)
-{
-    uint32_t plen = (uint32_t)strlen(path) + 1, vlen = value ? (uint32_t)strlen(value) : 0;
-    struct xsd_sockmsg m = { .type = type, .req_id = ++store_req_id, .len = plen + vlen };
-    ring_write(&m, sizeof(m));
-    ring_write(path, plen);
-    if (vlen)
-        ring_write(value, vlen);
-    for (;;) {
-        struct xsd_sockmsg r;
-        char payload[XENSTORE_PAYLOAD_MAX + 1];
-        ring_read(&r, sizeof(r));
-        if (r.len > XENSTORE_PAYLOAD_MAX)
-            fail("xenstore: oversized reply", r.len);
-        ring_read(payload, r.len);
-        payload[r.len] = '\0';
-        if (r.type == XS_WATCH_EVENT || r.req_id != m.req_id)
-            continue;
-        size_t n = r.len < outlen - 1 ? r.len : outlen - 1;
-        memcpy(out, payload, n);
-        out[n] = '\0';
-        return r.type == XS_ERROR ? -1 : 0;
-    }
-}
-
-static int xs_read(const char *path, char *out, size_t outlen)
-{
-    return xs_request(XS_READ, path, NULL, out, outlen);
-}
-
-static void xs_write(const char *path, const char *value)
-{
-    char reply[64];
-    if (xs_request(XS_WRITE, path, value, reply, sizeof(reply))) {
-        guest_printf("netfront-hostile: xenstore write %s: %s\n", path, reply);
-        fail("xenstore write", 0);
-    }
-}
-
-/* ---- text helpers ---- */
-
-static void append(char *buf, size_t len, const char *s)
-{
-    size_t n = strlen(buf);
-    while (*s && n + 1 < len)
-        buf[n++] = *s++;
-    buf[n] = '\0';
-}
-
-static void append_u(char *buf, size_t len, unsigned long v)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char rev[24];
-    for (int i = 0; i < n; i++)
-        rev[i] = tmp[n - 1 - i];
-    rev[n] = '\0';
-    append(buf, len, rev);
-}
-
-static void key(char *buf, size_t len, const char *dir, unsigned int i, const char *name)
-{
-    buf[0] = '\0';
-    append(buf, len, dir);
-    if (i != ~0u)
-        append_u(buf, len, i);
-    append(buf, len, "/");
-    append(buf, len, name);
-}
-
-static int hex(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static int read_state(const char *dir)
-{
-    char path[128], v[16];
-    key(path, sizeof(path), dir, ~0u, "state");
-    if (xs_read(path, v, sizeof(v)))
-        return -1;
-    return v[0] >= '0' && v[0] <= '9' ? v[0] - '0' : -1;
-}
-
 static void wait_state(const char *dir, int want)
 {
-    uint64_t deadline = now_ns() + 60000 * NS_PER_MS;
-    while (read_state(dir) != want) {
-        if (now_ns() > deadline) {
-            guest_printf("netfront-hostile: %s never reached state %d\n", dir, want);
-            fail("waiting for the backend", read_state(dir));
-        }
-        wait_event(store_port, 50);
+    if (!front_wait_state(dir, want, 60000)) {
+        guest_printf("netfront-hostile: %s never reached state %d\n", dir, want);
+        front_fail("waiting for the backend", front_read_state(dir));
     }
 }
 
@@ -287,14 +59,14 @@ static void connect_vif(unsigned int i)
     struct vif *v = &vifs[i];
     char path[128], val[96];
 
-    key(path, sizeof(path), "device/vif/", i, "backend");
-    if (xs_read(path, v->backend, sizeof(v->backend)))
-        fail("reading device/vif/N/backend (has the guest that many vifs?)", i);
-    key(path, sizeof(path), "device/vif/", i, "mac");
-    if (xs_read(path, val, sizeof(val)) || strlen(val) != 17)
-        fail("reading the MAC", i);
+    front_key(path, sizeof(path), "device/vif/", i, "backend");
+    if (front_xs_read(path, v->backend, sizeof(v->backend)))
+        front_fail("reading device/vif/N/backend (has the guest that many vifs?)", i);
+    front_key(path, sizeof(path), "device/vif/", i, "mac");
+    if (front_xs_read(path, val, sizeof(val)) || strlen(val) != 17)
+        front_fail("reading the MAC", i);
     for (unsigned int b = 0; b < 6; b++)
-        v->mac[b] = (uint8_t)(hex(val[b * 3]) * 16 + hex(val[b * 3 + 1]));
+        v->mac[b] = (uint8_t)(front_hex(val[b * 3]) * 16 + front_hex(val[b * 3 + 1]));
     wait_state(v->backend, XenbusStateInitWait);
 
     struct netif_tx_sring *txs = (struct netif_tx_sring *)tx_pages[i];
@@ -303,27 +75,19 @@ static void connect_vif(unsigned int i)
     SHARED_RING_INIT(rxs);
     FRONT_RING_INIT(&v->tx, txs, PAGE_SIZE);
     FRONT_RING_INIT(&v->rx, rxs, PAGE_SIZE);
-    grant_ref_t tx_ref = grant(txs, false), rx_ref = grant(rxs, false);
+    grant_ref_t tx_ref = front_grant(txs, false), rx_ref = front_grant(rxs, false);
 
-    struct evtchn_alloc_unbound au = { .dom = DOMID_SELF, .remote_dom = 0 };
-    long rc = hypercall2(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
-                         (unsigned long)&au);
-    if (rc)
-        fail("EVTCHNOP_alloc_unbound", rc);
-    v->port = au.port;
-    mask(v->port);
+    v->port = front_alloc_port();
 
     static const char *const names[] = { "tx-ring-ref", "rx-ring-ref", "event-channel",
                                          "request-rx-copy", "feature-rx-notify" };
     unsigned long values[] = { tx_ref, rx_ref, v->port, 1, 1 };
     for (unsigned int k = 0; k < 5; k++) {
-        key(path, sizeof(path), "device/vif/", i, names[k]);
-        val[0] = '\0';
-        append_u(val, sizeof(val), values[k]);
-        xs_write(path, val);
+        front_key(path, sizeof(path), "device/vif/", i, names[k]);
+        front_xs_write_u(path, values[k]);
     }
-    key(path, sizeof(path), "device/vif/", i, "state");
-    xs_write(path, "4"); /* Connected, as netfront goes straight there */
+    front_key(path, sizeof(path), "device/vif/", i, "state");
+    front_xs_write(path, "4"); /* Connected, as netfront goes straight there */
     wait_state(v->backend, XenbusStateConnected);
     guest_printf("netfront-hostile: vif%u connected to %s (tx ref %u, rx ref %u, port %u)\n", i,
                  v->backend, tx_ref, rx_ref, v->port);
@@ -348,16 +112,16 @@ static void push(struct vif *v)
     int do_notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&v->tx, do_notify);
     (void)do_notify;
-    notify(v->port); /* always: netback must look now */
+    front_notify(v->port); /* always: netback must look now */
 }
 
 /* Waits up to ms for n responses; prints and returns how many came. */
 static unsigned int collect(struct vif *v, unsigned int n, uint64_t ms, const char *what,
                             int *statuses)
 {
-    uint64_t deadline = now_ns() + ms * NS_PER_MS;
+    uint64_t deadline = front_now_ns() + ms * NS_PER_MS;
     unsigned int got = 0;
-    while (got < n && now_ns() < deadline) {
+    while (got < n && front_now_ns() < deadline) {
         RING_IDX prod = v->tx.sring->rsp_prod;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         while (v->tx.rsp_cons != prod && got < n) {
@@ -369,16 +133,16 @@ static unsigned int collect(struct vif *v, unsigned int n, uint64_t ms, const ch
         }
         v->tx.sring->rsp_event = v->tx.rsp_cons + 1;
         if (got < n)
-            wait_event(v->port, 20);
+            front_wait_event(v->port, 20);
     }
     char line[160] = "";
     for (unsigned int k = 0; k < got; k++) {
-        append(line, sizeof(line), " ");
+        front_append(line, sizeof(line), " ");
         if (statuses[k] < 0) {
-            append(line, sizeof(line), "-");
-            append_u(line, sizeof(line), (unsigned long)-statuses[k]);
+            front_append(line, sizeof(line), "-");
+            front_append_u(line, sizeof(line), (unsigned long)-statuses[k]);
         } else {
-            append_u(line, sizeof(line), (unsigned long)statuses[k]);
+            front_append_u(line, sizeof(line), (unsigned long)statuses[k]);
         }
     }
     guest_printf("netfront-hostile: %s: %u of %u responses, statuses%s\n", what, got, n,
@@ -403,14 +167,10 @@ static void attack_bad_grants(struct vif *v, grant_ref_t packet_ref)
 {
     int st[8];
     /* A frame whose grant entry names a frame that is not the guest's RAM. */
-    grant_ref_t bogus = next_gref++;
-    grants[bogus].domid = 0;
-    grants[bogus].frame = 0xfffff; /* far beyond the guest's memory */
-    __atomic_store_n(&grants[bogus].flags, (uint16_t)(GTF_permit_access | GTF_readonly),
-                     __ATOMIC_RELEASE);
+    grant_ref_t bogus = front_grant_gfn(0xfffff, 0, true); /* far beyond the guest's memory */
 
     make_frame(v, 60);
-    put_request(v, next_gref + 20, 0, 60, 0, 1);     /* never granted */
+    put_request(v, front_unused_ref() + 20, 0, 60, 0, 1); /* never granted */
     put_request(v, 0x7ffffff0, 0, 60, 0, 2);         /* far beyond the table */
     put_request(v, bogus, 0, 60, 0, 3);              /* granted, not RAM */
     push(v);
@@ -467,7 +227,7 @@ static void attack_producer_ahead(struct vif *v)
     /* No requests at all, but a producer index 1000 past the consumer. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
     v->tx.sring->req_prod = v->tx.req_prod_pvt + 1000;
-    notify(v->port);
+    front_notify(v->port);
     collect(v, 1, 2000, "vif3 producer 1000 ahead", st);
 }
 
@@ -477,23 +237,12 @@ int guest_main_entry(const struct hvm_start_info *si)
     unsigned int n = (unsigned int)guest_arg_u64("vifs", MAX_VIFS);
     if (n > MAX_VIFS)
         n = MAX_VIFS;
-    map_four_gib();
-    long rc = guest_map_space(XENMAPSPACE_shared_info, 0, gfn_of(shinfo_page));
-    if (rc)
-        fail("mapping shared_info", rc);
-    rc = guest_map_space(XENMAPSPACE_grant_table, 0, gfn_of(gnttab_page));
-    if (rc)
-        fail("mapping grant frame 0", rc);
-    shared = (struct shared_info *)shinfo_page;
-    grants = (grant_entry_v1_t *)gnttab_page;
-    store = (struct xenstore_domain_interface *)(uintptr_t)(hvm_param(HVM_PARAM_STORE_PFN) << 12);
-    store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
-    mask(store_port);
+    front_init("netfront-hostile");
     guest_printf("netfront-hostile: started, %u vifs\n", n);
 
     for (unsigned int i = 0; i < n; i++)
         connect_vif(i);
-    grant_ref_t packet_ref = grant(packet_page, true);
+    grant_ref_t packet_ref = front_grant(packet_page, true);
     if (!guest_arg_u64("attack", 1))
         n = 0;
     if (n > 0)
@@ -505,6 +254,5 @@ int guest_main_entry(const struct hvm_start_info *si)
     if (n > 3)
         attack_producer_ahead(&vifs[3]);
     guest_printf("netfront-hostile: done\n");
-    for (;;)
-        wait_event(store_port, 60000);
+    front_idle();
 }

@@ -17,9 +17,14 @@ sequence:
   - refused configurations (a wrong disk= entry, a missing target, a target
     in use, an image QEMU cannot open) leave no domain, no QEMU and no
     xenstore entries behind;
+  - a hostile block frontend (guests/blkfront_hostile.c) breaks the blkif
+    protocol against its QEMU: every bad request gets an error, a disk with
+    an ungranted ring is not connected, only its one valid write reaches its
+    images, and the hypervisor, Dom0 and the other guests carry on;
   - qemu-img check reports the qcow2 image clean after each of its scenarios
     (and at the end, once its guest is off).
 """
+import hashlib
 import os
 import re
 import sys
@@ -35,7 +40,7 @@ QCOW = IMG_DIR + "/data.qcow2"
 
 # Checks when every step runs (the runner fails a file that reports
 # another number).
-REPORT = Report(plan=52)
+REPORT = Report(plan=75)
 
 # A session that ends in the emulator's named fault (EMULATOR_FAULT), and
 # only that one, is run once more.
@@ -77,6 +82,47 @@ BAD_BACKEND = guest_config("bad", [IMG_DIR + "/tools-web.img,raw,xvdz,w",
                                    "/dev/zvol/tank/web,raw,xvda,w,backendtype=phy"])
 MISSING = guest_config("bad", ["phy:/dev/zvol/tank/nope,xvda,w"])
 THIEF = guest_config("thief", ["phy:/dev/zvol/tank/web,xvda,w"])
+HOSTILE_IMG = IMG_DIR + "/hostile-%s.img"
+HOSTILE = "\n".join([
+    'name = "blkhostile"',
+    'type = "pvh"',
+    'kernel = "/usr/lib/basalt/blkfront_hostile.elf"',
+    'memory = 16',
+    "disk = [ 'format=raw,vdev=xvda,access=rw,target=%s'," % (HOSTILE_IMG % "a"),
+    "         'format=raw,vdev=xvdb,access=rw,target=%s' ]" % (HOSTILE_IMG % "b"),
+    'on_crash = "destroy"',
+]) + "\n"
+HOSTILE_A_MIB = 16
+# What the hostile frontend checks and how each must end (its verdict lines).
+HOSTILE_VERDICTS = [
+    ("xvdb with a ring nobody granted", "refused"),
+    ("xvda read into a reference never granted", "refused"),
+    ("xvda read into a reference beyond the table", "refused"),
+    ("xvda read into a grant of a frame that is not RAM", "refused"),
+    ("xvda write from a page granted to another domain", "refused"),
+    ("xvda read into a page granted read-only", "refused"),
+    ("xvda page granted read-only", "unchanged"),
+    ("xvda write of 12 segments", "refused"),
+    ("xvda write whose first sector is past its last", "refused"),
+    ("xvda write whose last sector is past its page", "refused"),
+    ("xvda write across the end of the disk", "refused"),
+    ("xvda read far past the end of the disk", "refused"),
+    ("xvda operation 99", "refused"),
+    ("xvda BLKIF_OP_INDIRECT (not offered)", "refused"),
+    ("xvda BLKIF_OP_RESERVED_1", "refused"),
+    ("xvda valid write and read-back", "works"),
+    ("xvda flush", "works"),
+]
+
+
+def hostile_a_sum():
+    """xvda's image after the one valid write: zeros but for a page of the
+    guest's pattern at sector 8 (blkfront_hostile.c)."""
+    img = bytearray(HOSTILE_A_MIB << 20)
+    img[8 * 512:8 * 512 + 4096] = bytes((k * 31 + 7) & 0xff for k in range(4096))
+    return hashlib.sha256(img).hexdigest()
+
+
 NOT_QCOW = guest_config("bad", ["format=qcow2,vdev=xvda,target=" + IMG_DIR + "/raw.img"])
 
 
@@ -355,6 +401,49 @@ def refusals(s):
             before == after, "before %s\nafter %s" % (before, after))
 
 
+def hostile_frontend(s):
+    """The hostile blkfront against its QEMU, with web and web2 running."""
+    s.put("/root/blkhostile.cfg", HOSTILE)
+    paths = " ".join(HOSTILE_IMG % d for d in "ab")
+    good, out = s.ok("truncate -s %dM %s && head -c 1M /dev/urandom > %s && sha256sum %s"
+                     % (HOSTILE_A_MIB, HOSTILE_IMG % "a", HOSTILE_IMG % "b", paths))
+    before_b = sum_of(out, HOSTILE_IMG % "b")
+    if not good or before_b is None:
+        raise AssertionError("cannot make the hostile guest's images: " + out)
+    start = len(s.q.text())
+    good, out = s.ok("xl create /root/blkhostile.cfg", timeout=300)
+    domid = s.domid("blkhostile")
+    if not good or domid is None:
+        raise AssertionError("cannot create the hostile guest: " + out)
+    # Its lines may come before or after the commands' (domain ids are
+    # never reused, so its id names them).
+    done = r"\(d%d\) blkfront-hostile: done, (\d+) failures" % domid
+    s.q.wait_all([done], timeout=600)
+    text = s.q.text()[start:]
+    text = text[:re.search(done, text).end()]
+    mine = "\n".join(l for l in text.splitlines() if "(d%d) " % domid in l)
+    for what, want in HOSTILE_VERDICTS:
+        r.check("hostile blkfront: %s: %s" % (what, want),
+                re.search(r"blkfront-hostile: %s %s\r?$" % (re.escape(what), want), mine, re.M),
+                mine[-3000:])
+    good, out = s.ok("pgrep -f 'xen-domid %d ' >/dev/null && echo qemu-alive; sha256sum %s; "
+                     "stat -c '%%s %%n' %s" % (domid, paths, HOSTILE_IMG % "a"))
+    r.check("hostile blkfront: its QEMU is still running after the attacks", "qemu-alive" in out, out)
+    r.check("hostile blkfront: xvda's image holds only the valid write (checksum), and is not longer",
+            sum_of(out, HOSTILE_IMG % "a") == hostile_a_sum() and
+            "%d %s" % (HOSTILE_A_MIB << 20, HOSTILE_IMG % "a") in out, out)
+    r.check("hostile blkfront: the image of xvdb, never connected, is unchanged",
+            sum_of(out, HOSTILE_IMG % "b") == before_b, out)
+    good, out = s.ok("xl destroy blkhostile")
+    r.check("hostile blkfront: xl destroy", good and s.domid("blkhostile") is None, out)
+    gone(s, domid, "after the hostile blkfront")
+    s.attach("web2")
+    good, out = s.ok("dd if=/dev/urandom of=/mnt/after-hostile bs=1M count=2 conv=fsync 2>/dev/null && "
+                     "sha256sum /mnt/a", timeout=120)
+    r.check("hostile blkfront: the other guests carry on, with their disks", good and sum_of(out, "/mnt/a"), out)
+    s.detach()
+
+
 def last_qcow2_check(s):
     """The qcow2 image's last users were QMP's snapshot-delete and the
     running guest: checked once the guest is off."""
@@ -389,6 +478,7 @@ def steps_of(q):
             ("destroy right after fsync", lambda: destroy_after_fsync(s)),
             ("QEMU killed", lambda: qemu_killed(s)),
             ("refusals", lambda: refusals(s)),
+            ("a hostile blkfront", lambda: hostile_frontend(s)),
             ("the qcow2 image at the end", lambda: last_qcow2_check(s)),
         ]
         for name, step in steps:
