@@ -12,6 +12,7 @@
 #include <asm/irq.h>
 #include <asm/percpu.h>
 #include <basalt/lib.h>
+#include <basalt/sched.h>
 #include <basalt/spinlock.h>
 #include <basalt/time.h>
 #include <basalt/timer.h>
@@ -21,6 +22,13 @@ struct timer_queue {
     struct timer *head;
     struct timer *running; /* whose callback timers_run is calling */
     uint64_t runs;         /* timers_run calls started */
+    /* For the watchdog (below). */
+    uint64_t last_run_ns;       /* when timers_run last started */
+    uint64_t programmed_at_ns;  /* when the local APIC was last programmed, */
+    uint64_t programmed_ns;     /* and for how long (0: stopped) */
+    uint64_t watched_at_ns;     /* when this CPU last looked at the others */
+    uint64_t reported_deadline; /* the overdue head last reported */
+    volatile bool state_wanted; /* report the local APIC's timer state */
 };
 
 static struct timer_queue queues[MAX_CPUS];
@@ -30,13 +38,16 @@ static struct timer_queue queues[MAX_CPUS];
 
 static void reprogram(struct timer_queue *q)
 {
+    uint64_t now = now_ns();
+    q->programmed_at_ns = now;
     if (!q->head) {
+        q->programmed_ns = 0;
         lapic_timer_stop();
         return;
     }
-    uint64_t now = now_ns();
     uint64_t delta = q->head->deadline > now ? q->head->deadline - now : 1;
-    lapic_timer_oneshot(delta < MAX_PROGRAM_NS ? delta : MAX_PROGRAM_NS);
+    q->programmed_ns = delta < MAX_PROGRAM_NS ? delta : MAX_PROGRAM_NS;
+    lapic_timer_oneshot(q->programmed_ns);
 }
 
 static void unlink_locked(struct timer_queue *q, struct timer *t)
@@ -139,13 +150,72 @@ void timer_set(struct timer *t, uint64_t deadline)
     local_irq_restore(flags);
 }
 
+/*
+ * The watchdog. A CPU whose earliest timer is long overdue missed its timer
+ * interrupt (or has had interrupts off all that while); nothing else would
+ * notice: every later timer_set there sorts in behind the overdue head and
+ * leaves the local APIC alone. Each CPU looks at the others from its own
+ * timer interrupt, at most every WATCHDOG_PERIOD_NS, without waiting for a
+ * lock. An overdue CPU is named once per head, and sent its timer vector:
+ * that runs its timers (a guest's lost timer comes late rather than never)
+ * and, first, makes it report its local APIC's timer state, which tells a
+ * lost interrupt (count run out, nothing requested) from a CPU that was
+ * never programmed (count running or stopped). Interrupts off for seconds
+ * (a spin on a contended lock under the emulator) look the same here, and
+ * the report then comes from the CPU only once it takes interrupts again.
+ */
+#define WATCHDOG_PERIOD_NS (500 * NSEC_PER_MSEC)
+#define OVERDUE_NS (2 * NSEC_PER_SEC)
+
+static void report_lapic_state(struct timer_queue *q)
+{
+    q->state_wanted = false;
+    struct lapic_timer_state s;
+    lapic_timer_state(&s);
+    uint64_t now = now_ns();
+    pr_warn("timer watchdog: cpu %u: local APIC timer lvt %#x count %u of %u, vector %s%s; "
+            "programmed %lu us ago for %lu us; last timer run %lu us ago\n",
+            smp_processor_id(), s.lvt, s.current, s.initial, s.in_service ? "in service" : "idle",
+            s.requested ? " and requested" : "", (now - q->programmed_at_ns) / 1000,
+            q->programmed_ns / 1000, (now - q->last_run_ns) / 1000);
+}
+
+static void watch_others(uint64_t now)
+{
+    for (unsigned int cpu = 0; cpu < nr_pcpus; cpu++) {
+        if (cpu == smp_processor_id() || !pcpus[cpu] || !pcpus[cpu]->online)
+            continue;
+        struct timer_queue *o = &queues[cpu];
+        if (!spin_trylock(&o->lock))
+            continue;
+        const struct timer *head = o->head;
+        uint64_t deadline = head ? head->deadline : 0;
+        bool report = head && now > deadline && now - deadline > OVERDUE_NS &&
+                      deadline != o->reported_deadline;
+        if (report) {
+            o->reported_deadline = deadline;
+            o->state_wanted = true;
+            pr_warn("timer watchdog: cpu %u's earliest timer (fn %p data %p) is overdue by %lu ms; "
+                    "its last timer run was %lu ms ago\n",
+                    cpu, head->fn, head->data, (uint64_t)((now - deadline) / NSEC_PER_MSEC),
+                    (uint64_t)((now - o->last_run_ns) / NSEC_PER_MSEC));
+        }
+        spin_unlock(&o->lock);
+        if (report)
+            lapic_send_ipi(pcpus[cpu]->apic_id, VEC_TIMER);
+    }
+}
+
 /* Runs the timers that were due when it was called; one a callback re-arms
  * (for a moment already past, or not) waits for the next interrupt. */
 void timers_run(void)
 {
     struct timer_queue *q = &queues[smp_processor_id()];
+    if (q->state_wanted)
+        report_lapic_state(q);
     uint64_t flags = spin_lock_irqsave(&q->lock);
     uint64_t now = now_ns(), run = ++q->runs;
+    q->last_run_ns = now;
     while (q->head && q->head->deadline <= now && q->head->armed_in != run) {
         struct timer *t = q->head;
         q->head = t->next;
@@ -157,7 +227,13 @@ void timers_run(void)
         q->running = NULL;
     }
     reprogram(q);
-    spin_unlock_irqrestore(&q->lock, flags);
+    spin_unlock(&q->lock);
+    if (now - q->watched_at_ns >= WATCHDOG_PERIOD_NS) {
+        q->watched_at_ns = now;
+        watch_others(now);
+        sched_watchdog(now);
+    }
+    local_irq_restore(flags);
 }
 
 /* One line per CPU: when its earliest timer is due. A deadline long past on

@@ -144,3 +144,14 @@ void lapic_timer_stop(void)
 {
     apic_write(APIC_TMICT, 0);
 }
+
+void lapic_timer_state(struct lapic_timer_state *s)
+{
+    unsigned int reg = (VEC_TIMER / 32) * 0x10;
+    uint32_t bit = BIT(VEC_TIMER % 32);
+    s->lvt = apic_read(APIC_LVT_TIMER);
+    s->initial = apic_read(APIC_TMICT);
+    s->current = apic_read(APIC_TMCCT);
+    s->in_service = apic_read(APIC_ISR + reg) & bit;
+    s->requested = apic_read(APIC_IRR + reg) & bit;
+}

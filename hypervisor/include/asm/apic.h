@@ -59,6 +59,13 @@ void lapic_timer_calibrate(void);
 void lapic_timer_oneshot(uint64_t ns);
 void lapic_timer_stop(void);
 
+/* What the local APIC's timer holds now, for the timer watchdog's report. */
+struct lapic_timer_state {
+    uint32_t lvt, initial, current;
+    bool in_service, requested; /* the timer's vector in ISR / IRR */
+};
+void lapic_timer_state(struct lapic_timer_state *s);
+
 /* IOAPICs: route a GSI to a vector on a CPU. */
 void ioapic_init(void);
 void ioapic_route(uint32_t gsi, uint8_t vector, uint32_t dest_apic, bool level, bool active_low);
