@@ -11,6 +11,8 @@
 #include <asm/apic.h>
 #include <asm/irq.h>
 #include <asm/percpu.h>
+#include <asm/regs.h>
+#include <asm/x86.h>
 #include <basalt/lib.h>
 #include <basalt/sched.h>
 #include <basalt/spinlock.h>
@@ -26,9 +28,6 @@ struct timer_queue {
     uint64_t last_run_ns;       /* when timers_run last started */
     uint64_t programmed_at_ns;  /* when the local APIC was last programmed, */
     uint64_t programmed_ns;     /* and for how long (0: stopped) */
-    uint64_t watched_at_ns;     /* when this CPU last looked at the others */
-    uint64_t reported_deadline; /* the overdue head last reported */
-    volatile bool state_wanted; /* report the local APIC's timer state */
 };
 
 static struct timer_queue queues[MAX_CPUS];
@@ -156,28 +155,58 @@ void timer_set(struct timer *t, uint64_t deadline)
  * notice: every later timer_set there sorts in behind the overdue head and
  * leaves the local APIC alone. Each CPU looks at the others from its own
  * timer interrupt, at most every WATCHDOG_PERIOD_NS, without waiting for a
- * lock. An overdue CPU is named once per head, and sent its timer vector:
- * that runs its timers (a guest's lost timer comes late rather than never)
- * and, first, makes it report its local APIC's timer state, which tells a
- * lost interrupt (count run out, nothing requested) from a CPU that was
- * never programmed (count running or stopped). Interrupts off for seconds
- * (a spin on a contended lock under the emulator) look the same here, and
- * the report then comes from the CPU only once it takes interrupts again.
+ * lock. An overdue CPU is named once per head and sent its timer vector,
+ * which runs its timers (a guest's lost timer comes late rather than never)
+ * after it has reported its local APIC's state. If that vector is not taken
+ * either (interrupts off, or a vector stuck in service at the timer's
+ * priority), an NMI makes it record the same state and where it was, which
+ * the watching CPU prints. Interrupts off for seconds (a spin on a contended
+ * lock under the emulator) look the same here, and are worth a line too.
  */
 #define WATCHDOG_PERIOD_NS (500 * NSEC_PER_MSEC)
 #define OVERDUE_NS (2 * NSEC_PER_SEC)
 
-static void report_lapic_state(struct timer_queue *q)
+struct watchdog_state {
+    uint64_t watched_at_ns;     /* when this CPU last looked at the others */
+    uint64_t reported_deadline; /* the overdue head last reported */
+    uint64_t reported_at_ns;
+    bool nmi_sent;
+    volatile bool state_wanted; /* report the local APIC's state */
+    volatile bool nmi_state_ready;
+    struct lapic_timer_state nmi_state; /* recorded by the NMI, printed by the watcher */
+    uint64_t nmi_rip, nmi_rflags;
+};
+
+static struct watchdog_state watch[MAX_CPUS];
+
+static void print_lapic_state(unsigned int cpu, const char *how, const struct lapic_timer_state *s,
+                              const struct timer_queue *q, uint64_t now)
 {
-    q->state_wanted = false;
+    pr_warn("timer watchdog: cpu %u (%s): local APIC timer lvt %#x count %u of %u, tpr %#x, "
+            "ISR %08x %08x IRR %08x %08x (vectors e0-ff); programmed %lu us ago for %lu us; "
+            "last timer run %lu us ago\n",
+            cpu, how, s->lvt, s->current, s->initial, s->tpr, s->isr[7], s->isr[6], s->irr[7], s->irr[6],
+            (now - q->programmed_at_ns) / 1000, q->programmed_ns / 1000, (now - q->last_run_ns) / 1000);
+}
+
+static void report_lapic_state(unsigned int cpu)
+{
+    watch[cpu].state_wanted = false;
     struct lapic_timer_state s;
     lapic_timer_state(&s);
-    uint64_t now = now_ns();
-    pr_warn("timer watchdog: cpu %u: local APIC timer lvt %#x count %u of %u, vector %s%s; "
-            "programmed %lu us ago for %lu us; last timer run %lu us ago\n",
-            smp_processor_id(), s.lvt, s.current, s.initial, s.in_service ? "in service" : "idle",
-            s.requested ? " and requested" : "", (now - q->programmed_at_ns) / 1000,
-            q->programmed_ns / 1000, (now - q->last_run_ns) / 1000);
+    print_lapic_state(cpu, "from its timer vector", &s, &queues[cpu], now_ns());
+}
+
+bool timer_watchdog_nmi(const struct trap_frame *f)
+{
+    struct watchdog_state *w = &watch[smp_processor_id()];
+    if (!w->state_wanted || !w->nmi_sent || w->nmi_state_ready)
+        return false;
+    lapic_timer_state(&w->nmi_state);
+    w->nmi_rip = f->rip;
+    w->nmi_rflags = f->rflags;
+    __atomic_store_n(&w->nmi_state_ready, true, __ATOMIC_RELEASE);
+    return true;
 }
 
 static void watch_others(uint64_t now)
@@ -186,23 +215,41 @@ static void watch_others(uint64_t now)
         if (cpu == smp_processor_id() || !pcpus[cpu] || !pcpus[cpu]->online)
             continue;
         struct timer_queue *o = &queues[cpu];
+        struct watchdog_state *w = &watch[cpu];
+        if (__atomic_load_n(&w->nmi_state_ready, __ATOMIC_ACQUIRE)) {
+            print_lapic_state(cpu, "from an NMI", &w->nmi_state, o, now);
+            pr_warn("timer watchdog: cpu %u was at %#lx with interrupts %s\n", cpu, w->nmi_rip,
+                    w->nmi_rflags & X86_EFLAGS_IF ? "on" : "off");
+            w->state_wanted = false;
+            w->nmi_state_ready = false;
+        }
         if (!spin_trylock(&o->lock))
             continue;
         const struct timer *head = o->head;
         uint64_t deadline = head ? head->deadline : 0;
-        bool report = head && now > deadline && now - deadline > OVERDUE_NS &&
-                      deadline != o->reported_deadline;
-        if (report) {
-            o->reported_deadline = deadline;
-            o->state_wanted = true;
+        bool overdue = head && now > deadline && now - deadline > OVERDUE_NS;
+        unsigned int vector = 0;
+        if (overdue && deadline != w->reported_deadline) {
+            w->reported_deadline = deadline;
+            w->reported_at_ns = now;
+            w->nmi_sent = false;
+            w->state_wanted = true;
+            vector = VEC_TIMER;
             pr_warn("timer watchdog: cpu %u's earliest timer (fn %p data %p) is overdue by %lu ms; "
                     "its last timer run was %lu ms ago\n",
                     cpu, head->fn, head->data, (uint64_t)((now - deadline) / NSEC_PER_MSEC),
                     (uint64_t)((now - o->last_run_ns) / NSEC_PER_MSEC));
+        } else if (overdue && w->state_wanted && !w->nmi_sent && now - w->reported_at_ns > OVERDUE_NS) {
+            w->nmi_sent = true;
+            vector = 2;
+            pr_warn("timer watchdog: cpu %u has not taken its timer vector in %lu ms: sending an NMI\n",
+                    cpu, (uint64_t)((now - w->reported_at_ns) / NSEC_PER_MSEC));
         }
         spin_unlock(&o->lock);
-        if (report)
+        if (vector == VEC_TIMER)
             lapic_send_ipi(pcpus[cpu]->apic_id, VEC_TIMER);
+        else if (vector == 2)
+            lapic_send_nmi(pcpus[cpu]->apic_id);
     }
 }
 
@@ -210,9 +257,10 @@ static void watch_others(uint64_t now)
  * (for a moment already past, or not) waits for the next interrupt. */
 void timers_run(void)
 {
-    struct timer_queue *q = &queues[smp_processor_id()];
-    if (q->state_wanted)
-        report_lapic_state(q);
+    unsigned int cpu = smp_processor_id();
+    struct timer_queue *q = &queues[cpu];
+    if (watch[cpu].state_wanted && !watch[cpu].nmi_sent)
+        report_lapic_state(cpu);
     uint64_t flags = spin_lock_irqsave(&q->lock);
     uint64_t now = now_ns(), run = ++q->runs;
     q->last_run_ns = now;
@@ -228,8 +276,8 @@ void timers_run(void)
     }
     reprogram(q);
     spin_unlock(&q->lock);
-    if (now - q->watched_at_ns >= WATCHDOG_PERIOD_NS) {
-        q->watched_at_ns = now;
+    if (now - watch[cpu].watched_at_ns >= WATCHDOG_PERIOD_NS) {
+        watch[cpu].watched_at_ns = now;
         watch_others(now);
         sched_watchdog(now);
     }

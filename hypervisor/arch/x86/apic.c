@@ -147,11 +147,19 @@ void lapic_timer_stop(void)
 
 void lapic_timer_state(struct lapic_timer_state *s)
 {
-    unsigned int reg = (VEC_TIMER / 32) * 0x10;
-    uint32_t bit = BIT(VEC_TIMER % 32);
     s->lvt = apic_read(APIC_LVT_TIMER);
     s->initial = apic_read(APIC_TMICT);
     s->current = apic_read(APIC_TMCCT);
-    s->in_service = apic_read(APIC_ISR + reg) & bit;
-    s->requested = apic_read(APIC_IRR + reg) & bit;
+    s->tpr = apic_read(APIC_TPR);
+    for (unsigned int i = 0; i < 8; i++) {
+        s->isr[i] = apic_read(APIC_ISR + i * 0x10);
+        s->irr[i] = apic_read(APIC_IRR + i * 0x10);
+    }
+}
+
+void lapic_send_nmi(uint32_t apic_id)
+{
+    uint64_t flags = local_irq_save();
+    icr_write(apic_id, APIC_DM_NMI);
+    local_irq_restore(flags);
 }

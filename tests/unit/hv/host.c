@@ -324,6 +324,7 @@ WEAK void timer_stop(struct timer *t) { }
 WEAK void timer_kill(struct timer *t) { }
 WEAK void lapic_timer_state(struct lapic_timer_state *s) { memset(s, 0, sizeof(*s)); }
 WEAK void lapic_send_ipi(uint32_t apic_id, uint32_t vector) { }
+WEAK void lapic_send_nmi(uint32_t apic_id) { }
 
 WEAK int arch_domain_create(struct domain *d, const struct domain_config *cfg) { return 0; }
 WEAK void arch_domain_destroy(struct domain *d) { }
