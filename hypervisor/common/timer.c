@@ -167,6 +167,7 @@ void timer_set(struct timer *t, uint64_t deadline)
 #define OVERDUE_NS (2 * NSEC_PER_SEC)
 
 struct watchdog_state {
+    bool watched;               /* another CPU is looking at this one (one at a time) */
     uint64_t watched_at_ns;     /* when this CPU last looked at the others */
     uint64_t reported_deadline; /* the overdue head last reported */
     uint64_t reported_at_ns;
@@ -209,47 +210,58 @@ bool timer_watchdog_nmi(const struct trap_frame *f)
     return true;
 }
 
+/* Called by one CPU at a time for the CPU it looks at. */
+static void watch_one(unsigned int cpu, struct watchdog_state *w, uint64_t now)
+{
+    struct timer_queue *o = &queues[cpu];
+    if (__atomic_load_n(&w->nmi_state_ready, __ATOMIC_ACQUIRE)) {
+        print_lapic_state(cpu, "from an NMI", &w->nmi_state, o, now);
+        pr_warn("timer watchdog: cpu %u was at %#lx with interrupts %s\n", cpu, w->nmi_rip,
+                w->nmi_rflags & X86_EFLAGS_IF ? "on" : "off");
+        w->state_wanted = false;
+        w->nmi_state_ready = false;
+    }
+    if (!spin_trylock(&o->lock))
+        return;
+    const struct timer *head = o->head;
+    uint64_t deadline = head ? head->deadline : 0, last_run = o->last_run_ns;
+    void (*fn)(void *) = head ? head->fn : NULL;
+    void *data = head ? head->data : NULL;
+    spin_unlock(&o->lock);
+    bool overdue = head && now > deadline && now - deadline > OVERDUE_NS;
+    unsigned int vector = 0;
+    if (overdue && deadline != w->reported_deadline) {
+        w->reported_deadline = deadline;
+        w->reported_at_ns = now;
+        w->nmi_sent = false;
+        w->state_wanted = true;
+        vector = VEC_TIMER;
+        pr_warn("timer watchdog: cpu %u's earliest timer (fn %p data %p) is overdue by %lu ms; "
+                "its last timer run was %lu ms ago\n",
+                cpu, fn, data, (uint64_t)((now - deadline) / NSEC_PER_MSEC),
+                (uint64_t)((now - last_run) / NSEC_PER_MSEC));
+    } else if (overdue && w->state_wanted && !w->nmi_sent && now - w->reported_at_ns > OVERDUE_NS) {
+        w->nmi_sent = true;
+        vector = 2;
+        pr_warn("timer watchdog: cpu %u has not taken its timer vector in %lu ms: sending an NMI\n",
+                cpu, (uint64_t)((now - w->reported_at_ns) / NSEC_PER_MSEC));
+    }
+    if (vector == VEC_TIMER)
+        lapic_send_ipi(pcpus[cpu]->apic_id, VEC_TIMER);
+    else if (vector == 2)
+        lapic_send_nmi(pcpus[cpu]->apic_id);
+}
+
 static void watch_others(uint64_t now)
 {
     for (unsigned int cpu = 0; cpu < nr_pcpus; cpu++) {
         if (cpu == smp_processor_id() || !pcpus[cpu] || !pcpus[cpu]->online)
             continue;
-        struct timer_queue *o = &queues[cpu];
         struct watchdog_state *w = &watch[cpu];
-        if (__atomic_load_n(&w->nmi_state_ready, __ATOMIC_ACQUIRE)) {
-            print_lapic_state(cpu, "from an NMI", &w->nmi_state, o, now);
-            pr_warn("timer watchdog: cpu %u was at %#lx with interrupts %s\n", cpu, w->nmi_rip,
-                    w->nmi_rflags & X86_EFLAGS_IF ? "on" : "off");
-            w->state_wanted = false;
-            w->nmi_state_ready = false;
-        }
-        if (!spin_trylock(&o->lock))
+        if (__atomic_exchange_n(&w->watched, true, __ATOMIC_ACQUIRE))
             continue;
-        const struct timer *head = o->head;
-        uint64_t deadline = head ? head->deadline : 0;
-        bool overdue = head && now > deadline && now - deadline > OVERDUE_NS;
-        unsigned int vector = 0;
-        if (overdue && deadline != w->reported_deadline) {
-            w->reported_deadline = deadline;
-            w->reported_at_ns = now;
-            w->nmi_sent = false;
-            w->state_wanted = true;
-            vector = VEC_TIMER;
-            pr_warn("timer watchdog: cpu %u's earliest timer (fn %p data %p) is overdue by %lu ms; "
-                    "its last timer run was %lu ms ago\n",
-                    cpu, head->fn, head->data, (uint64_t)((now - deadline) / NSEC_PER_MSEC),
-                    (uint64_t)((now - o->last_run_ns) / NSEC_PER_MSEC));
-        } else if (overdue && w->state_wanted && !w->nmi_sent && now - w->reported_at_ns > OVERDUE_NS) {
-            w->nmi_sent = true;
-            vector = 2;
-            pr_warn("timer watchdog: cpu %u has not taken its timer vector in %lu ms: sending an NMI\n",
-                    cpu, (uint64_t)((now - w->reported_at_ns) / NSEC_PER_MSEC));
-        }
-        spin_unlock(&o->lock);
-        if (vector == VEC_TIMER)
-            lapic_send_ipi(pcpus[cpu]->apic_id, VEC_TIMER);
-        else if (vector == 2)
-            lapic_send_nmi(pcpus[cpu]->apic_id);
+        watch_one(cpu, w, now);
+        __atomic_store_n(&w->watched, false, __ATOMIC_RELEASE);
     }
 }
 
