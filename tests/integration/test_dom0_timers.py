@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Dom0's timers with more vCPUs than physical CPUs: the small Dom0 with 4
-vCPUs on 2 CPUs, where every vCPU's one-shot timer keeps moving between
-CPUs as its vCPU does. On each vCPU a loop of short sleeps (each needs that
-vCPU's timer to fire and wake it from HLT) must end; Linux must see no RCU
+vCPUs on 2 CPUs (Dom0's vCPU i is pinned to CPU i mod 2), so each CPU's
+timer list holds two vCPUs' one-shot timers and its scheduler switches
+between them as they block and wake. On each vCPU a loop of short sleeps
+(each needs that vCPU's timer to fire and wake it from HLT) must end; Linux must see no RCU
 stall (what one lost timer on a Dom0 vCPU looked like: "rcu_preempt
 kthread timer wakeup didn't happen ... on cpu=0"); and the hypervisor's
 timer watchdog (hypervisor/common/timer.c) must report no CPU or vCPU whose
