@@ -61,6 +61,21 @@ static void unlink_locked(struct timer_queue *q, struct timer *t)
     t->active = false;
 }
 
+/* Past this, an overdue head means its timer interrupt was lost (not just
+ * late because interrupts were off for a moment). */
+#define LOST_INTERRUPT_NS (500 * NSEC_PER_MSEC)
+
+static void report_rearm(unsigned int cpu, uint64_t late)
+{
+    static uint64_t reported_at;
+    uint64_t now = now_ns();
+    if (reported_at && now - reported_at < NSEC_PER_SEC)
+        return;
+    reported_at = now;
+    pr_warn("timer watchdog: cpu %u: its earliest timer is %lu ms overdue (a lost timer interrupt): "
+            "local APIC programmed again\n", cpu, (uint64_t)(late / NSEC_PER_MSEC));
+}
+
 void timer_init(struct timer *t, void (*fn)(void *), void *data)
 {
     t->fn = fn;
@@ -139,11 +154,21 @@ void timer_set(struct timer *t, uint64_t deadline)
             pp = &(*pp)->next;
         t->next = *pp;
         *pp = t;
-        if (q->head == t)
+        /* An earlier head whose time has passed should have brought its
+         * interrupt already: program the LAPIC again rather than trust it
+         * (at worst one early interrupt). One lost timer interrupt would
+         * otherwise stall this CPU's timers for good: everything armed
+         * later sorts in behind that head. */
+        uint64_t now = q->head != t ? now_ns() : 0;
+        uint64_t late = q->head != t && q->head->deadline < now ? now - q->head->deadline : 0;
+        if (q->head == t || late)
             reprogram(q);
+        bool lost = late > LOST_INTERRUPT_NS && !q->running;
         if (second != first)
             spin_unlock(&second->lock);
         spin_unlock(&first->lock);
+        if (lost)
+            report_rearm(cpu, late);
         break;
     }
     local_irq_restore(flags);

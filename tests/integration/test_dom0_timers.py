@@ -3,11 +3,14 @@
 vCPUs on 2 CPUs (Dom0's vCPU i is pinned to CPU i mod 2), so each CPU's
 timer list holds two vCPUs' one-shot timers and its scheduler switches
 between them as they block and wake. On each vCPU a loop of short sleeps
-(each needs that vCPU's timer to fire and wake it from HLT) must end; Linux must see no RCU
-stall (what one lost timer on a Dom0 vCPU looked like: "rcu_preempt
-kthread timer wakeup didn't happen ... on cpu=0"); and the hypervisor's
-timer watchdog (hypervisor/common/timer.c) must report no CPU or vCPU whose
-timer is long overdue. No wall-clock bound: only whether each sleep ends.
+(each needs that vCPU's timer to fire and wake it from HLT) must end;
+Linux must see no RCU stall (what one lost timer on a Dom0 vCPU looked
+like: "rcu_preempt kthread timer wakeup didn't happen ... on cpu=0"); and
+the hypervisor's timer watchdog (hypervisor/common/timer.c) must report no
+timer that stays lost. No wall-clock bound: only whether each sleep ends.
+A lost timer interrupt that the hypervisor recovers from at once (it
+programs the local APIC again, or takes the watchdog's timer vector) is
+counted, not failed; TIMERS_STRICT=1 fails on any watchdog line.
 TIMERS_ROUNDS=N boots N times (for measuring how often a timer is lost)."""
 import os
 import re
@@ -28,9 +31,17 @@ ROUNDS = int(os.environ.get("TIMERS_ROUNDS", "1"))
 CHECKS = 6
 r = Report(plan=CHECKS * ROUNDS)
 
+STRICT = os.environ.get("TIMERS_STRICT") == "1"
 RCU_STALL = re.compile(r"rcu: INFO: rcu_\w+ detected stalls|rcu_\w+ kthread timer wakeup didn't happen"
                        r"|rcu_\w+ kthread starved")
 WATCHDOG = re.compile(r"basalt: timer watchdog: .*")
+# A lost timer interrupt that the hypervisor recovered from at once: the
+# next timer armed on that CPU programmed its local APIC again, or the CPU
+# took the timer vector the watchdog sent it. Under QEMU 7.2's TCG a CPU's
+# local APIC timer interrupt now and then never arrives (about one boot in
+# ten here); before the recovery that stalled the CPU's timers for good.
+RECOVERED = re.compile(r"lost timer interrupt\): local APIC programmed again|earliest timer .* is overdue by"
+                       r"|\(from its timer vector\)|blocked past its timer")
 
 
 def sleep_loops():
@@ -87,7 +98,16 @@ def one_boot(n):
         stalls = RCU_STALL.findall(text)
         r.check("no RCU stall on Dom0's console", not stalls, "; ".join(stalls[:3]))
         reports = WATCHDOG.findall(text)
-        r.check("the hypervisor's timer watchdog reports no overdue timer", not reports, "\n".join(reports[:6]))
+        recovered = [l for l in reports if RECOVERED.search(l)]
+        unrecovered = [l for l in reports if not RECOVERED.search(l)]
+        if recovered:
+            print("# lost timer interrupts recovered:\n" + "".join("#   %s\n" % l for l in recovered), end="")
+        if STRICT:
+            r.check("the hypervisor's timer watchdog reports nothing (TIMERS_STRICT)", not reports,
+                    "\n".join(reports[:6]))
+        else:
+            r.check("no timer stays lost: each lost timer interrupt was recovered at once (%d lines)"
+                    % len(recovered), not unrecovered, "\n".join(unrecovered[:6]))
         r.no_hypervisor_failure(q)
 
 

@@ -150,7 +150,7 @@ static bool race_stopped(char *why, size_t len)
 
 int main(void)
 {
-    TAP_PLAN(12);
+    TAP_PLAN(14);
     hv_init();
     timers_cpu_init();
     struct domain *d = hv_domain(1, 1, 64);
@@ -214,6 +214,28 @@ int main(void)
     hv_destroy(d);
     RACE_CHECK("the periodic timer's vCPU stops it while its callback re-arms it on another CPU: it stays stopped",
                .setup = race_setup, .op = race_fire, .race = race_stop, .check = race_stopped);
+
+    /* A lost timer interrupt: the head's time passes with no timers_run.
+     * The next timer armed on that CPU sorts in behind the overdue head,
+     * and must program the local APIC again (or nothing ever would). */
+    struct timer head, behind;
+    timer_init(&head, lost_fire, NULL);
+    timer_init(&behind, lost_fire, NULL);
+    timer_set(&head, now_ns() + NSEC_PER_MSEC);
+    uint64_t programs_then = programs;
+    fake_now += NSEC_PER_SEC;
+    hv_log[0] = 0;
+    timer_set(&behind, now_ns() + 10 * NSEC_PER_MSEC);
+    CHECK("a timer armed behind a head whose interrupt was lost programs the local APIC again, and says so",
+          programs == programs_then + 1 && programmed_ns == 1 && queues[0].head == &head &&
+          strstr(hv_log, "cpu 0: its earliest timer is 999 ms overdue (a lost timer interrupt)"),
+          "%lu programs since, the last for %lu ns, log: %s", programs - programs_then, programmed_ns, hv_log);
+    timers_run();
+    CHECK("...and the lost timer then runs", lost_fired == 1 && !head.active && behind.active,
+          "fired %u, head %s, behind %s", lost_fired, head.active ? "armed" : "not armed",
+          behind.active ? "armed" : "not armed");
+    timer_stop(&behind);
+    lost_fired = 0;
 
     /* The watchdog: CPU 1 misses its timer interrupt; CPU 0 notices. */
     pcpus[1]->online = true;
