@@ -72,8 +72,8 @@ static void report_rearm(unsigned int cpu, uint64_t late)
     if (reported_at && now - reported_at < NSEC_PER_SEC)
         return;
     reported_at = now;
-    pr_warn("timer watchdog: cpu %u: its earliest timer is %lu ms overdue (a lost timer interrupt): "
-            "local APIC programmed again\n", cpu, (uint64_t)(late / NSEC_PER_MSEC));
+    pr_warn("timer watchdog: cpu %u: its earliest timer is %lu ms overdue (a lost timer interrupt, "
+            "or interrupts off that long): local APIC programmed again\n", cpu, (uint64_t)(late / NSEC_PER_MSEC));
 }
 
 void timer_init(struct timer *t, void (*fn)(void *), void *data)

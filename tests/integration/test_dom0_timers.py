@@ -40,7 +40,7 @@ WATCHDOG = re.compile(r"basalt: timer watchdog: .*")
 # took the timer vector the watchdog sent it. Under QEMU 7.2's TCG a CPU's
 # local APIC timer interrupt now and then never arrives (about one boot in
 # ten here); before the recovery that stalled the CPU's timers for good.
-RECOVERED = re.compile(r"lost timer interrupt\): local APIC programmed again|earliest timer .* is overdue by"
+RECOVERED = re.compile(r"\): local APIC programmed again|earliest timer .* is overdue by"
                        r"|\(from its timer vector\)|blocked past its timer")
 
 
