@@ -65,15 +65,23 @@ static void unlink_locked(struct timer_queue *q, struct timer *t)
  * late because interrupts were off for a moment). */
 #define LOST_INTERRUPT_NS (500 * NSEC_PER_MSEC)
 
-static void report_rearm(unsigned int cpu, uint64_t late)
+/* s: the local APIC as it was before being programmed again. Its timer's
+ * vector still requested means interrupts were off all that while; not
+ * requested, nor in service, with the count run out means it was lost. */
+static void report_rearm(unsigned int cpu, uint64_t late, const struct lapic_timer_state *s)
 {
     static uint64_t reported_at;
     uint64_t now = now_ns();
     if (reported_at && now - reported_at < NSEC_PER_SEC)
         return;
     reported_at = now;
-    pr_warn("timer watchdog: cpu %u: its earliest timer is %lu ms overdue (a lost timer interrupt, "
-            "or interrupts off that long): local APIC programmed again\n", cpu, (uint64_t)(late / NSEC_PER_MSEC));
+    uint32_t bit = BIT(VEC_TIMER % 32);
+    bool requested = s->irr[VEC_TIMER / 32] & bit, in_service = s->isr[VEC_TIMER / 32] & bit;
+    pr_warn("timer watchdog: cpu %u: its earliest timer is %lu ms overdue (%s; count %u of %u, "
+            "ISR %08x IRR %08x): local APIC programmed again\n", cpu, (uint64_t)(late / NSEC_PER_MSEC),
+            requested ? "its interrupt is pending: interrupts were off"
+            : in_service ? "its vector is in service" : s->current ? "the count has not run out"
+            : "a lost timer interrupt", s->current, s->initial, s->isr[7], s->irr[7]);
 }
 
 void timer_init(struct timer *t, void (*fn)(void *), void *data)
@@ -161,14 +169,17 @@ void timer_set(struct timer *t, uint64_t deadline)
          * later sorts in behind that head. */
         uint64_t now = q->head != t ? now_ns() : 0;
         uint64_t late = q->head != t && q->head->deadline < now ? now - q->head->deadline : 0;
+        bool lost = late > LOST_INTERRUPT_NS && !q->running;
+        struct lapic_timer_state before;
+        if (lost)
+            lapic_timer_state(&before);
         if (q->head == t || late)
             reprogram(q);
-        bool lost = late > LOST_INTERRUPT_NS && !q->running;
         if (second != first)
             spin_unlock(&second->lock);
         spin_unlock(&first->lock);
         if (lost)
-            report_rearm(cpu, late);
+            report_rearm(cpu, late, &before);
         break;
     }
     local_irq_restore(flags);
