@@ -5,6 +5,7 @@
 #include <asm/x86.h>
 #include <basalt/console.h>
 #include <basalt/lib.h>
+#include <basalt/timer.h>
 
 static volatile bool panicking;
 
@@ -34,5 +35,7 @@ void nmi_handler(struct trap_frame *f)
 {
     if (panicking)
         halt_forever();
+    if (timer_watchdog_nmi(f))
+        return;
     pr_warn("cpu %u: NMI\n", smp_processor_id());
 }

@@ -14,6 +14,7 @@
 #include <basalt/sched.h>
 #include <basalt/shared_info.h>
 #include <xen/vcpu.h>
+#include <xen/xen.h>
 #include <basalt/time.h>
 #include <basalt/timer.h>
 
@@ -463,6 +464,62 @@ void sched_sync_domain(struct domain *d)
         while (arch_vcpu_in_guest(v, &now) && now == entry)
             cpu_relax();
     }
+}
+
+/*
+ * The watchdog's look at the vCPUs (timer.c calls this from the CPU
+ * interrupts' watchdog): a blocked vCPU whose one-shot timer is long
+ * overdue, and a vCPU that could run but is neither running nor queued,
+ * were lost by the hypervisor; a guest would only see a timer that never
+ * comes. At most one report every VCPU_REPORT_GAP_NS, and never a wait for
+ * the lock.
+ */
+#define VCPU_OVERDUE_NS (2 * NSEC_PER_SEC)
+#define VCPU_REPORT_GAP_NS (5 * NSEC_PER_SEC)
+
+static void report_vcpu(const struct vcpu *v, uint64_t now, const char *what)
+{
+    const struct timer *t = &v->singleshot;
+    const struct shared_info *s = v->dom->shared_info;
+    const struct vcpu_info *vi = v->vcpu_info;
+    evtchn_port_t port = v->virq_to_port[VIRQ_TIMER];
+    unsigned int word = port / (sizeof(xen_ulong_t) * 8), bit = port % (sizeof(xen_ulong_t) * 8);
+    bool armed = READ_ONCE(t->active);
+    uint64_t deadline = READ_ONCE(t->deadline);
+    pr_warn("timer watchdog: vCPU d%u v%u %s: state %d for %lu ms, %s on cpu %u, one-shot timer %s "
+            "%ld ms from now on cpu %u; upcall_pending %u sel %#lx, VIRQ_TIMER port %u pending %u masked %u\n",
+            v->dom->id, v->id, what, v->state, (now - v->state_entry_ns) / 1000000,
+            v->running ? "running" : v->sched_queued ? "queued" : "idle", v->processor,
+            armed ? "armed for" : "not armed, was", ((int64_t)deadline - (int64_t)now) / 1000000,
+            READ_ONCE(t->cpu), vi ? vi->evtchn_upcall_pending : 0, vi ? vi->evtchn_pending_sel : 0, port,
+            s && port ? (unsigned int)((s->evtchn_pending[word] >> bit) & 1) : 0,
+            s && port ? (unsigned int)((s->evtchn_mask[word] >> bit) & 1) : 0);
+}
+
+void sched_watchdog(uint64_t now)
+{
+    static uint64_t last_report;
+    if (last_report && now - last_report < VCPU_REPORT_GAP_NS)
+        return;
+    if (!spin_trylock(&sched_lock))
+        return;
+    for (struct vcpu *v = all_vcpus; v; v = v->sched_all_next) {
+        const struct timer *t = &v->singleshot;
+        uint64_t deadline = READ_ONCE(t->deadline);
+        const char *what = NULL;
+        if (v->dom->state != DOMAIN_RUNNING)
+            continue; /* a dying domain's vCPUs are not waited for */
+        if (v->state == VCPU_BLOCKED && READ_ONCE(t->active) && now > deadline &&
+            now - deadline > VCPU_OVERDUE_NS)
+            what = "blocked past its timer";
+        else if (can_run(v) && !v->running && !v->sched_queued)
+            what = "runnable but on no CPU and in no queue";
+        if (what) {
+            report_vcpu(v, now, what);
+            last_report = now;
+        }
+    }
+    spin_unlock(&sched_lock);
 }
 
 /* What a guest sees change when its vCPU gets or loses a CPU. */

@@ -15,6 +15,9 @@
 #include <basalt/sched.h>
 #include <xen/vcpu.h>
 
+#include <stdarg.h>
+#include <string.h>
+
 static uint64_t fake_now = 1000 * NSEC_PER_SEC;
 static uint64_t programmed_ns, programs;
 
@@ -36,6 +39,52 @@ void lapic_timer_stop(void)
 
 void set_irq_handler(unsigned int vector, irq_handler_t h)
 {
+}
+
+/* The watchdog's ways out: what it sent to whom, and what it printed. */
+static unsigned int ipis, nmis, last_ipi_apic, last_ipi_vector, last_nmi_apic;
+static char hv_log[8192];
+
+void lapic_send_ipi(uint32_t apic_id, uint32_t vector)
+{
+    ipis++;
+    last_ipi_apic = apic_id;
+    last_ipi_vector = vector;
+}
+
+void lapic_send_nmi(uint32_t apic_id)
+{
+    nmis++;
+    last_nmi_apic = apic_id;
+}
+
+void lapic_timer_state(struct lapic_timer_state *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->lvt = VEC_TIMER;
+    s->isr[7] = BIT(VEC_KICK % 32); /* as if a kick were stuck in service */
+}
+
+void vprintk_level(enum log_level lvl, const char *fmt, va_list ap)
+{
+    size_t used = strlen(hv_log);
+    vsnprintf(hv_log + used, sizeof(hv_log) - used, fmt, ap);
+}
+
+static unsigned int lost_fired;
+
+static void lost_fire(void *unused)
+{
+    lost_fired++;
+}
+
+/* A timer armed on CPU 1 (simulated by switching the thread's CPU), then
+ * fake time passes with CPU 1 taking no interrupt. */
+static void arm_on_cpu1(struct timer *t, uint64_t in_ns)
+{
+    host_cpu = pcpus[1];
+    timer_set(t, now_ns() + in_ns);
+    host_cpu = pcpus[0];
 }
 
 static long vcpu_op(struct vcpu *v, int cmd, void *arg)
@@ -101,7 +150,7 @@ static bool race_stopped(char *why, size_t len)
 
 int main(void)
 {
-    TAP_PLAN(9);
+    TAP_PLAN(14);
     hv_init();
     timers_cpu_init();
     struct domain *d = hv_domain(1, 1, 64);
@@ -165,6 +214,76 @@ int main(void)
     hv_destroy(d);
     RACE_CHECK("the periodic timer's vCPU stops it while its callback re-arms it on another CPU: it stays stopped",
                .setup = race_setup, .op = race_fire, .race = race_stop, .check = race_stopped);
+
+    /* A lost timer interrupt: the head's time passes with no timers_run.
+     * The next timer armed on that CPU sorts in behind the overdue head,
+     * and must program the local APIC again (or nothing ever would). */
+    struct timer head, behind;
+    timer_init(&head, lost_fire, NULL);
+    timer_init(&behind, lost_fire, NULL);
+    timer_set(&head, now_ns() + NSEC_PER_MSEC);
+    uint64_t programs_then = programs;
+    fake_now += NSEC_PER_SEC;
+    hv_log[0] = 0;
+    timer_set(&behind, now_ns() + 10 * NSEC_PER_MSEC);
+    CHECK("a timer armed behind a head whose interrupt was lost programs the local APIC again, and says so",
+          programs == programs_then + 1 && programmed_ns == 1 && queues[0].head == &head &&
+          strstr(hv_log, "cpu 0: its earliest timer is 999 ms overdue (a lost timer interrupt"),
+          "%lu programs since, the last for %lu ns, log: %s", programs - programs_then, programmed_ns, hv_log);
+    timers_run();
+    CHECK("...and the lost timer then runs", lost_fired == 1 && !head.active && behind.active,
+          "fired %u, head %s, behind %s", lost_fired, head.active ? "armed" : "not armed",
+          behind.active ? "armed" : "not armed");
+    timer_stop(&behind);
+    lost_fired = 0;
+
+    /* The watchdog: CPU 1 misses its timer interrupt; CPU 0 notices. */
+    pcpus[1]->online = true;
+    pcpus[1]->apic_id = 7;
+    struct timer lost;
+    timer_init(&lost, lost_fire, NULL);
+    arm_on_cpu1(&lost, NSEC_PER_MSEC);
+    fake_now += 3 * NSEC_PER_SEC;
+    hv_log[0] = 0;
+    timers_run();
+    CHECK("the watchdog names a CPU whose earliest timer is 2 s overdue and sends it its timer vector",
+          ipis == 1 && last_ipi_apic == 7 && last_ipi_vector == VEC_TIMER &&
+          strstr(hv_log, "cpu 1's earliest timer") && strstr(hv_log, "overdue by 2999 ms"),
+          "%u IPIs (last to %u, vector %#x), log: %s", ipis, last_ipi_apic, last_ipi_vector, hv_log);
+    fake_now += NSEC_PER_SEC;
+    timers_run();
+    bool once = ipis == 1 && nmis == 0;
+    hv_log[0] = 0;
+    host_cpu = pcpus[1]; /* CPU 1 takes the vector */
+    timers_run();
+    host_cpu = pcpus[0];
+    CHECK("...once per overdue timer; CPU 1 then reports its local APIC state and runs the lost timer",
+          once && lost_fired == 1 && !lost.active && strstr(hv_log, "cpu 1 (from its timer vector)") &&
+          strstr(hv_log, "ISR 00020000"),
+          "%u IPIs %u NMIs before, fired %u, log: %s", ipis, nmis, lost_fired, hv_log);
+
+    arm_on_cpu1(&lost, NSEC_PER_MSEC);
+    fake_now += 3 * NSEC_PER_SEC;
+    timers_run(); /* the vector: CPU 1 does not take it */
+    fake_now += 3 * NSEC_PER_SEC;
+    timers_run();
+    bool nmi_sent = nmis == 1 && last_nmi_apic == 7;
+    host_cpu = pcpus[1];
+    struct trap_frame frame = { .rip = 0xffff800000123456, .rflags = 0 };
+    bool taken = timer_watchdog_nmi(&frame);
+    bool again = timer_watchdog_nmi(&frame);
+    host_cpu = pcpus[0];
+    hv_log[0] = 0;
+    fake_now += NSEC_PER_SEC;
+    timers_run();
+    CHECK("a CPU that does not take its timer vector gets an NMI, whose record CPU 0 prints",
+          nmi_sent && taken && !again && strstr(hv_log, "cpu 1 (from an NMI)") &&
+          strstr(hv_log, "was at 0xffff800000123456 with interrupts off"),
+          "NMI %s, taken %d, taken again %d, log: %s", nmi_sent ? "sent" : "not sent", taken, again, hv_log);
+    host_cpu = pcpus[1];
+    timer_stop(&lost);
+    host_cpu = pcpus[0];
+    pcpus[1]->online = false;
 
     fake_now += NSEC_PER_SEC;
     timers_run();

@@ -148,13 +148,7 @@ void time_init(void)
         if (khz[i] || tries >= 20)
             i++;
     }
-    for (int i = 0; i < 2; i++)
-        for (int j = i + 1; j < 3; j++)
-            if (khz[j] < khz[i]) {
-                uint64_t t = khz[i];
-                khz[i] = khz[j];
-                khz[j] = t;
-            }
+    sort3(khz);
     tsc_khz = khz[1] ? khz[1] : khz[2];
     if (!tsc_khz)
         panic("cannot calibrate the TSC: the PIT's counter does not count");

@@ -59,6 +59,16 @@ void lapic_timer_calibrate(void);
 void lapic_timer_oneshot(uint64_t ns);
 void lapic_timer_stop(void);
 
+/* What the local APIC's timer and interrupt state hold now, for the timer
+ * watchdog's report: a vector stuck in service at or above the timer's
+ * priority class would keep the timer's interrupt out for good. */
+struct lapic_timer_state {
+    uint32_t lvt, initial, current, tpr;
+    uint32_t isr[8], irr[8];
+};
+void lapic_timer_state(struct lapic_timer_state *s);
+void lapic_send_nmi(uint32_t apic_id);
+
 /* IOAPICs: route a GSI to a vector on a CPU. */
 void ioapic_init(void);
 void ioapic_route(uint32_t gsi, uint8_t vector, uint32_t dest_apic, bool level, bool active_low);

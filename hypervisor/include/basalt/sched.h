@@ -59,6 +59,10 @@ void sched_remove_vcpu(struct vcpu *v);
 /* Time the vCPU has run, including the stint in progress. */
 uint64_t vcpu_runtime_ns(const struct vcpu *v);
 
+/* Reports vCPUs the hypervisor lost (a blocked one long past its timer,
+ * a runnable one nobody runs or queues); from the timer watchdog. */
+void sched_watchdog(uint64_t now);
+
 /* Asks this CPU to pick again at its next chance. */
 void sched_raise_resched(unsigned int cpu);
 bool sched_resched_pending(void);

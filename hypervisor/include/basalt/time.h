@@ -16,6 +16,18 @@ extern uint64_t tsc_to_ns_mul;
 void time_init(void);
 uint64_t now_ns(void);
 uint64_t tsc_to_ns(uint64_t tsc_delta);
+/* Sorts three calibration runs in place, smallest first: v[1] is then the
+ * median, which one run spoiled in a way no bracket catches cannot move. */
+static inline void sort3(uint64_t v[3])
+{
+    for (int i = 0; i < 2; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (v[j] < v[i]) {
+                uint64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+            }
+}
 void udelay(uint64_t us);
 void mdelay(uint64_t ms);
 

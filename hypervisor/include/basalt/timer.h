@@ -24,6 +24,10 @@ void timer_kill(struct timer *t);
 void timers_cpu_init(void);
 /* Called from the LAPIC timer interrupt: runs expired timers, re-arms the LAPIC. */
 void timers_run(void);
+/* From the NMI handler: true if the NMI was the timer watchdog's (it
+ * recorded this CPU's local APIC state for the CPU that asked). */
+struct trap_frame;
+bool timer_watchdog_nmi(const struct trap_frame *f);
 /* Prints each CPU's earliest timer deadline (the 'd' key). */
 void timers_dump(void);
 

@@ -5,6 +5,7 @@
  */
 #include "tests/unit/hv/host.h"
 
+#include <asm/apic.h>
 #include <asm/percpu.h>
 #include <asm/svm.h>
 #include <basalt/arch.h>
@@ -298,6 +299,7 @@ WEAK void machine_shutdown_from_dom0(bool reboot, const char *why) { }
 WEAK void sched_domain_init(struct domain *d) { }
 WEAK void sched_add_vcpu(struct vcpu *v) { }
 WEAK void sched_remove_vcpu(struct vcpu *v) { }
+WEAK void sched_watchdog(uint64_t now) { }
 WEAK void sched_sync_domain(struct domain *d) { hv_flushes++; }
 WEAK void vcpu_wake(struct vcpu *v) { }
 WEAK void vcpu_set_affinity(struct vcpu *v, uint64_t affinity) { v->affinity = affinity; }
@@ -320,6 +322,9 @@ WEAK void timer_init(struct timer *t, void (*fn)(void *), void *data) { t->fn = 
 WEAK void timer_set(struct timer *t, uint64_t deadline) { }
 WEAK void timer_stop(struct timer *t) { }
 WEAK void timer_kill(struct timer *t) { }
+WEAK void lapic_timer_state(struct lapic_timer_state *s) { memset(s, 0, sizeof(*s)); }
+WEAK void lapic_send_ipi(uint32_t apic_id, uint32_t vector) { }
+WEAK void lapic_send_nmi(uint32_t apic_id) { }
 
 WEAK int arch_domain_create(struct domain *d, const struct domain_config *cfg) { return 0; }
 WEAK void arch_domain_destroy(struct domain *d) { }
