@@ -35,7 +35,7 @@ struct hvm_files {
     struct pvh_image img;
 };
 
-static int read_files(struct build_state *s, struct hvm_files *f)
+static int read_firmware(struct build_state *s, struct hvm_files *f)
 {
     char why[512];
     const char *path = loader_paths[0];
@@ -64,7 +64,7 @@ static bool in_ram(const struct hvm_ram_range *r, unsigned n, uint64_t start, ui
     return false;
 }
 
-static int populate(struct build_state *s, uint64_t gfn, uint64_t nr)
+static int populate_range(struct build_state *s, uint64_t gfn, uint64_t nr)
 {
     uint64_t done;
     int rc = xen_populate(s->domid, gfn, nr, &done);
@@ -79,7 +79,7 @@ static int populate(struct build_state *s, uint64_t gfn, uint64_t nr)
 /* RAM, the special pages, hvmloader, SeaBIOS after it, the start info
  * after that, the hvm_info table and the memory map; returns the start
  * info's address in *si_gpa. */
-static int load(struct build_state *s, const struct hvm_files *f, uint64_t *si_gpa)
+static int load_firmware(struct build_state *s, const struct hvm_files *f, uint64_t *si_gpa)
 {
     uint64_t mem = s->r->memory_mib << 20;
     struct hvm_ram_range ram[3];
@@ -87,9 +87,9 @@ static int load(struct build_state *s, const struct hvm_files *f, uint64_t *si_g
 
     start_step(s, "populating memory");
     for (unsigned i = 0; i < nr_ram; i++)
-        if (populate(s, ram[i].start / HVM_PAGE_SIZE, (ram[i].end - ram[i].start) / HVM_PAGE_SIZE))
+        if (populate_range(s, ram[i].start / HVM_PAGE_SIZE, (ram[i].end - ram[i].start) / HVM_PAGE_SIZE))
             return -1;
-    if (populate(s, HVM_SPECIAL_PFN(0), 8))
+    if (populate_range(s, HVM_SPECIAL_PFN(0), 8))
         return -1;
 
     start_step(s, "loading hvmloader");
@@ -221,12 +221,12 @@ int build_hvm(const struct build_request *r, struct xs_handle *xs, uint32_t *dom
     uint32_t console_port = 0, store_port = 0;
     uint64_t si_gpa = 0;
 
-    if (read_files(&s, &f) || build_check_free_memory(&s, s.max_mem_kb >> 2)) {
+    if (read_firmware(&s, &f) || build_check_free_memory(&s, s.max_mem_kb >> 2)) {
         free(f.loader);
         free(f.bios);
         return -1;
     }
-    bool ok = !(build_create_domain(&s) || load(&s, &f, &si_gpa) ||
+    bool ok = !(build_create_domain(&s) || load_firmware(&s, &f, &si_gpa) ||
                 build_set_up_rings(&s, &console_port, &store_port) || set_ioreq_params(&s) ||
                 build_set_entry_point(&s, f.img.entry, si_gpa) ||
                 build_publish_in_xenstore(&s, console_port, store_port) ||

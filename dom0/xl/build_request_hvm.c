@@ -138,7 +138,7 @@ static int ide_index(const char *vdev)
     return vdev[p] - 'a';
 }
 
-static int read_disks(struct build_request *r, char *err, size_t errlen)
+static int read_ide_disks(struct build_request *r, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < r->n_disks; i++) {
         const struct vbd *v = &r->disks[i];
@@ -176,7 +176,7 @@ int build_request_hvm(const struct xl_config *c, struct build_request *r, struct
 
     (void)notes;
     if (refuse_pvh_keys(c, err, errlen) || read_vnc(c, h, err, errlen) ||
-        read_serial(c, h, err, errlen) || read_disks(r, err, errlen))
+        read_serial(c, h, err, errlen) || read_ide_disks(r, err, errlen))
         return -1;
     if (o->usb == TRISTATE_TRUE || o->usbdevice.count)
         return fail_at(c, KEYS("usb", "usbdevice"), err, errlen,
