@@ -11,7 +11,9 @@ xenfv, VNC, a serial port, an IDE disk). In sequence:
     file QEMU's serial port writes to, the VNC port in xenstore, and a
     screenshot over VNC (a small RFB client in Python, run in Dom0) that is
     not blank;
-  - xl destroy: no QEMU, no xenstore entries, no QMP socket left.
+  - xl destroy: no QEMU, no xenstore entries, no QMP socket left;
+  - the guest again, its QEMU killed with SIGKILL once SeaBIOS runs: the
+    hypervisor and Dom0 carry on, and xl destroy still cleans up.
 """
 import base64
 import os
@@ -29,8 +31,9 @@ IMG = "/var/lib/xen/images/hvm-boot.img"
 SERIAL = "/var/log/xen/hvm-serial.log"
 MARKER = "basalt-hvm: booted from the IDE disk"
 
-# refusals: 4 and "nothing left"; the guest: 7; destroy: 2; no crash.
-r = Report(plan=5 + 7 + 2 + 1)
+# refusals: 4 and "nothing left"; the guest: 7; destroy: 2; QEMU killed: 3;
+# no crash.
+r = Report(plan=5 + 7 + 2 + 3 + 1)
 
 # A boot sector: COM1 at 115200 8N1, then the marker to COM1 and, through
 # the BIOS's teletype call, to the screen; then halt.
@@ -209,6 +212,26 @@ def destroy(s, domid):
     r.check("xl destroy leaves no QEMU, xenstore entry or QMP socket of the domain", good, out)
 
 
+def qemu_killed(s, q):
+    s.sh("rm -f %s" % SERIAL)
+    out = s.sh("xl create /root/hvm.cfg; echo rc=$?", timeout=300)
+    domid = s.domid("hvm")
+    if domid is None:
+        raise AssertionError("no HVM domain: " + out)
+    deadline = time.monotonic() + 300
+    banner = "(d%d) SeaBIOS (version" % domid
+    while banner not in q.text() and time.monotonic() < deadline:
+        time.sleep(5)
+    out = s.sh("pkill -9 -f 'xen-domid %d '; sleep 2; pgrep -f 'xen-domid %d ' || echo no-qemu; "
+               "xl list | awk '$2 == %d { print \"listed\" }'" % (domid, domid, domid))
+    r.check("QEMU killed with SIGKILL while SeaBIOS runs: Dom0 and xl carry on, the domain stays",
+            banner in q.text() and "no-qemu" in out and "listed" in out, out)
+    out = s.sh("xl destroy hvm; echo rc=$?", timeout=120)
+    r.check("xl destroy of the domain whose QEMU was killed succeeds", "rc=0" in out, out)
+    good, out = nothing_left(s)
+    r.check("and leaves nothing of it (domain, xenstore entries, QMP socket)", good, out)
+
+
 def session():
     with machine("hvm-xl", WORK, tank_gib=1) as q:
         s = Session(q)
@@ -222,6 +245,7 @@ def session():
             r.check("the HVM guest", False, str(e))
         if domid is not None:
             destroy(s, domid)
+        r.run("an HVM guest whose QEMU is killed", lambda: qemu_killed(s, q))
         r.no_hypervisor_failure(q)
 
 
