@@ -13,11 +13,14 @@ xenfv, VNC, a serial port, an IDE disk). In sequence:
     not blank;
   - xl destroy: no QEMU, no xenstore entries, no QMP socket left;
   - the guest again, its QEMU killed with SIGKILL once SeaBIOS runs: the
-    hypervisor and Dom0 carry on, and xl destroy still cleans up.
+    hypervisor and Dom0 carry on, and xl destroy still cleans up;
+  - a guest booting the same code from an ISO 9660 image (El Torito, made
+    here) on the emulated CD-ROM.
 """
 import base64
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -30,10 +33,12 @@ WORK = os.path.join(BUILD, "tests", "hvm-xl")
 IMG = "/var/lib/xen/images/hvm-boot.img"
 SERIAL = "/var/log/xen/hvm-serial.log"
 MARKER = "basalt-hvm: booted from the IDE disk"
+ISO = "/var/lib/xen/images/hvm-boot.iso"
+CD_MARKER = "basalt-hvm: booted from the CD-ROM"
 
 # refusals: 4 and "nothing left"; the guest: 7; destroy: 2; QEMU killed: 3;
-# no crash.
-r = Report(plan=5 + 7 + 2 + 3 + 1)
+# the CD-ROM guest: 2; no crash.
+r = Report(plan=5 + 7 + 2 + 3 + 2 + 1)
 
 # A boot sector: COM1 at 115200 8N1, then the marker to COM1 and, through
 # the BIOS's teletype call, to the screen; then halt.
@@ -81,7 +86,7 @@ _start:
 msg: .asciz "@MARKER@\r\n"
     .org 510
     .word 0xaa55
-""".replace("@MARKER@", MARKER)
+"""
 
 GUEST = "\n".join([
     'name = "hvm"',
@@ -97,6 +102,16 @@ GUEST = "\n".join([
     'on_crash = "preserve"',
 ]) + "\n"
 
+CD_GUEST = "\n".join([
+    'name = "hvmcd"',
+    'type = "hvm"',
+    'memory = 32',
+    'serial = "file:%s"' % SERIAL,
+    'boot = "d"',
+    'disk = [ "%s,raw,hdc,cdrom" ]' % ISO,
+    'vnc = 0',
+]) + "\n"
+
 # Each refused configuration, the line xl must name and what it must say.
 REFUSED = {
     "passwd": ('name = "bad"\ntype = "hvm"\nmemory = 64\nvncpasswd = "secret"\n', 4, "vncpasswd is not supported"),
@@ -108,11 +123,11 @@ REFUSED = {
 }
 
 
-def boot_sector():
+def boot_sector(marker):
     os.makedirs(WORK, exist_ok=True)
     src, obj, binary = (os.path.join(WORK, n) for n in ("boot.S", "boot.o", "boot.bin"))
     with open(src, "w") as f:
-        f.write(BOOT_SECTOR_S)
+        f.write(BOOT_SECTOR_S.replace("@MARKER@", marker))
     subprocess.run(["as", "--32", "-o", obj, src], check=True)
     subprocess.run(["objcopy", "-O", "binary", obj, binary], check=True)
     with open(binary, "rb") as f:
@@ -121,8 +136,73 @@ def boot_sector():
     return data
 
 
+def el_torito(boot):
+    """An ISO 9660 image whose El Torito catalog boots `boot` without
+    emulation (SeaBIOS loads its 4 sectors of 512 bytes at 0x7c00): the
+    primary volume descriptor with an empty root directory, the boot record,
+    the terminator, the catalog, the boot image."""
+    sector = 2048
+
+    def both16(v):
+        return struct.pack("<H", v) + struct.pack(">H", v)
+
+    def both32(v):
+        return struct.pack("<I", v) + struct.pack(">I", v)
+
+    def dirent(lba, name):
+        """A directory record for a directory at lba (ISO 9660, 9.1)."""
+        body = bytes(1) + both32(lba) + both32(sector) + bytes(7) + bytes((2, 0, 0)) + both16(1) + \
+            bytes((len(name),)) + name
+        body += bytes((len(name) + 1) % 2)
+        return bytes((len(body) + 1,)) + body
+
+    total = 22
+    pvd = bytearray(sector)
+    pvd[0:7] = b"\x01CD001\x01"
+    pvd[40:72] = b"BASALT-HVM".ljust(32)
+    pvd[80:88] = both32(total)
+    pvd[120:124] = both16(1)
+    pvd[124:128] = both16(1)
+    pvd[128:132] = both16(sector)
+    pvd[132:140] = both32(0)
+    pvd[156:190] = dirent(21, b"\0")
+    pvd[881] = 1
+    brvd = bytearray(sector)
+    brvd[0:7] = b"\x00CD001\x01"
+    brvd[7:39] = b"EL TORITO SPECIFICATION".ljust(32, b"\0")
+    brvd[0x47:0x4b] = struct.pack("<I", 19)
+    term = bytearray(sector)
+    term[0:7] = b"\xffCD001\x01"
+    validation = bytearray(32)
+    validation[0] = 1
+    validation[4:28] = b"BASALT".ljust(24, b"\0")
+    validation[30:32] = b"\x55\xaa"
+    words = sum(struct.unpack("<16H", bytes(validation)))
+    validation[28:30] = struct.pack("<H", (-words) & 0xffff)
+    initial = bytes((0x88, 0)) + struct.pack("<HBBHI", 0, 0, 0, 4, 20) + bytes(20)
+    catalog = (bytes(validation) + initial).ljust(sector, b"\0")
+    root = (dirent(21, b"\0") + dirent(21, b"\1")).ljust(sector, b"\0")
+    image = bytes(16 * sector) + bytes(pvd) + bytes(brvd) + bytes(term) + catalog + \
+        boot.ljust(sector, b"\0") + root
+    assert len(image) == total * sector
+    return image
+
+
+def put_binary(s, path, data):
+    s.sh("rm -f %s.b64" % path)
+    text = base64.b64encode(data).decode()
+    for i in range(0, len(text), 3000):
+        s.sh("echo %s >> %s.b64" % (text[i:i + 3000], path))
+    good, out = s.ok("base64 -d %s.b64 > %s && rm %s.b64" % (path, path, path))
+    if not good:
+        raise AssertionError("cannot write %s in Dom0: %s" % (path, out))
+
+
 def prepare(s):
-    data = base64.b64encode(boot_sector()).decode()
+    s.sh("mkdir -p /var/lib/xen/images")
+    put_binary(s, ISO, el_torito(boot_sector(CD_MARKER)))
+    s.put("/root/cd.cfg", CD_GUEST)
+    data = base64.b64encode(boot_sector(MARKER)).decode()
     good, out = s.ok("mkdir -p /var/lib/xen/images && rm -f %s && truncate -s 1M %s && "
                      "echo %s | base64 -d | dd of=%s conv=notrunc status=none"
                      % (IMG, IMG, data, IMG))
@@ -232,6 +312,26 @@ def qemu_killed(s, q):
     r.check("and leaves nothing of it (domain, xenstore entries, QMP socket)", good, out)
 
 
+def cdrom(s, q):
+    s.sh("rm -f %s" % SERIAL)
+    out = s.sh("xl create /root/cd.cfg; echo rc=$?", timeout=300)
+    domid = s.domid("hvmcd")
+    if domid is None:
+        raise AssertionError("no HVM domain: " + out)
+    deadline = time.monotonic() + 300
+    stopped = re.compile(r"domain %d \(hvmcd\) (shut down|destroyed|crashed)" % domid)
+    while True:
+        serial = s.sh("cat %s 2>/dev/null; echo" % SERIAL)
+        if CD_MARKER in serial or stopped.search(q.text()) or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    r.check("SeaBIOS boots an ISO image (El Torito) from the emulated CD-ROM (ATAPI): the marker on "
+            "the serial port", CD_MARKER in serial, serial)
+    out = s.sh("xl destroy hvmcd; echo rc=$?", timeout=120)
+    good, left = nothing_left(s)
+    r.check("xl destroy of the CD-ROM guest leaves nothing of it", "rc=0" in out and good, out + left)
+
+
 def session():
     with machine("hvm-xl", WORK, tank_gib=1) as q:
         s = Session(q)
@@ -246,6 +346,7 @@ def session():
         if domid is not None:
             destroy(s, domid)
         r.run("an HVM guest whose QEMU is killed", lambda: qemu_killed(s, q))
+        r.run("an HVM guest booting from a CD-ROM", lambda: cdrom(s, q))
         r.no_hypervisor_failure(q)
 
 
