@@ -150,6 +150,28 @@ static void probe_abi_hypercalls(void)
     struct xen_remove_from_physmap rp = { .domid = DOMID_SELF, .gpfn = 0x3f000 };
     expect("remove_from_physmap of nothing", memop(XENMEM_remove_from_physmap, &rp), -ENOENT);
 
+    /* multicall: each entry's result in its place, a nested multicall
+     * refused, a bad pointer in an entry or for the list an -EFAULT, and
+     * a list longer than one batch (the hypervisor continues it). */
+    static struct multicall_entry mc[40];
+    expect("multicall with a bad list", hypercall2(__HYPERVISOR_multicall, BAD_PTR, 2), -EFAULT);
+    mc[0] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version, .args = { XENVER_version } };
+    mc[1] = (struct multicall_entry){ .op = __HYPERVISOR_multicall, .args = { (unsigned long)mc, 1 } };
+    mc[2] = (struct multicall_entry){ .op = __HYPERVISOR_memory_op, .args = { XENMEM_add_to_physmap, BAD_PTR } };
+    mc[3] = (struct multicall_entry){ .op = 99 };
+    expect("multicall of four entries", hypercall2(__HYPERVISOR_multicall, (unsigned long)mc, 4), 0);
+    expect("multicall: xen_version's result", (long)mc[0].result, (4 << 16) | 17);
+    expect("multicall: a nested multicall refused", (long)mc[1].result, -EINVAL);
+    expect("multicall: a bad pointer in an entry", (long)mc[2].result, -EFAULT);
+    expect("multicall: an unknown hypercall", (long)mc[3].result, -ENOSYS);
+    long all = 0;
+    for (int i = 0; i < 40; i++)
+        mc[i] = (struct multicall_entry){ .op = __HYPERVISOR_xen_version, .args = { XENVER_version }, .result = 1 };
+    long rc = hypercall2(__HYPERVISOR_multicall, (unsigned long)mc, 40);
+    for (int i = 0; i < 40; i++)
+        all += mc[i].result == ((4 << 16) | 17);
+    expect("multicall of 40 entries (continued past a batch)", rc ? rc : all, 40);
+
     /* hvm_op */
     struct xen_hvm_param hp = { .domid = DOMID_SELF, .index = 999 };
     expect("hvm get_param past the table", hypercall2(__HYPERVISOR_hvm_op, HVMOP_get_param, (unsigned long)&hp), -EINVAL);

@@ -1,5 +1,7 @@
 /* The PVH domain builder (see build_pvh.h). */
 #include "build_pvh.h"
+#include "build_hvm.h"
+#include "build_steps.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,20 +23,11 @@
 #include "xs_entries.h"
 #include "xs_store.h"
 
+#define start_step build_start_step
+#define fail_step build_fail_step
 
-struct build_state {
-    const struct build_request *r;
-    const struct build_images *im;
-    struct xs_handle *xs;
-    uint32_t domid;
-    int created;
-    char *err;
-    size_t errlen;
-    const char *step;
-    uint64_t step_start;
-};
 
-static void start_step(struct build_state *s, const char *step)
+void build_start_step(struct build_state *s, const char *step)
 {
     if (s->step)
         xl_info("  %s: %llu ms", s->step, (unsigned long long)(xl_now_ms() - s->step_start));
@@ -42,10 +35,7 @@ static void start_step(struct build_state *s, const char *step)
     s->step_start = xl_now_ms();
 }
 
-static int fail_step(struct build_state *s, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_step(struct build_state *s, int rc, const char *fmt, ...)
+int build_fail_step(struct build_state *s, int rc, const char *fmt, ...)
 {
     char why[256] = "";
     if (fmt) {
@@ -59,7 +49,7 @@ static int fail_step(struct build_state *s, int rc, const char *fmt, ...)
     return -1;
 }
 
-static int create_domain(struct build_state *s)
+int build_create_domain(struct build_state *s)
 {
     const struct build_request *r = s->r;
     struct basalt_domain_create c;
@@ -69,7 +59,8 @@ static int create_domain(struct build_state *s)
     c.max_vcpus = r->max_vcpus;
     c.weight = r->weight;
     c.cap = r->cap;
-    c.max_mem_kb = runtime_limit_kib(r->maxmem_mib << 10);
+    c.max_mem_kb = s->max_mem_kb ? s->max_mem_kb : runtime_limit_kib(r->maxmem_mib << 10);
+    c.flags = s->create_flags;
     c.cpu_affinity = r->affinity;
 
     start_step(s, "creating the domain");
@@ -112,7 +103,7 @@ static int populate_memory(struct build_state *s)
     return 0;
 }
 
-static int write_to_guest(struct build_state *s, uint64_t gpa, const void *src, size_t len,
+int build_write_to_guest(struct build_state *s, uint64_t gpa, const void *src, size_t len,
                           const char *what)
 {
     /* Everything goes into pages populated (zeroed) just before. */
@@ -131,19 +122,19 @@ static int load_images(struct build_state *s)
      * zeros in the file. */
     for (unsigned i = 0; i < im->kernel.info.nr_segments; i++) {
         const struct pvh_segment *seg = &im->kernel.info.seg[i];
-        if (write_to_guest(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))
+        if (build_write_to_guest(s, seg->paddr, im->kernel.elf + seg->offset, seg->filesz, "segment"))
             return -1;
     }
     if (im->ramdisk_len) {
         start_step(s, "loading the ramdisk");
-        if (write_to_guest(s, l->initrd_gpa, im->ramdisk, im->ramdisk_len, "ramdisk"))
+        if (build_write_to_guest(s, l->initrd_gpa, im->ramdisk, im->ramdisk_len, "ramdisk"))
             return -1;
     }
     start_step(s, "writing the ACPI tables");
-    if (write_to_guest(s, PVH_ACPI_BASE, l->acpi, l->acpi_len, "ACPI tables"))
+    if (build_write_to_guest(s, PVH_ACPI_BASE, l->acpi, l->acpi_len, "ACPI tables"))
         return -1;
     start_step(s, "writing the start info");
-    if (write_to_guest(s, l->start_info_gpa, l->start_info, l->start_info_len, "start info"))
+    if (build_write_to_guest(s, l->start_info_gpa, l->start_info, l->start_info_len, "start info"))
         return -1;
     start_step(s, "setting the memory map");
     int rc = ctl_set_memmap(s->domid, l->memmap, l->nr_memmap);
@@ -152,7 +143,7 @@ static int load_images(struct build_state *s)
 
 /* The console and xenstore rings: event channels, the HVM parameters the
  * guest finds them by, and their grant entries. */
-static int set_up_rings(struct build_state *s, uint32_t *console_port, uint32_t *store_port)
+int build_set_up_rings(struct build_state *s, uint32_t *console_port, uint32_t *store_port)
 {
     int rc;
     start_step(s, "allocating event channels");
@@ -167,9 +158,9 @@ static int set_up_rings(struct build_state *s, uint32_t *console_port, uint32_t 
         uint64_t value;
         const char *name;
     } params[] = {
-        { HVM_PARAM_STORE_PFN, PVH_XENSTORE_PFN, "STORE_PFN" },
+        { HVM_PARAM_STORE_PFN, s->store_gfn, "STORE_PFN" },
         { HVM_PARAM_STORE_EVTCHN, *store_port, "STORE_EVTCHN" },
-        { HVM_PARAM_CONSOLE_PFN, PVH_CONSOLE_PFN, "CONSOLE_PFN" },
+        { HVM_PARAM_CONSOLE_PFN, s->console_gfn, "CONSOLE_PFN" },
         { HVM_PARAM_CONSOLE_EVTCHN, *console_port, "CONSOLE_EVTCHN" },
     };
     for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
@@ -179,25 +170,24 @@ static int set_up_rings(struct build_state *s, uint32_t *console_port, uint32_t 
     /* Xen's toolstack convention: grant ref 0 is the console ring, 1 the
      * xenstore ring, so backends can map them by grant. */
     start_step(s, "seeding grant entries");
-    if ((rc = ctl_grant_seed(s->domid, 0, BUILD_BACKEND_DOMID, PVH_CONSOLE_PFN)))
+    if ((rc = ctl_grant_seed(s->domid, 0, BUILD_BACKEND_DOMID, s->console_gfn)))
         return fail_step(s, rc, "ref 0 (console)");
-    if ((rc = ctl_grant_seed(s->domid, 1, BUILD_BACKEND_DOMID, PVH_XENSTORE_PFN)))
+    if ((rc = ctl_grant_seed(s->domid, 1, BUILD_BACKEND_DOMID, s->store_gfn)))
         return fail_step(s, rc, "ref 1 (xenstore)");
     return 0;
 }
 
-static int set_entry_point(struct build_state *s)
+int build_set_entry_point(struct build_state *s, uint32_t entry, uint64_t start_info_gpa)
 {
     int rc;
     start_step(s, "setting the entry point");
-    const struct domu_layout *l = &s->im->layout;
-    if ((rc = ctl_vcpu_set_entry(s->domid, l->entry, (uint32_t)l->start_info_gpa)))
-        return fail_step(s, rc, "entry 0x%x, start info 0x%llx", l->entry,
-                         (unsigned long long)l->start_info_gpa);
+    if ((rc = ctl_vcpu_set_entry(s->domid, entry, (uint32_t)start_info_gpa)))
+        return fail_step(s, rc, "entry 0x%x, start info 0x%llx", entry,
+                         (unsigned long long)start_info_gpa);
     return 0;
 }
 
-static int publish_in_xenstore(struct build_state *s, uint32_t console_port, uint32_t store_port)
+int build_publish_in_xenstore(struct build_state *s, uint32_t console_port, uint32_t store_port)
 {
     const struct build_request *r = s->r;
     struct timespec now;
@@ -214,10 +204,12 @@ static int publish_in_xenstore(struct build_state *s, uint32_t console_port, uin
         .target_kib = r->memory_mib << 10,
         .store_port = store_port,
         .console_port = console_port,
-        .store_gfn = PVH_XENSTORE_PFN,
-        .console_gfn = PVH_CONSOLE_PFN,
+        .store_gfn = s->store_gfn,
+        .console_gfn = s->console_gfn,
+        .hvm = s->create_flags & BCTL_CREATE_HVM,
+        .acpi = r->hvm_opts.acpi,
         .backend_domid = BUILD_BACKEND_DOMID,
-        .type = "pvh",
+        .type = s->create_flags & BCTL_CREATE_HVM ? "hvm" : "pvh",
         .start_time_sec = (uint64_t)now.tv_sec,
         .start_time_cs = (unsigned)(now.tv_nsec / 10000000),
         .on_poweroff = shutdown_action_name(r->on_poweroff),
@@ -235,7 +227,7 @@ static int publish_in_xenstore(struct build_state *s, uint32_t console_port, uin
         return fail_step(s, rc, NULL);
 
     start_step(s, "introducing the domain to xenstored");
-    if (!xs_introduce_domain(s->xs, s->domid, PVH_XENSTORE_PFN, store_port))
+    if (!xs_introduce_domain(s->xs, s->domid, s->store_gfn, store_port))
         return fail_step(s, -errno, NULL);
     return 0;
 }
@@ -268,42 +260,56 @@ static int add_vifs(struct build_state *s)
 int build_pvh(const struct build_request *r, const struct build_images *im,
               struct xs_handle *xs, uint32_t *domid, char *err, size_t errlen)
 {
-    struct build_state s = { .r = r, .im = im, .xs = xs, .err = err, .errlen = errlen };
+    struct build_state s = { .r = r, .im = im, .xs = xs, .err = err, .errlen = errlen,
+                             .store_gfn = PVH_XENSTORE_PFN, .console_gfn = PVH_CONSOLE_PFN };
     uint32_t console_port = 0, store_port = 0;
+
+    if (build_check_free_memory(&s, im->layout.populate_pages))
+        return -1;
+    const struct domu_layout *l = &im->layout;
+    bool ok = !(build_create_domain(&s) || populate_memory(&s) || load_images(&s) ||
+                build_set_up_rings(&s, &console_port, &store_port) ||
+                build_set_entry_point(&s, l->entry, l->start_info_gpa) ||
+                build_publish_in_xenstore(&s, console_port, store_port) || add_vifs(&s) ||
+                attach_disks(&s));
+    return build_finish(&s, ok, domid);
+}
+
+int build_check_free_memory(struct build_state *s, uint64_t need)
+{
     struct basalt_host_info host;
 
     /* A clear message before anything exists; the hypervisor checks again. */
-    start_step(&s, "checking free memory");
+    start_step(s, "checking free memory");
     int rc = ctl_host_info(&host);
     if (rc)
-        return fail_step(&s, rc, "cannot query the hypervisor");
-    uint64_t need = im->layout.populate_pages;
+        return fail_step(s, rc, "cannot query the hypervisor");
     if (host.free_pages < need)
-        return fail_step(&s, 0, "the domain needs %llu MiB, the pool has %llu MiB free",
+        return fail_step(s, 0, "the domain needs %llu MiB, the pool has %llu MiB free",
                          (unsigned long long)(need >> 8),
                          (unsigned long long)(host.free_pages >> 8));
+    return 0;
+}
 
-    if (create_domain(&s) || populate_memory(&s) || load_images(&s) ||
-        set_up_rings(&s, &console_port, &store_port) || set_entry_point(&s) ||
-        publish_in_xenstore(&s, console_port, store_port) || add_vifs(&s) || attach_disks(&s))
-        goto fail;
-
-    if (!r->start_paused) {
-        start_step(&s, "starting the domain");
-        if ((rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s.domid))) {
-            fail_step(&s, rc, NULL);
-            goto fail;
+int build_finish(struct build_state *s, bool ok, uint32_t *domid)
+{
+    int rc;
+    if (ok && !s->r->start_paused) {
+        start_step(s, "starting the domain");
+        if ((rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s->domid))) {
+            fail_step(s, rc, NULL);
+            ok = false;
         }
     }
-    start_step(&s, "done");
-    *domid = s.domid;
-    return 0;
-
-fail:
-    if (s.created) {
-        rc = domain_teardown(s.domid, xs);
+    if (ok) {
+        start_step(s, "done");
+        *domid = s->domid;
+        return 0;
+    }
+    if (s->created) {
+        rc = domain_teardown(s->domid, s->xs);
         if (rc)
-            xl_err("cannot destroy the half-built domain %u: %s", s.domid, ctl_strerror(rc));
+            xl_err("cannot destroy the half-built domain %u: %s", s->domid, ctl_strerror(rc));
     }
     return -1;
 }
@@ -311,6 +317,8 @@ fail:
 int build_domain(const struct build_request *r, struct xs_handle *xs, uint32_t *domid,
                  char *err, size_t errlen)
 {
+    if (r->hvm)
+        return build_hvm(r, xs, domid, err, errlen);
     struct build_images *im = malloc(sizeof(*im));
     enum build_blame blame;
     if (!im) {

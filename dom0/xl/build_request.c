@@ -13,11 +13,11 @@
 
 #define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static int fail_at(const struct xl_config *c, const char *const *keys, char *err, size_t errlen,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define fail_at build_request_fail_at
+#define note_at build_request_note_at
 
-static int fail_at(const struct xl_config *c, const char *const *keys, char *err, size_t errlen,
-                   const char *fmt, ...)
+int build_request_fail_at(const struct xl_config *c, const char *const *keys, char *err,
+                          size_t errlen, const char *fmt, ...)
 {
     const char *source;
     unsigned line;
@@ -32,8 +32,8 @@ static int fail_at(const struct xl_config *c, const char *const *keys, char *err
     return -1;
 }
 
-static void note_at(const struct xl_config *c, struct strlist *notes, const char *const *keys,
-                    const char *text)
+void build_request_note_at(const struct xl_config *c, struct strlist *notes,
+                           const char *const *keys, const char *text)
 {
     const char *source;
     unsigned line;
@@ -89,7 +89,7 @@ static int disks_from_config(const struct xl_config *c, struct build_request *r,
         r->disks[i].source = source;
         r->disks[i].line = at;
         r->n_disks = (unsigned)i + 1;
-        if (spec->is_cdrom)
+        if (spec->is_cdrom && !r->hvm)
             (void)strlist_addf(notes,
                                "%s:%u: disk %s is a CD-ROM: Linux's blkfront ignores CD-ROMs "
                                "in PVH guests",
@@ -127,10 +127,12 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
         note_at(c, notes, KEYS("name"),
                 "no type= given: xl's default is PV, which Basalt does not have; "
                 "building a PVH domain (type = \"pvh\")");
+    } else if (dc->type == DOMAIN_TYPE_HVM) {
+        r->hvm = true;
     } else if (dc->type != DOMAIN_TYPE_PVH) {
         return fail_at(c, KEYS("type", "builder"), err, errlen,
-                       "type \"%s\" is not supported: Basalt's xl builds PVH domains only "
-                       "(type = \"pvh\")",
+                       "type \"%s\" is not supported: Basalt's xl builds PVH and HVM domains "
+                       "(type = \"pvh\" or \"hvm\")",
                        domain_type_name(dc->type));
     }
     if (strlen(dc->name) >= BASALT_NAME_LEN)
@@ -138,7 +140,7 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
                        "name '%s' is too long: the hypervisor takes at most %d characters",
                        cfg_quote(dc->name, q, sizeof(q)), BASALT_NAME_LEN - 1);
     snprintf(r->name, sizeof(r->name), "%s", dc->name);
-    if (!dc->kernel || !*dc->kernel)
+    if (!r->hvm && (!dc->kernel || !*dc->kernel))
         return fail_at(c, KEYS("kernel"), err, errlen,
                        dc->kernel ? "kernel is empty" : "missing required setting 'kernel'");
     r->kernel = dc->kernel;
@@ -189,7 +191,7 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
         break;
     }
 
-    if (vif_config_request(c, r, err, errlen))
+    if (!r->hvm && vif_config_request(c, r, err, errlen))
         return -1;
 
     r->on_poweroff = supported_action(c, notes, "on_poweroff", dc->on_poweroff);
@@ -204,5 +206,11 @@ int build_request_from_config(const struct xl_config *c, struct build_request *r
         return fail_at(c, KEYS("name"), err, errlen, "cannot generate a UUID: %s",
                        strerror(errno));
     }
-    return disks_from_config(c, r, notes, err, errlen);
+    if (disks_from_config(c, r, notes, err, errlen))
+        return -1;
+    if (r->hvm && build_request_hvm(c, r, notes, err, errlen)) {
+        build_request_free(r);
+        return -1;
+    }
+    return 0;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "build_hvm.h"
 #include "build_pvh.h"
 #include "build_request.h"
 #include "cfg_error.h"
@@ -109,6 +110,8 @@ static int read_and_prepare(const char *file, const char *const *overrides, size
     }
     print_notes(c, &notes, xl_verbose);
     strlist_free(&notes);
+    if (r->hvm)
+        return 0; /* hvmloader and SeaBIOS are read by the HVM builder */
 
     enum build_blame blame;
     uint64_t t0 = xl_now_ms();
@@ -188,7 +191,7 @@ int cmd_create(int argc, char **argv)
 
     struct xl_config c;
     struct build_request r;
-    struct build_images *im = malloc(sizeof(*im));
+    struct build_images *im = calloc(1, sizeof(*im));
     if (!im) {
         xl_err("out of memory");
         return 1;
@@ -200,7 +203,13 @@ int cmd_create(int argc, char **argv)
     }
     r.start_paused = args_has(&a, 'p');
     if (args_has(&a, 'n')) {
-        print_dry_run(&r, im);
+        if (r.hvm)
+            printf("Dry run: HVM domain %s: %u vCPUs, %llu MiB, hvmloader and SeaBIOS, "
+                   "%u IDE disks, vnc %s\n",
+                   r.name, r.max_vcpus, (unsigned long long)r.memory_mib, r.n_disks,
+                   *r.hvm_opts.vnc ? r.hvm_opts.vnc : "none");
+        else
+            print_dry_run(&r, im);
         build_images_free(im);
         free(im);
         build_request_free(&r);
@@ -232,7 +241,8 @@ int cmd_create(int argc, char **argv)
         xsh_close(xs);
         goto fail;
     }
-    rc = build_pvh(&r, im, xs, &domid, err, sizeof(err));
+    rc = r.hvm ? build_hvm(&r, xs, &domid, err, sizeof(err))
+               : build_pvh(&r, im, xs, &domid, err, sizeof(err));
     xsh_close(xs);
     /* The monitor lives on: it should not keep the kernel's memory. */
     build_images_free(im);

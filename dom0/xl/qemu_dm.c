@@ -270,10 +270,17 @@ pid_t qemu_dm_start(struct xs_handle *xs, uint32_t domid, const char *name, uint
                     char *err, size_t errlen)
 {
     struct qemu_dm_args a;
-    char dm_path[64], state_path[96], log_path[256], path[96], num[24], tail[512];
 
     if (qemu_dm_args_build(&a, domid, name, maxmem_mib))
         return cfg_fail(err, errlen, "QEMU's command line is too long");
+    return qemu_dm_start_args(xs, domid, name, &a, err, errlen);
+}
+
+pid_t qemu_dm_start_args(struct xs_handle *xs, uint32_t domid, const char *name,
+                         const struct qemu_dm_args *a, char *err, size_t errlen)
+{
+    char dm_path[64], state_path[96], log_path[256], path[96], num[24], tail[512];
+
     if (access(QEMU_DM_BINARY, X_OK))
         return cfg_fail(err, errlen, "cannot run %s (%s): is Debian's qemu-system-xen installed?",
                     QEMU_DM_BINARY, strerror(errno));
@@ -292,7 +299,7 @@ pid_t qemu_dm_start(struct xs_handle *xs, uint32_t domid, const char *name, uint
     snprintf(path, sizeof(path), "/libxl/%u/dm-version", domid);
     xsh_write(xs, path, "qemu_xen");
 
-    pid_t pid = spawn(a.argv, log_path);
+    pid_t pid = spawn(a->argv, log_path);
     if (pid < 0)
         return cfg_fail(err, errlen, "cannot start %s: %s", QEMU_DM_BINARY, strerror(errno));
     xl_info("  QEMU for domain %u started, pid %ld, log %s", domid, (long)pid, log_path);

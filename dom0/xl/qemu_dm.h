@@ -36,6 +36,11 @@ struct xs_handle;
 pid_t qemu_dm_start(struct xs_handle *xs, uint32_t domid, const char *name, uint64_t maxmem_mib,
                     char *err, size_t errlen);
 
+/* The same with a command line built by the caller (an HVM guest's). */
+struct qemu_dm_args;
+pid_t qemu_dm_start_args(struct xs_handle *xs, uint32_t domid, const char *name,
+                         const struct qemu_dm_args *a, char *err, size_t errlen);
+
 /* The pid of domid's QEMU, or 0 if none runs. */
 pid_t qemu_dm_find(uint32_t domid);
 

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "build_request.h"
+
 void qemu_dm_qmp_path(uint32_t domid, char *out, size_t len)
 {
     snprintf(out, len, QEMU_DM_RUN_DIR "/qmp-libxl-%u", domid);
@@ -33,19 +35,18 @@ static int add(struct qemu_dm_args *a, const char *fmt, ...)
     return 0;
 }
 
-int qemu_dm_args_build(struct qemu_dm_args *a, uint32_t domid, const char *name,
-                       uint64_t maxmem_mib)
+/* What libxl puts first for every guest type. -no-shutdown: a guest
+ * cannot end QEMU (a poweroff is the hypervisor's, reported by QEMU with
+ * remote_shutdown); no -S, so QEMU writes "running" to
+ * /local/domain/0/device-model/DOMID/state once it serves. */
+static int add_common(struct qemu_dm_args *a, uint32_t domid)
 {
     char qmp[128];
     a->argc = 0;
     a->used = 0;
     a->argv[0] = NULL;
     qemu_dm_qmp_path(domid, qmp, sizeof(qmp));
-    /* libxl's order. -no-shutdown: a guest cannot end QEMU (xenpv has no
-     * such device anyway); -xen-attach: the domain exists already, built
-     * by xl; no -S, so QEMU writes "running" to
-     * /local/domain/0/device-model/DOMID/state once it serves. */
-    int rc = add(a, "%s", QEMU_DM_BINARY) || add(a, "-xen-domid") || add(a, "%u", domid) ||
+    return add(a, "%s", QEMU_DM_BINARY) || add(a, "-xen-domid") || add(a, "%u", domid) ||
              add(a, "-no-shutdown") || add(a, "-chardev") ||
              add(a, "socket,id=libxl-cmd,path=%s,server=on,wait=off", qmp) || add(a, "-mon") ||
              add(a, "chardev=libxl-cmd,mode=control") || add(a, "-chardev") ||
@@ -53,9 +54,61 @@ int qemu_dm_args_build(struct qemu_dm_args *a, uint32_t domid, const char *name,
                     "/qmp-libxenstat-%u,server=on,wait=off",
                  domid) ||
              add(a, "-mon") || add(a, "chardev=libxenstat-cmd,mode=control") ||
-             add(a, "-nodefaults") || add(a, "-no-user-config") || add(a, "-xen-attach") ||
+             add(a, "-nodefaults") || add(a, "-no-user-config");
+}
+
+int qemu_dm_args_build(struct qemu_dm_args *a, uint32_t domid, const char *name,
+                       uint64_t maxmem_mib)
+{
+    /* -xen-attach: the domain exists already, built by xl. */
+    int rc = add_common(a, domid) || add(a, "-xen-attach") ||
              add(a, "-name") || add(a, "%s", name) || add(a, "-vnc") || add(a, "none") ||
              add(a, "-display") || add(a, "none") || add(a, "-nographic") || add(a, "-machine") ||
              add(a, "xenpv") || add(a, "-m") || add(a, "%llu", (unsigned long long)maxmem_mib);
+    return rc ? -1 : 0;
+}
+
+/* QEMU's name for a disk format. */
+static const char *qemu_format(enum disk_format f)
+{
+    switch (f) {
+    case DISK_FORMAT_QCOW: return "qcow";
+    case DISK_FORMAT_QCOW2: return "qcow2";
+    case DISK_FORMAT_VHD: return "vpc";
+    case DISK_FORMAT_QED: return "qed";
+    default: return "raw";
+    }
+}
+
+int qemu_dm_args_build_hvm(struct qemu_dm_args *a, uint32_t domid, const struct build_request *r)
+{
+    const struct build_hvm *h = &r->hvm_opts;
+    int rc = add_common(a, domid) || add(a, "-name") || add(a, "%s", r->name) || add(a, "-vnc") ||
+             add(a, "%s", *h->vnc ? h->vnc : "none") || add(a, "-display") || add(a, "none");
+    if (!rc && h->serial)
+        rc = add(a, "-serial") || add(a, "%s", h->serial);
+    rc = rc || add(a, "-device") || add(a, "cirrus-vga,vgamem_mb=%d", BUILD_HVM_VIDEORAM_MIB) ||
+         add(a, "-boot") || add(a, "order=%s", h->boot);
+    if (!rc && r->max_vcpus > 1)
+        rc = add(a, "-smp") || add(a, "%u,maxcpus=%u", r->vcpus, r->max_vcpus);
+    rc = rc || add(a, "-net") || add(a, "none") || add(a, "-machine") ||
+         add(a, "xenfv,suppress-vmdesc=on") || add(a, "-m") ||
+         add(a, "%llu", (unsigned long long)r->memory_mib);
+    for (unsigned i = 0; !rc && i < r->n_disks; i++) {
+        const struct vbd *v = &r->disks[i];
+        int idx = h->ide_index[i];
+        if (v->is_cdrom && !v->target)
+            rc = add(a, "-drive") ||
+                 add(a, "if=ide,index=%d,readonly=on,media=cdrom,id=ide-%d", idx, idx);
+        else if (v->is_cdrom)
+            rc = add(a, "-drive") ||
+                 add(a, "file=%s,if=ide,index=%d,readonly=on,media=cdrom,format=%s,"
+                        "cache=writeback,id=ide-%d",
+                     v->target, idx, qemu_format(v->format), idx);
+        else
+            rc = add(a, "-drive") ||
+                 add(a, "file=%s,if=ide,index=%d,media=disk,format=%s,cache=writeback", v->target,
+                     idx, qemu_format(v->format));
+    }
     return rc ? -1 : 0;
 }

@@ -19,8 +19,8 @@
 #define QEMU_DM_ENV_NAME "XEN_QEMU_CONSOLE_LIMIT"
 #define QEMU_DM_ENV_VALUE "1048576"
 
-#define QEMU_DM_MAX_ARGS 40
-#define QEMU_DM_ARG_BUF 1024
+#define QEMU_DM_MAX_ARGS 64
+#define QEMU_DM_ARG_BUF 8192
 
 struct qemu_dm_args {
     char *argv[QEMU_DM_MAX_ARGS + 1];   /* NULL-terminated; point into buf */
@@ -39,5 +39,13 @@ void qemu_dm_log_path(const char *name, char *out, size_t len);
  * if they do not fit (a name of absurd length). */
 int qemu_dm_args_build(struct qemu_dm_args *a, uint32_t domid, const char *name,
                        uint64_t maxmem_mib);
+
+/* The same for an HVM guest (libxl's for type = "hvm" with qemu-xen): the
+ * xenfv machine, which models the guest's PC (i440FX, PIIX3 IDE, cirrus
+ * VGA with 8 MiB, the Xen platform device) and serves its ioreqs; VNC and
+ * the serial port as r->hvm_opts says, r's disks as IDE drives, -m the
+ * guest's RAM (its VRAM is QEMU's to populate on top). */
+struct build_request;
+int qemu_dm_args_build_hvm(struct qemu_dm_args *a, uint32_t domid, const struct build_request *r);
 
 #endif

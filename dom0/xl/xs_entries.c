@@ -179,6 +179,22 @@ int xs_entries_build(const struct xs_domain_desc *d, struct xs_entry_list *out)
     add_entry(&c, PERMS_BACKEND, "1", "%s/state", backend); /* XenbusStateInitialising */
     add_entry(&c, PERMS_BACKEND, "vt100", "%s/protocol", backend);
 
+    /* What hvmloader reads (libxl_create.c, libxl_dm.c): which BIOS to
+     * load (the "firmware" module holds SeaBIOS), that RAM may not be
+     * moved above 4 GiB to make room for PCI BARs (qemu-xen's mapcache
+     * cannot follow), the ACPI tables to build, the device model. */
+    if (d->hvm) {
+        add_entry(&c, PERMS_RO, NULL, "%s/hvmloader", dom);
+        add_entry(&c, PERMS_RO, "seabios", "%s/hvmloader/bios", dom);
+        add_entry(&c, PERMS_RO, "0", "%s/hvmloader/allow-memory-relocate", dom);
+        add_entry(&c, PERMS_RO, NULL, "%s/platform", dom);
+        add_entry(&c, PERMS_RO, d->acpi ? "1" : "0", "%s/platform/acpi", dom);
+        add_entry(&c, PERMS_RO, d->acpi ? "1" : "0", "%s/platform/acpi_s3", dom);
+        add_entry(&c, PERMS_RO, d->acpi ? "1" : "0", "%s/platform/acpi_s4", dom);
+        add_entry(&c, PERMS_RO, "0", "%s/platform/acpi_laptop_slate", dom);
+        add_entry(&c, PERMS_RO, "qemu_xen", "%s/platform/device-model", dom);
+    }
+
     /* /vm/<uuid>: the domain's identity across restarts. */
     add_entry(&c, PERMS_RO, NULL, "%s", vm);
     add_entry(&c, PERMS_RO, uuid, "%s/uuid", vm);

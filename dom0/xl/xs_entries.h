@@ -9,6 +9,7 @@
 #define XL_XS_ENTRIES_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,7 +45,9 @@ struct xs_domain_desc {
     unsigned store_port, console_port;
     uint64_t store_gfn, console_gfn;
     unsigned backend_domid;     /* where xenstored and xenconsoled run: 0 */
-    const char *type;           /* /libxl/N/type: "pvh" */
+    const char *type;           /* /libxl/N/type: "pvh" or "hvm" */
+    bool hvm;                   /* an HVM guest: what hvmloader reads too */
+    bool acpi;                  /* HVM: platform/acpi */
     uint64_t start_time_sec;    /* /vm/<uuid>/start_time = "SEC.CC" */
     unsigned start_time_cs;
     /* on_* actions (xl.cfg names), kept under /libxl/N for `xl shutdown -w`. */

@@ -19,6 +19,7 @@ static const hypercall_fn_t table[] = {
     [__HYPERVISOR_physdev_op] = do_physdev_op,
     [__HYPERVISOR_dm_op] = do_dm_op,
     [__HYPERVISOR_basalt_ctl] = do_basalt_ctl,
+    [__HYPERVISOR_multicall] = do_multicall,
 };
 
 long hypercall_dispatch(struct vcpu *v, uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3,

@@ -3,6 +3,7 @@
  * (whatever its mask), an upcall is pending, or the timeout passes. Linux's
  * PV spinlocks wait this way on a masked per-CPU port.
  */
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/event.h>
 #include <basalt/guest_access.h>
@@ -39,11 +40,26 @@ void vcpu_poll_done(struct vcpu *v)
     v->poll_nr = 0;
 }
 
+/* struct sched_poll as a 32-bit caller (hvmloader) lays it out: a 32-bit
+ * handle, the count, and the timeout 4-byte aligned right after it. */
+struct sched_poll32 {
+    uint32_t ports, nr_ports;
+    uint32_t timeout_lo, timeout_hi;
+};
+
 long sched_poll(struct vcpu *v, uint64_t arg)
 {
     struct sched_poll p;
-    if (copy_from_guest(v, &p, arg, sizeof(p)))
+    if (arch_hypercall_from_32bit(v)) {
+        struct sched_poll32 p32;
+        if (copy_from_guest(v, &p32, arg, sizeof(p32)))
+            return -EFAULT;
+        p.ports.p = (evtchn_port_t *)(uintptr_t)p32.ports;
+        p.nr_ports = p32.nr_ports;
+        p.timeout = (uint64_t)p32.timeout_hi << 32 | p32.timeout_lo;
+    } else if (copy_from_guest(v, &p, arg, sizeof(p))) {
         return -EFAULT;
+    }
     if (p.nr_ports > MAX_POLL_PORTS)
         return -EINVAL;
     evtchn_port_t *buf = v->poll_buf;

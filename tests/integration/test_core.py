@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from basalt_test import Qemu, Report, guest  # noqa: E402
 
 # guests/hostile.c: how many probes each hostile guest runs before its act.
-HOSTILE_PROBES = 76
+HOSTILE_PROBES = 83
 HELLO_LINES = 100
 
 r = Report(plan=21)

@@ -39,6 +39,8 @@
 #include "dom0/xl/vif_entries.c"
 #include "dom0/xl/vif_config.c"
 #include "dom0/xl/build_request.c"
+#include "dom0/xl/build_request_hvm.c"
+#include "dom0/xl/qemu_dm_args.c"
 #include "dom0/xl/kernel_cache.c"
 #include "dom0/xl/prepare.c"
 
@@ -97,13 +99,13 @@ static void test_request(void)
           has_note("building a PVH domain"), "%d: %s", rc, err);
 
     rc = req("name=\"demo\"\n\ntype=\"hvm\"\nkernel=\"/k\"\n", NULL, 0);
-    CHECK("type hvm: refused at its line", rc == -2 &&
-          !strcmp(err, "t.cfg:3: type \"hvm\" is not supported: Basalt's xl builds PVH domains "
-                       "only (type = \"pvh\")"), "%s", err);
+    CHECK("type hvm with a kernel: refused at kernel=", rc == -2 &&
+          !strncmp(err, "t.cfg:4: kernel= (direct kernel boot) is not supported for HVM", 62),
+          "%s", err);
     rc = req("name=\"demo\"\ntype=\"pv\"\nkernel=\"/k\"\n", NULL, 0);
     CHECK("type pv: refused", rc == -2 && !strncmp(err, "t.cfg:2: type \"pv\"", 18), "%s", err);
     rc = req("name=\"demo\"\nbuilder=\"hvm\"\nkernel=\"/k\"\n", NULL, 0);
-    CHECK("builder=hvm: refused at its line", rc == -2 && !strncmp(err, "t.cfg:2: type", 13),
+    CHECK("builder=hvm is HVM: its kernel= refused", rc == -2 && !strncmp(err, "t.cfg:3: kernel=", 16),
           "%s", err);
 
     rc = req("name=\"demo\"\ntype=\"pvh\"\n", NULL, 0);
@@ -298,12 +300,92 @@ static void test_prepare(void)
     free(im);
 }
 
+#define HVM "name=\"win\"\ntype=\"hvm\"\nmemory=128\n"
+
+/* type = "hvm": libxl's defaults, what is refused (at its line), QEMU's
+ * command line. */
+static void test_hvm(void)
+{
+    int rc = req(HVM, NULL, 0);
+    CHECK("an HVM config gives a request with libxl's defaults",
+          rc == 0 && r.hvm && !strcmp(r.hvm_opts.vnc, "127.0.0.1:0,to=99") &&
+          !strcmp(r.hvm_opts.boot, "cda") && r.hvm_opts.acpi && !r.hvm_opts.serial &&
+          r.memory_mib == 128, "%d: %s", rc, err);
+    rc = req(HVM "vnclisten=\"0.0.0.0\"\nvncdisplay=3\nvncunused=0\nacpi=0\nboot=\"dc\"\n", NULL, 0);
+    CHECK("vnclisten, vncdisplay, vncunused, acpi, boot", rc == 0 &&
+          !strcmp(r.hvm_opts.vnc, "0.0.0.0:3") && !r.hvm_opts.acpi && !strcmp(r.hvm_opts.boot, "dc"),
+          "%d: %s %s", rc, err, r.hvm_opts.vnc);
+    rc = req(HVM "vnc=0\n", NULL, 0);
+    CHECK("vnc=0: no VNC server", rc == 0 && !r.hvm_opts.vnc[0], "%s", err);
+
+    static const struct {
+        const char *text, *want, *what;
+    } refused[] = {
+        { HVM "vnclisten=\"127.0.0.1,password=on\"\n", "t.cfg:4: vnclisten '127.0.0.1,password=on' is not an address", "a vnclisten with QEMU options" },
+        { HVM "vncpasswd=\"x\"\n", "t.cfg:4: vncpasswd is not supported", "vncpasswd" },
+        { HVM "\nstdvga=1\n", "t.cfg:5: 'stdvga' is not supported for HVM guests", "a key nothing reads" },
+        { HVM "maxmem=256\n", "t.cfg:4: maxmem (256 MiB) differs from memory", "maxmem above memory" },
+        { HVM "vif=[\"bridge=xenbr0\"]\n", "t.cfg:4: vif= is not supported for HVM guests yet", "vif=" },
+        { HVM "serial=\"tcp:1.2.3.4:5\"\n", "t.cfg:4: serial 'tcp:1.2.3.4:5' is not supported", "a serial port other than pty, none, file:" },
+        { HVM "serial=\"file:/x,y\"\n", "t.cfg:4: serial 'file:/x,y' is not supported", "a serial file with ','" },
+        { HVM "disk=[\"/i,raw,xvde,rw\"]\n", "t.cfg:4: disk 1 (xvde): an HVM guest's disks are QEMU's IDE devices", "a fifth IDE disk" },
+        { HVM "disk=[\"/i,raw,hda,rw\",\n \"/j,raw,xvda,rw\"]\n", "t.cfg:5: disk 2 (xvda) is the same IDE device as disk 1", "two disks on one IDE device" },
+        { HVM "memory=8\n", "t.cfg:4: memory (8 MiB) must be between 16 and 3840", "too little memory" },
+        { HVM "usb=1\n", "t.cfg:4: USB is not supported", "usb" },
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char name[128];
+        rc = req(refused[i].text, NULL, 0);
+        snprintf(name, sizeof(name), "HVM: %s refused at its line", refused[i].what);
+        CHECK(name, rc == -2 && !strncmp(err, refused[i].want, strlen(refused[i].want)), "%d: %s", rc, err);
+    }
+
+    rc = req(HVM "vcpus=2\nserial=\"pty\"\nboot=\"c\"\n"
+                 "disk=[\"/img/a.qcow2,qcow2,hda,rw\", \"/img/b.iso,raw,hdc,cdrom\"]\n", NULL, 0);
+    static struct qemu_dm_args a;
+    char line[2048] = "";
+    if (rc == 0 && !qemu_dm_args_build_hvm(&a, 7, &r))
+        for (unsigned i = 1; i < a.argc; i++)
+            snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", i > 1 ? " " : "", a.argv[i]);
+    CHECK("QEMU's HVM command line is libxl's",
+          !strcmp(a.argv[0], QEMU_DM_BINARY) &&
+          !strcmp(line, "-xen-domid 7 -no-shutdown "
+                        "-chardev socket,id=libxl-cmd,path=/var/run/xen/qmp-libxl-7,server=on,wait=off "
+                        "-mon chardev=libxl-cmd,mode=control "
+                        "-chardev socket,id=libxenstat-cmd,path=/var/run/xen/qmp-libxenstat-7,server=on,wait=off "
+                        "-mon chardev=libxenstat-cmd,mode=control -nodefaults -no-user-config -name win "
+                        "-vnc 127.0.0.1:0,to=99 -display none -serial pty -device cirrus-vga,vgamem_mb=8 "
+                        "-boot order=c -smp 2,maxcpus=2 -net none -machine xenfv,suppress-vmdesc=on -m 128 "
+                        "-drive file=/img/a.qcow2,if=ide,index=0,media=disk,format=qcow2,cache=writeback "
+                        "-drive file=/img/b.iso,if=ide,index=2,readonly=on,media=cdrom,format=raw,"
+                        "cache=writeback,id=ide-2"),
+          "%d %s: %s", rc, err, line);
+
+    struct xs_domain_desc d = { .domid = 7, .name = "win", .uuid = r.uuid, .max_vcpus = 1, .vcpus = 1,
+                                .type = "hvm", .hvm = true, .acpi = true, .on_poweroff = "destroy",
+                                .on_reboot = "restart", .on_crash = "destroy" };
+    struct xs_entry_list l;
+    int found = 0;
+    if (!xs_entries_build(&d, &l)) {
+        for (size_t i = 0; i < l.count; i++)
+            if (l.items[i].value &&
+                ((!strcmp(l.items[i].path, "/local/domain/7/hvmloader/bios") && !strcmp(l.items[i].value, "seabios")) ||
+                 (!strcmp(l.items[i].path, "/local/domain/7/hvmloader/allow-memory-relocate") && !strcmp(l.items[i].value, "0")) ||
+                 (!strcmp(l.items[i].path, "/local/domain/7/platform/acpi") && !strcmp(l.items[i].value, "1")) ||
+                 (!strcmp(l.items[i].path, "/local/domain/7/platform/device-model") && !strcmp(l.items[i].value, "qemu_xen"))))
+                found++;
+        xs_entries_free(&l);
+    }
+    CHECK("an HVM domain's xenstore entries hold what hvmloader reads", found == 4, "%d of 4", found);
+}
+
 int main(void)
 {
-    TAP_PLAN(46);
+    TAP_PLAN(46 + 16);
     setenv("XL_KERNEL_CACHE", "off", 1); /* nothing of this host's /var/cache */
     test_request();
     test_prepare();
+    test_hvm();
     xl_config_free(&c);
     strlist_free(&notes);
     TAP_EXIT();

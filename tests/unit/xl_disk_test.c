@@ -343,7 +343,7 @@ static void test_qemu_args(void)
     CHECK("QMP socket path", !strcmp(path, "/var/run/xen/qmp-libxl-5"), "%s", path);
     qemu_dm_log_path("web", path, sizeof(path));
     CHECK("log path", !strcmp(path, "/var/log/xen/qemu-dm-web.log"), "%s", path);
-    char huge[2048];
+    static char huge[QEMU_DM_ARG_BUF + 1];
     memset(huge, 'x', sizeof(huge) - 1);
     huge[sizeof(huge) - 1] = '\0';
     CHECK("a command line that does not fit is refused",

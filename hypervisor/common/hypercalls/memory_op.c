@@ -37,11 +37,29 @@ static void target_done(struct vcpu *v, struct domain *d)
         domain_put(d);
 }
 
+/* struct xen_memory_reservation as a 32-bit caller (hvmloader) lays it
+ * out; its extent list holds 32-bit frame numbers. */
+struct reservation32 {
+    uint32_t extent_start, nr_extents, extent_order, mem_flags;
+    uint16_t domid;
+};
+
 static long reservation(struct vcpu *v, unsigned int op, uint64_t cmd, uint64_t arg)
 {
     struct xen_memory_reservation r;
-    if (copy_from_guest(v, &r, arg, sizeof(r)))
+    bool is32 = arch_hypercall_from_32bit(v);
+    if (is32) {
+        struct reservation32 r32;
+        if (copy_from_guest(v, &r32, arg, sizeof(r32)))
+            return -EFAULT;
+        r = (struct xen_memory_reservation){ .nr_extents = r32.nr_extents,
+                                             .extent_order = r32.extent_order,
+                                             .mem_flags = r32.mem_flags, .domid = r32.domid };
+        r.extent_start.p = (xen_pfn_t *)(uintptr_t)r32.extent_start;
+    } else if (copy_from_guest(v, &r, arg, sizeof(r))) {
         return -EFAULT;
+    }
+    size_t pfn_size = is32 ? sizeof(uint32_t) : sizeof(xen_pfn_t);
     uint64_t start = cmd >> MEMOP_EXTENT_SHIFT;
     if (r.extent_order > MAX_EXTENT_ORDER || start > r.nr_extents)
         return -EINVAL;
@@ -60,8 +78,8 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t cmd, uint64_t 
             return hypercall_continue(v, 1, op | (i << MEMOP_EXTENT_SHIFT));
         }
         pages += n;
-        xen_pfn_t gfn;
-        if (copy_from_guest(v, &gfn, (gvaddr_t)(uintptr_t)r.extent_start.p + i * sizeof(gfn), sizeof(gfn))) {
+        xen_pfn_t gfn = 0; /* little-endian: a 32-bit entry fills the low half */
+        if (copy_from_guest(v, &gfn, (gvaddr_t)(uintptr_t)r.extent_start.p + i * pfn_size, pfn_size)) {
             rc = -EFAULT;
             break;
         }
@@ -136,11 +154,25 @@ static long remove_from_physmap(struct vcpu *v, uint64_t arg)
     return rc;
 }
 
+/* struct xen_memory_map as a 32-bit caller (hvmloader) lays it out: the
+ * buffer handle is a 32-bit pointer right after the count. */
+struct memory_map32 {
+    uint32_t nr_entries, buffer;
+};
+
 static long memory_map(struct vcpu *v, uint64_t arg)
 {
     struct xen_memory_map m;
-    if (copy_from_guest(v, &m, arg, sizeof(m)))
+    bool is32 = arch_hypercall_from_32bit(v);
+    if (is32) {
+        struct memory_map32 m32;
+        if (copy_from_guest(v, &m32, arg, sizeof(m32)))
+            return -EFAULT;
+        m.nr_entries = m32.nr_entries;
+        m.buffer.p = (void *)(uintptr_t)m32.buffer;
+    } else if (copy_from_guest(v, &m, arg, sizeof(m))) {
         return -EFAULT;
+    }
     struct domain *d = v->dom;
     unsigned int n = MIN(m.nr_entries, d->memmap_entries);
     for (unsigned int i = 0; i < n; i++) {
@@ -151,8 +183,9 @@ static long memory_map(struct vcpu *v, uint64_t arg)
         if (copy_to_guest(v, (gvaddr_t)(uintptr_t)m.buffer.p + i * sizeof(e), &e, sizeof(e)))
             return -EFAULT;
     }
+    /* Only the count changes: the caller's handle stays as it wrote it. */
     m.nr_entries = n;
-    return copy_to_guest(v, arg, &m, sizeof(m)) ? -EFAULT : 0;
+    return copy_to_guest(v, arg, &m.nr_entries, sizeof(m.nr_entries)) ? -EFAULT : 0;
 }
 
 static long domain_query(struct vcpu *v, unsigned int op, uint64_t arg)

@@ -45,6 +45,8 @@ struct vcpu {
     uint64_t state_entry_ns;
     bool sched_queued;
     bool initialised;           /* has a register state to run from (VCPUOP_up may start it) */
+    uint64_t *multicall_args;   /* in a multicall: the running entry's arguments,
+                                   which hypercall_continue rewrites */
 
     struct timer singleshot;    /* VCPUOP_set_singleshot_timer */
     uint64_t periodic_period_ns;

@@ -41,6 +41,7 @@ long memory_acquire_resource(struct vcpu *v, uint64_t arg);
 long memory_set_memory_map(struct vcpu *v, uint64_t arg);
 long do_dm_op(struct vcpu *v, uint64_t domid, uint64_t nr_bufs, uint64_t bufs, uint64_t, uint64_t);
 long do_basalt_ctl(struct vcpu *v, uint64_t arg, uint64_t, uint64_t, uint64_t, uint64_t);
+long do_multicall(struct vcpu *v, uint64_t list, uint64_t nr_calls, uint64_t, uint64_t, uint64_t);
 struct basalt_mem_write;
 /* BCTL_DOMAIN_WRITE (common/hypercalls/basalt_ctl_memory.c). */
 long basalt_ctl_domain_write(struct vcpu *v, struct domain *d, struct basalt_mem_write *w);

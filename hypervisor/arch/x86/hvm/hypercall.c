@@ -75,6 +75,10 @@ long hypercall_continue(struct vcpu *v, unsigned int argno, uint64_t val)
     static const unsigned int regs32[] = { 3, 1, 2, 6, 7 };  /* ebx ecx edx esi edi */
     if (argno < 1 || argno > 5)
         return -EINVAL;
+    if (v->multicall_args) { /* the entry is written back and run again */
+        v->multicall_args[argno - 1] = val;
+        return HYPERCALL_RESTART;
+    }
     bool is64 = hvm_insn_mode(v) == INSN_MODE_LONG64;
     hvm_set_gpr(v, (is64 ? regs64 : regs32)[argno - 1], is64 ? val : (uint32_t)val);
     return HYPERCALL_RESTART;
