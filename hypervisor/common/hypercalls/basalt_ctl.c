@@ -175,7 +175,7 @@ static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_mem
 static long unpause(struct domain *d)
 {
     uint64_t flags = spin_lock_irqsave(&d->lock);
-    bool start = d->state == DOMAIN_BUILDING && d->entry_set;
+    bool start = d->state == DOMAIN_BUILDING && (d->entry_set || d->restored_up);
     bool building = d->state == DOMAIN_BUILDING;
     if (start)
         d->state = DOMAIN_RUNNING; /* unless it is being destroyed */
@@ -184,8 +184,16 @@ static long unpause(struct domain *d)
         if (!start)
             return -EINVAL;
         d->user_paused = false;
-        pr_notice("domain %u (%s) created\n", d->id, d->name);
-        vcpu_start(d->vcpus[0]);
+        if (!d->restored) {
+            pr_notice("domain %u (%s) created\n", d->id, d->name);
+            vcpu_start(d->vcpus[0]);
+            return 0;
+        }
+        /* Restored: every vCPU that was up carries on where it was. */
+        pr_notice("domain %u (%s) restored\n", d->id, d->name);
+        for (unsigned int i = 0; i < d->max_vcpus; i++)
+            if (d->vcpus[i] && (d->restored_up & (1ULL << i)))
+                vcpu_start(d->vcpus[i]);
         return 0;
     }
     if (d->user_paused) {
@@ -260,7 +268,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         rc = set_memmap(v, d, &op->u.memmap);
         break;
     case BCTL_VCPU_SET_ENTRY:
-        if (d->state != DOMAIN_BUILDING || d->boot_spec || !d->vcpus[0]) {
+        if (d->state != DOMAIN_BUILDING || d->boot_spec || !d->vcpus[0] || d->restored) {
             rc = -EINVAL;
             break;
         }
@@ -318,6 +326,19 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
     }
     case BCTL_DOMAIN_WRITE:
         rc = basalt_ctl_domain_write(v, d, &op->u.write);
+        break;
+    case BCTL_DOMAIN_READ:
+        rc = basalt_ctl_domain_read(v, d, &op->u.read);
+        break;
+    case BCTL_VCPU_GET_STATE:
+    case BCTL_VCPU_SET_STATE:
+        rc = basalt_ctl_vcpu_state(v, d, &op->u.state, op->cmd == BCTL_VCPU_SET_STATE);
+        break;
+    case BCTL_DOMAIN_GET_MEMMAP:
+        rc = basalt_ctl_get_memmap(v, d, &op->u.memmap);
+        break;
+    case BCTL_DOMAIN_RESUME:
+        rc = basalt_ctl_domain_resume(d);
         break;
     case BCTL_DOMAIN_SHUTDOWN:
         if (op->u.shutdown_reason > SHUTDOWN_MAX)
