@@ -45,7 +45,17 @@ struct restore_state {
     struct xs_handle *xs;
     uint32_t domid;
     uint8_t *buf;               /* BASALT_WRITE_MAX of hypercall memory */
+    uint64_t step_start;
 };
+
+/* With -v, how long the step that returned rc took. */
+static int timed(struct restore_state *s, const char *step, int rc)
+{
+    uint64_t now = xl_now_ms();
+    xl_info("  %s: %llu ms", step, (unsigned long long)(now - s->step_start));
+    s->step_start = now;
+    return rc;
+}
 
 static int fail(const char *step, int rc)
 {
@@ -290,8 +300,11 @@ static int restore(const struct sf_file *f, struct xs_handle *xs, bool paused, u
         ctl_save_buffer_free(s.buf, BASALT_WRITE_MAX);
         return -1;
     }
-    if (populate(&s) || write_pages(&s) || set_vcpus(&s) ||
-        set_up_rings(&s, &store_port, &console_port) || publish(&s, store_port, console_port))
+    s.step_start = xl_now_ms();
+    if (timed(&s, "populating memory", populate(&s)) || timed(&s, "writing memory", write_pages(&s)) ||
+        timed(&s, "setting vCPU states", set_vcpus(&s)) ||
+        timed(&s, "setting up rings", set_up_rings(&s, &store_port, &console_port)) ||
+        timed(&s, "writing xenstore entries", publish(&s, store_port, console_port)))
         goto fail;
     if (!paused && (rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s.domid))) {
         fail("starting the domain", rc);

@@ -277,6 +277,11 @@ static int save_chunk(struct save_state *s, uint64_t gfn, uint32_t count)
             p.zero[i / 64] |= 1ull << (i % 64);
             continue;
         }
+        /* Pages with data next to each other go out in one write. */
+        if (n > 1 && (const uint8_t *)parts[n - 1] + lens[n - 1] == page) {
+            lens[n - 1] += SF_PAGE_SIZE;
+            continue;
+        }
         parts[n] = page;
         lens[n++] = SF_PAGE_SIZE;
     }
@@ -410,7 +415,10 @@ int cmd_save(int argc, char **argv)
     if (suspend_guest(&s))
         goto fail_file;
     uint64_t t1 = xl_now_ms();
-    if (write_settings(&s) || write_vcpus(&s) || write_memory(&s))
+    if (write_settings(&s) || write_vcpus(&s))
+        goto fail_resume;
+    uint64_t tm = xl_now_ms();
+    if (write_memory(&s))
         goto fail_resume;
     if (fsync(fd)) {
         xl_err("cannot write %s: %s", file, strerror(errno));
@@ -419,8 +427,8 @@ int cmd_save(int argc, char **argv)
     close(fd);
     fd = -1;
     uint64_t t2 = xl_now_ms();
-    xl_info("  suspending: %llu ms, writing: %llu ms", (unsigned long long)(t1 - t0),
-            (unsigned long long)(t2 - t1));
+    xl_info("  suspending: %llu ms, settings and vCPU states: %llu ms, memory: %llu ms",
+            (unsigned long long)(t1 - t0), (unsigned long long)(tm - t1), (unsigned long long)(t2 - tm));
     if (checkpoint) {
         rc = ctl_domain_op(BCTL_DOMAIN_RESUME, s.domid);
         if (rc) {

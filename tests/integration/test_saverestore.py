@@ -8,7 +8,8 @@ free); a truncated, a corrupted and a foreign file (another kind, another
 format version) are refused with the reason and create nothing (no
 domain, no xenstore entries); then ten save/restore cycles in a row, the
 guest still counting after them, and the pool's free memory after the
-guest is destroyed what it was before it."""
+guest is shut down (xl shutdown, which it still answers) what it was
+before it."""
 # tests/run: time limit 2400 s
 import os
 import re
@@ -26,7 +27,7 @@ CYCLES = 10
 # The counter ticks once a second of the guest's own time.
 COUNTER = "(i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) >/dev/null 2>&1 & true"
 
-r = Report(plan=17)
+r = Report(plan=18)
 
 
 def guest_view(q):
@@ -125,6 +126,11 @@ def cycles(q, state):
     ok, first, second = counting(q, state["view"])
     r.check("... the guest still counts after them, its uptime continuing", ok,
             "before %s, after %s then %s" % (state["view"], first, second))
+    # Its xenstore watches were registered again by the guest after each
+    # restore: the PV shutdown request reaches it.
+    out = sh(q, "xl shutdown -w sr; echo rc=$?", timeout=300)
+    r.check("xl shutdown -w of the restored guest: it powers off and is gone",
+            rc_of(out) == 0 and "sr" not in domains(q), out)
 
 
 def main():
