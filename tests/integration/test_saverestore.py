@@ -27,7 +27,7 @@ CYCLES = 10
 # The counter ticks once a second of the guest's own time.
 COUNTER = "(i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done) >/dev/null 2>&1 & true"
 
-r = Report(plan=18)
+r = Report(plan=19)
 
 
 def guest_view(q):
@@ -126,6 +126,10 @@ def cycles(q, state):
     ok, first, second = counting(q, state["view"])
     r.check("... the guest still counts after them, its uptime continuing", ok,
             "before %s, after %s then %s" % (state["view"], first, second))
+    attach(q, "sr")
+    out = sh(q, "dmesg | grep -E 'BUG|WARNING|Call Trace|suspend' | tail -20; echo bad=$(dmesg | grep -cE 'BUG|WARNING|Call Trace')")
+    detach(q)
+    r.check("... and its kernel logged no BUG, WARNING or call trace through them", rc_of(out, "bad") == 0, out)
     # Its xenstore watches were registered again by the guest after each
     # restore: the PV shutdown request reaches it.
     out = sh(q, "xl shutdown -w sr; echo rc=$?", timeout=300)
