@@ -173,6 +173,11 @@ static int suspend_guest(struct save_state *s)
             return -1;
         }
         if (info.flags & BDOM_SHUTDOWN) {
+            /* Asked once more: a hypervisor before 1.2 could show the
+             * state before the reason. */
+            if (info.shutdown_reason != SHUTDOWN_suspend && !ctl_domain_info(s->domid, &info) &&
+                info.shutdown_reason == SHUTDOWN_suspend)
+                return 0;
             if (info.shutdown_reason == SHUTDOWN_suspend)
                 return 0;
             xl_err("domain %u shut down (reason %u) instead of suspending", s->domid,

@@ -119,7 +119,12 @@ static long domain_info_op(struct basalt_ctl *op)
         struct basalt_domain_info *i = &op->u.info;
         memset(i, 0, sizeof(*i));
         i->domid = d->id;
-        i->shutdown_reason = d->shutdown_reason;
+        /* The state before the reason: domain_shutdown writes the reason
+         * first, so a domain seen shut down shows why (a toolstack waiting
+         * for a suspend must not read the reason from before it). */
+        enum domain_state state = READ_ONCE(d->state);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        i->shutdown_reason = READ_ONCE(d->shutdown_reason);
         i->nr_vcpus = d->max_vcpus;
         i->weight = d->weight;
         i->cap = d->cap;
@@ -139,9 +144,9 @@ static long domain_info_op(struct basalt_ctl *op)
             any_running |= v->running;
             all_blocked &= v->state != VCPU_RUNNABLE;
         }
-        if (d->state == DOMAIN_SHUTDOWN)
+        if (state == DOMAIN_SHUTDOWN)
             i->flags |= BDOM_SHUTDOWN;
-        else if (d->state == DOMAIN_BUILDING)
+        else if (state == DOMAIN_BUILDING)
             i->flags |= BDOM_BUILDING;
         if (d->user_paused)
             i->flags |= BDOM_PAUSED;
