@@ -9,7 +9,9 @@
  * `op` is read, checked, acted on and written back. rc is 0 or a negative
  * Xen errno. A caller whose `version` has another major half than
  * BASALT_CTL_VERSION, or a newer minor half, gets -EACCES and nothing else
- * happens (1.1 added HVM domains: BCTL_CREATE_HVM, BDOM_HVM).
+ * happens (1.1 added HVM domains: BCTL_CREATE_HVM, BDOM_HVM; 1.2 saving
+ * and restoring: BCTL_DOMAIN_READ, BCTL_VCPU_GET_STATE/SET_STATE,
+ * BCTL_DOMAIN_GET_MEMMAP, BCTL_DOMAIN_RESUME).
  */
 #ifndef LIB_BASALT_CTL_H
 #define LIB_BASALT_CTL_H
@@ -17,7 +19,7 @@
 #include <stdint.h>
 
 #define __HYPERVISOR_basalt_ctl 60
-#define BASALT_CTL_VERSION 0x00010001
+#define BASALT_CTL_VERSION 0x00010002
 
 #define BASALT_NAME_LEN 64
 
@@ -38,6 +40,11 @@ enum basalt_ctl_cmd {
     BCTL_READ_LOG = 14,       /* u.log: read the hypervisor's log ring */
     BCTL_DOMAIN_SHUTDOWN = 15, /* domid, u.shutdown_reason: mark it shut down (hard) */
     BCTL_DOMAIN_WRITE = 16,   /* domid, u.write: copy into its RAM (1.1) */
+    BCTL_DOMAIN_READ = 17,    /* domid, u.read: copy its RAM out (1.2) */
+    BCTL_VCPU_GET_STATE = 18, /* domid, u.state: a suspended vCPU's state -> buffer (1.2) */
+    BCTL_VCPU_SET_STATE = 19, /* domid, u.state: buffer -> a vCPU of a domain being built (1.2) */
+    BCTL_DOMAIN_GET_MEMMAP = 20, /* domid, u.memmap -> its memory map (1.2) */
+    BCTL_DOMAIN_RESUME = 21,  /* domid: a suspended domain carries on, suspend returns 1 (1.2) */
 };
 
 /* Domain state flags (u.info.flags). */
@@ -143,6 +150,71 @@ struct basalt_mem_write {
     uint32_t pad;
 };
 
+/* BCTL_DOMAIN_READ: page-aligned gpa and size (<= BASALT_WRITE_MAX). Bit i
+ * of `present` is set if page i of the range is the domain's RAM, copied to
+ * the same offset of the buffer; the buffer's bytes for any other page are
+ * left as they were. */
+struct basalt_mem_read {
+    uint64_t gpa;
+    uint64_t buffer;          /* guest address in the caller */
+    uint32_t size;
+    uint32_t pad;
+    uint64_t present[BASALT_WRITE_MAX / 4096 / 64];
+};
+
+/* BCTL_VCPU_GET_STATE / SET_STATE: where the state is in the caller. */
+struct basalt_vcpu_state_buf {
+    uint32_t vcpu;
+    uint32_t size;            /* sizeof(struct basalt_vcpu_state) */
+    uint64_t buffer;          /* guest address in the caller */
+};
+
+#define BASALT_VCPU_STATE_VERSION 1
+#define BASALT_XSAVE_MAX 4096
+#define BASALT_LAPIC_REGS 1024
+
+/* Segment: selector, attributes (access byte in bits 0-7, AVL/L/D/G in
+ * 8-11), limit, base. */
+struct basalt_segment {
+    uint16_t sel, attr;
+    uint32_t limit;
+    uint64_t base;
+};
+
+/*
+ * A vCPU's complete architectural state, as saved and restored (also the
+ * vCPU record of a save file, docs/save-format.md). `flags` bit 0: the vCPU
+ * is up (it runs again after a restore); a down one is restored as down,
+ * waiting for INIT/STARTUP or VCPUOP_up.
+ */
+#define BASALT_VCPU_UP (1u << 0)
+#define BASALT_EVENT_VALID (1u << 31) /* event: type in bits 8-10, vector 0-7, error code valid bit 11 */
+struct basalt_vcpu_state {
+    uint32_t version;         /* BASALT_VCPU_STATE_VERSION */
+    uint32_t flags;           /* BASALT_VCPU_* */
+    uint64_t gpr[16];         /* RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8-R15 */
+    uint64_t rip, rflags;
+    uint64_t cr0, cr2, cr3, cr4, efer;
+    uint64_t dr[8];           /* DR0-DR3, unused, unused, DR6, DR7 */
+    struct basalt_segment seg[10]; /* ES, CS, SS, DS, FS, GS, GDTR, LDTR, IDTR, TR */
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t pat, tsc_aux, apic_base, mtrr_def_type;
+    uint64_t tsc;             /* the guest's TSC when the state was read */
+    uint64_t xcr0;
+    uint32_t event;           /* an event being delivered (BASALT_EVENT_VALID) */
+    uint32_t event_error;
+    uint32_t interrupt_shadow; /* 1: STI / MOV SS shadow */
+    uint32_t nmi_pending;
+    /* The local APIC: its register page's first 1 KiB as the guest reads
+     * it, the timer's count left (ns) and period (ns, 0: stopped). */
+    uint32_t lapic_flags;     /* bit 0: enabled (APIC_BASE.EN), bit 1: x2APIC */
+    uint32_t xsave_size;      /* bytes of xsave used */
+    uint64_t lapic_timer_left_ns, lapic_timer_period_ns;
+    uint8_t lapic[BASALT_LAPIC_REGS];
+    uint8_t xsave[BASALT_XSAVE_MAX]; /* XSAVE standard format (or FXSAVE's 512 bytes) */
+};
+
 struct basalt_ctl {
     uint32_t version;         /* BASALT_CTL_VERSION */
     uint32_t cmd;             /* enum basalt_ctl_cmd */
@@ -161,6 +233,8 @@ struct basalt_ctl {
         struct basalt_log log;
         uint32_t shutdown_reason;
         struct basalt_mem_write write;
+        struct basalt_mem_read read;
+        struct basalt_vcpu_state_buf state;
         uint8_t pad[256];
     } u;
 };

@@ -427,6 +427,10 @@ def main():
     print("  a 512 MiB guest with 1 of 2 vCPUs online; vcpu-set timed on the serial line (Dom0 says when it")
     print("  runs it, the guest when it sees the CPU), mem-set by Dom0's clock until xl list shows the target")
 
+    print()
+    import bench_saverestore
+    bench_saverestore.print_figures(RUNS)
+
     print_network(*network_figures())
 
 
@@ -442,6 +446,9 @@ if __name__ == "__main__":
         storage()
     elif sys.argv[1:] == ["network"]:   # scripts/bench.py network: that part alone
         print_network(*network_figures())
+    elif sys.argv[1:] == ["saverestore"]:   # scripts/bench.py saverestore: that part alone
+        import bench_saverestore
+        bench_saverestore.print_figures(RUNS)
     else:
         main()
         storage()

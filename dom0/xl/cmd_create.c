@@ -153,8 +153,7 @@ static void redirect_to_log(const char *name)
     }
 }
 
-/* Starts the background monitor. Returns its pid, or -1. */
-static pid_t spawn_monitor(struct build_request *r, uint32_t domid)
+pid_t monitor_spawn(struct build_request *r, uint32_t domid)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -273,7 +272,7 @@ int cmd_create(int argc, char **argv)
             waitpid(console, NULL, 0);
     } else {
         if (!args_has(&a, 'e')) {
-            pid_t pid = spawn_monitor(&r, domid);
+            pid_t pid = monitor_spawn(&r, domid);
             if (pid < 0)
                 xl_err("cannot start the monitor for domain %u: %s", domid, strerror(errno));
             else

@@ -32,6 +32,8 @@ int cmd_sched_credit(int argc, char **argv);
 int cmd_network_attach(int argc, char **argv);
 int cmd_network_detach(int argc, char **argv);
 int cmd_network_list(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* Parses argv with args_parse and prints usage on -h or an error: returns
  * -1 to go on, else the exit status (0 after --help, 2 after an error). */

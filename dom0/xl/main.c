@@ -60,6 +60,9 @@ static const struct xl_command xl_commands[] = {
     { "network-detach", cmd_network_detach, "network-detach DOM DEVID|MAC",
       "take a NIC away from a domain" },
     { "network-list", cmd_network_list, "network-list DOM...", "list domains' NICs" },
+    /* Saving and restoring (cmd_save.c, cmd_restore.c, docs/save-format.md). */
+    { "save", cmd_save, "save [-c] DOM FILE", "save a domain's state to a file and end it (-c: keep it running)" },
+    { "restore", cmd_restore, "restore [-p] [-e] FILE", "bring a saved domain back" },
 };
 
 #define XL_N_COMMANDS (sizeof(xl_commands) / sizeof(xl_commands[0]))

@@ -21,6 +21,11 @@
  */
 int monitor_run(struct build_request *r, uint32_t domid);
 
+/* monitor_run for domid in a background process of its own session,
+ * logging to /var/log/xen/xl-NAME.log (cmd_create.c). Returns the pid of
+ * the child that forks it (reap it: it exits at once), or -1. */
+#include <sys/types.h>
+pid_t monitor_spawn(struct build_request *r, uint32_t domid);
 /* The action r prescribes for a SHUTDOWN_* reason. */
 enum shutdown_action monitor_action(const struct build_request *r, uint32_t reason);
 

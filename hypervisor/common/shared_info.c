@@ -4,6 +4,7 @@
  * compute system time from its TSC without exits; it is refreshed whenever
  * a vCPU is scheduled in.
  */
+#include <basalt/arch.h>
 #include <basalt/domain.h>
 #include <basalt/guest_access.h>
 #include <basalt/lib.h>
@@ -106,8 +107,10 @@ static void write_time(struct vcpu_time_info *t, uint64_t tsc, uint64_t ns)
 
 void vcpu_update_time(struct vcpu *v)
 {
-    uint64_t tsc = rdtsc();
-    uint64_t ns = tsc_to_ns(tsc - tsc_at_boot);
+    uint64_t host_tsc = rdtsc();
+    uint64_t ns = tsc_to_ns(host_tsc - tsc_at_boot);
+    /* The stamp is in the guest's TSC: after a restore it is offset. */
+    uint64_t tsc = arch_vcpu_guest_tsc(v, host_tsc);
     struct shared_info *s = v->dom->shared_info;
     if (v->id < XEN_LEGACY_MAX_VCPUS)
         write_time(&s->vcpu_info[v->id].time, tsc, ns);

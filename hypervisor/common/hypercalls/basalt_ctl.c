@@ -119,7 +119,12 @@ static long domain_info_op(struct basalt_ctl *op)
         struct basalt_domain_info *i = &op->u.info;
         memset(i, 0, sizeof(*i));
         i->domid = d->id;
-        i->shutdown_reason = d->shutdown_reason;
+        /* The state before the reason: domain_shutdown writes the reason
+         * first, so a domain seen shut down shows why (a toolstack waiting
+         * for a suspend must not read the reason from before it). */
+        enum domain_state state = READ_ONCE(d->state);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        i->shutdown_reason = READ_ONCE(d->shutdown_reason);
         i->nr_vcpus = d->max_vcpus;
         i->weight = d->weight;
         i->cap = d->cap;
@@ -139,9 +144,9 @@ static long domain_info_op(struct basalt_ctl *op)
             any_running |= v->running;
             all_blocked &= v->state != VCPU_RUNNABLE;
         }
-        if (d->state == DOMAIN_SHUTDOWN)
+        if (state == DOMAIN_SHUTDOWN)
             i->flags |= BDOM_SHUTDOWN;
-        else if (d->state == DOMAIN_BUILDING)
+        else if (state == DOMAIN_BUILDING)
             i->flags |= BDOM_BUILDING;
         if (d->user_paused)
             i->flags |= BDOM_PAUSED;
@@ -175,7 +180,7 @@ static long set_memmap(struct vcpu *v, struct domain *d, const struct basalt_mem
 static long unpause(struct domain *d)
 {
     uint64_t flags = spin_lock_irqsave(&d->lock);
-    bool start = d->state == DOMAIN_BUILDING && d->entry_set;
+    bool start = d->state == DOMAIN_BUILDING && (d->entry_set || d->restored_up);
     bool building = d->state == DOMAIN_BUILDING;
     if (start)
         d->state = DOMAIN_RUNNING; /* unless it is being destroyed */
@@ -184,8 +189,16 @@ static long unpause(struct domain *d)
         if (!start)
             return -EINVAL;
         d->user_paused = false;
-        pr_notice("domain %u (%s) created\n", d->id, d->name);
-        vcpu_start(d->vcpus[0]);
+        if (!d->restored) {
+            pr_notice("domain %u (%s) created\n", d->id, d->name);
+            vcpu_start(d->vcpus[0]);
+            return 0;
+        }
+        /* Restored: every vCPU that was up carries on where it was. */
+        pr_notice("domain %u (%s) restored\n", d->id, d->name);
+        for (unsigned int i = 0; i < d->max_vcpus; i++)
+            if (d->vcpus[i] && (d->restored_up & (1ULL << i)))
+                vcpu_start(d->vcpus[i]);
         return 0;
     }
     if (d->user_paused) {
@@ -260,7 +273,7 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
         rc = set_memmap(v, d, &op->u.memmap);
         break;
     case BCTL_VCPU_SET_ENTRY:
-        if (d->state != DOMAIN_BUILDING || d->boot_spec || !d->vcpus[0]) {
+        if (d->state != DOMAIN_BUILDING || d->boot_spec || !d->vcpus[0] || d->restored) {
             rc = -EINVAL;
             break;
         }
@@ -318,6 +331,19 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
     }
     case BCTL_DOMAIN_WRITE:
         rc = basalt_ctl_domain_write(v, d, &op->u.write);
+        break;
+    case BCTL_DOMAIN_READ:
+        rc = basalt_ctl_domain_read(v, d, &op->u.read);
+        break;
+    case BCTL_VCPU_GET_STATE:
+    case BCTL_VCPU_SET_STATE:
+        rc = basalt_ctl_vcpu_state(v, d, &op->u.state, op->cmd == BCTL_VCPU_SET_STATE);
+        break;
+    case BCTL_DOMAIN_GET_MEMMAP:
+        rc = basalt_ctl_get_memmap(v, d, &op->u.memmap);
+        break;
+    case BCTL_DOMAIN_RESUME:
+        rc = basalt_ctl_domain_resume(d);
         break;
     case BCTL_DOMAIN_SHUTDOWN:
         if (op->u.shutdown_reason > SHUTDOWN_MAX)

@@ -91,8 +91,11 @@ long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uin
         struct vcpu_register_runstate_memory_area r;
         if (copy_from_guest(v, &r, arg, sizeof(r)))
             return -EFAULT;
-        /* The address is in the caller's address space, as Xen defines it. */
-        if (t != v && r.addr.v)
+        /* A guest-virtual address, read through the target's page tables
+         * when it runs. Another vCPU may register one for a vCPU that is
+         * down (Linux does for each after a restore, in stop_machine), not
+         * for one that runs and would race the hypervisor's own writes. */
+        if (t != v && r.addr.v && t->state != VCPU_DOWN)
             return -EINVAL;
         t->runstate_va = (gvaddr_t)r.addr.v;
         vcpu_runstate_publish(t);
@@ -132,9 +135,9 @@ long do_vcpu_op(struct vcpu *v, uint64_t cmd, uint64_t vcpuid, uint64_t arg, uin
         return 0;
     }
     case VCPUOP_stop_periodic_timer:
-        if (t != v)
-            return -EINVAL;
-        periodic_stop(v);
+        /* Any vCPU of the domain, as in Xen: Linux stops every CPU's
+         * from one of them after a restore (xen_timer_resume). */
+        periodic_stop(t);
         return 0;
     case VCPUOP_initialise:
         return vcpu_initialise(v, t, arg);

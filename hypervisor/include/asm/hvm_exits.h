@@ -48,6 +48,11 @@ void hvm_dump_guest(struct vcpu *v);
 void hvm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
 /* The CR4 bits the guest's CPUID offers. */
 uint64_t hvm_cr4_valid_bits(struct vcpu *v);
+/* What the control registers and EFER may hold for v (anything else would
+ * make VMRUN fail or give a feature CPUID does not offer), and whether va
+ * is canonical under cr4 (hvm/vcpu_context.c). */
+bool hvm_control_state_ok(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
+bool hvm_canonical(uint64_t va, uint64_t cr4);
 /* The EFER bits a guest may set (LMA is the CPU's to set). */
 #define HVM_EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR)
 

@@ -119,6 +119,18 @@ static inline void hvm_request_interrupt_window(struct vcpu *v);
  * controls changed behind the hardware's back). */
 static inline void hvm_flush_guest_tlb(struct vcpu *v);
 
+/* Saving and restoring a vCPU that is not running (hvm/vcpu_save.c): the
+ * MSRs the vendor's control block switches (SYSCALL, SYSENTER, the kernel's
+ * GS base), the event queued for the next entry, the interrupt shadow. */
+struct hvm_syscall_msrs {
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+};
+void hvm_get_syscall_msrs(const struct vcpu *v, struct hvm_syscall_msrs *m);
+void hvm_set_syscall_msrs(struct vcpu *v, const struct hvm_syscall_msrs *m);
+bool hvm_get_queued_event(const struct vcpu *v, struct hvm_event *e);
+void hvm_set_interrupt_shadow(struct vcpu *v, bool shadow);
+
 /* The length of the instruction that caused the exit if the hardware says
  * (NRIP save), else 0: the caller decodes it. */
 static inline unsigned int hvm_exit_insn_len(const struct vcpu *v);

@@ -38,6 +38,14 @@ void vlapic_reset(struct vcpu *v);
 /* Acts on an INIT another vCPU sent v: called by v itself, on its way into
  * the guest; v goes down and waits for STARTUP. */
 void vlapic_take_init(struct vcpu *v);
+/* Saving and restoring a vCPU (hvm/vcpu_save.c): the first len bytes of
+ * the register page, bit 0 enabled and bit 1 x2APIC in *flags, the timer's
+ * time left and period in ns (0: stopped). Load is for a vCPU that is not
+ * running; -EINVAL for flags or a timer it would not have. */
+void vlapic_save(struct vcpu *v, uint8_t *regs, size_t len, uint32_t *flags, uint64_t *left_ns,
+                 uint64_t *period_ns);
+int vlapic_load(struct vcpu *v, const uint8_t *regs, size_t len, uint32_t flags, uint64_t left_ns,
+                uint64_t period_ns);
 /* EOI of a level-triggered vector: the interrupt controller may re-raise it. */
 void hvm_vioapic_eoi(struct domain *d, uint8_t vector);
 

@@ -29,6 +29,16 @@ void arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info
  * with none of its own) and sets it; -EINVAL leaves v as it was. */
 struct vcpu_hvm_context;
 int arch_vcpu_initialise(struct vcpu *v, const struct vcpu_hvm_context *ctx);
+/* Saving and restoring a domain (hvm/vcpu_save.c), for a vCPU that is not
+ * running: its complete state into *s; and *s checked and set (a vCPU of a
+ * domain being built), -EINVAL leaving v as it was. */
+struct basalt_vcpu_state;
+void arch_vcpu_save_state(struct vcpu *v, struct basalt_vcpu_state *s);
+int arch_vcpu_load_state(struct vcpu *v, const struct basalt_vcpu_state *s);
+/* What the hypercall v made last returns (RAX): a checkpoint's resume. */
+void arch_vcpu_set_hypercall_return(struct vcpu *v, uint64_t val);
+/* v's TSC when the host's reads host_tsc (what its pvclock records). */
+uint64_t arch_vcpu_guest_tsc(const struct vcpu *v, uint64_t host_tsc);
 /* Runs v until the scheduler wants a new pick; returns with interrupts off. */
 void arch_vcpu_run(struct vcpu *v);
 

@@ -108,6 +108,8 @@ struct domain {
     uint32_t pause_count;
     bool user_paused;           /* BCTL_DOMAIN_PAUSE (not counted) */
     bool entry_set;             /* BCTL_VCPU_SET_ENTRY done */
+    bool restored;              /* BCTL_VCPU_SET_STATE done: unpause starts... */
+    uint64_t restored_up;       /* ...these vCPUs where their state says */
     uint64_t created_ns;
 
     struct arch_domain arch;

@@ -45,5 +45,14 @@ long do_multicall(struct vcpu *v, uint64_t list, uint64_t nr_calls, uint64_t, ui
 struct basalt_mem_write;
 /* BCTL_DOMAIN_WRITE (common/hypercalls/basalt_ctl_memory.c). */
 long basalt_ctl_domain_write(struct vcpu *v, struct domain *d, struct basalt_mem_write *w);
+/* Saving and restoring (basalt_ctl_save.c): BCTL_DOMAIN_READ,
+ * BCTL_VCPU_GET_STATE / SET_STATE, BCTL_DOMAIN_GET_MEMMAP, BCTL_DOMAIN_RESUME. */
+struct basalt_mem_read;
+struct basalt_vcpu_state_buf;
+struct basalt_memmap;
+long basalt_ctl_domain_read(struct vcpu *v, struct domain *d, struct basalt_mem_read *r);
+long basalt_ctl_vcpu_state(struct vcpu *v, struct domain *d, struct basalt_vcpu_state_buf *b, bool set);
+long basalt_ctl_get_memmap(struct vcpu *v, struct domain *d, struct basalt_memmap *m);
+long basalt_ctl_domain_resume(struct domain *d);
 
 #endif

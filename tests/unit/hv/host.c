@@ -12,6 +12,7 @@
 #include <basalt/dom0.h>
 #include <basalt/sched.h>
 #include <basalt/time.h>
+#include <lib/basalt_ctl.h>
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -308,6 +309,9 @@ WEAK bool vcpu_down(struct vcpu *v, bool reset) { return false; }
 WEAK void vcpu_mark_initialised(struct vcpu *v) { }
 WEAK int arch_vcpu_initialise(struct vcpu *v, const struct vcpu_hvm_context *ctx) { return -EINVAL; }
 WEAK void vcpu_pause(struct vcpu *v) { }
+WEAK void vcpu_unpause(struct vcpu *v) { }
+WEAK void domain_pause_sync(struct domain *d) { }
+WEAK void domain_unpause(struct domain *d) { }
 WEAK uint64_t vcpu_runtime_ns(const struct vcpu *v) { return 0; }
 WEAK void smp_kick(unsigned int cpu) { }
 WEAK void vcpu_poll_timeout(void *data) { }
@@ -316,6 +320,10 @@ WEAK bool arch_vcpu_in_guest(const struct vcpu *v, uint64_t *entry) { return fal
 WEAK void arch_evtchn_upcall_raised(struct vcpu *v) { }
 WEAK bool arch_hypercall_from_32bit(struct vcpu *v) { return false; }
 WEAK void arch_domain_memory_released(struct domain *d) { }
+WEAK uint64_t arch_vcpu_guest_tsc(const struct vcpu *v, uint64_t host_tsc) { return host_tsc; }
+WEAK void arch_vcpu_save_state(struct vcpu *v, struct basalt_vcpu_state *s) { memset(s, 0, sizeof(*s)); }
+WEAK int arch_vcpu_load_state(struct vcpu *v, const struct basalt_vcpu_state *s) { return 0; }
+WEAK void arch_vcpu_set_hypercall_return(struct vcpu *v, uint64_t val) { }
 WEAK long memory_acquire_resource(struct vcpu *v, uint64_t arg) { return -ENOSYS; }
 
 WEAK void timer_init(struct timer *t, void (*fn)(void *), void *data) { t->fn = fn; t->data = data; }

@@ -13,6 +13,7 @@
 
 static bool has_xsave;
 static uint32_t xsave_size = 512;
+static uint32_t mxcsr_mask = 0xffbf; /* the architectural default when FXSAVE reports 0 */
 uint64_t host_xcr0_mask = 0x3; /* x87 | SSE */
 
 #define XCR0_X87 BIT(0)
@@ -31,6 +32,10 @@ void fpu_init(void)
     fpu_cpu_init();
     if (has_xsave)
         xsave_size = cpuid_count(0xd, 0).ecx;
+    static uint8_t fx[512] __attribute__((aligned(16)));
+    __asm__ volatile("fxsave64 (%0)" ::"r"(fx) : "memory");
+    if (*(uint32_t *)(fx + 28))
+        mxcsr_mask = *(uint32_t *)(fx + 28);
 }
 
 void fpu_cpu_init(void)
@@ -93,7 +98,7 @@ void fpu_save(struct vcpu *v)
     }
 }
 
-bool fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
+bool fpu_xcr0_valid(uint64_t xcr0)
 {
     if (!has_xsave || !(xcr0 & XCR0_X87) || (xcr0 & ~host_xcr0_mask))
         return false;
@@ -101,7 +106,45 @@ bool fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
         return false;
     /* AVX-512 components (5-7) come as a set and need AVX. */
     uint64_t avx512 = xcr0 & 0xe0;
-    if (avx512 && (avx512 != 0xe0 || !(xcr0 & XCR0_AVX)))
+    return !avx512 || (avx512 == 0xe0 && (xcr0 & XCR0_AVX));
+}
+
+uint32_t fpu_area_size(void)
+{
+    return xsave_size;
+}
+
+/* What XRSTOR (FXRSTOR) would fault on, checked before it runs in the
+ * hypervisor: MXCSR bits this CPU lacks, and in the XSAVE header
+ * components it does not offer, the compacted format, reserved bytes. */
+bool fpu_area_valid(const uint8_t *area, uint32_t size, uint64_t xcr0)
+{
+    if (size != xsave_size || (*(const uint32_t *)(area + 24) & ~mxcsr_mask))
+        return false;
+    if (!has_xsave)
+        return xcr0 == XCR0_X87;
+    if (!fpu_xcr0_valid(xcr0))
+        return false;
+    const uint64_t *hdr = (const uint64_t *)(area + 512);
+    if (hdr[0] & ~host_xcr0_mask || hdr[1])
+        return false;
+    for (unsigned int i = 2; i < 8; i++)
+        if (hdr[i])
+            return false;
+    return true;
+}
+
+void fpu_copy_area(struct vcpu *v, uint8_t *out, bool to_vcpu)
+{
+    if (to_vcpu)
+        memcpy(v->arch.xsave_area, out, xsave_size);
+    else
+        memcpy(out, v->arch.xsave_area, xsave_size);
+}
+
+bool fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)
+{
+    if (!fpu_xcr0_valid(xcr0))
         return false;
     v->arch.xcr0 = xcr0;
     write_xcr0(xcr0);

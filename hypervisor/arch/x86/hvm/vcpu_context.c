@@ -50,7 +50,7 @@ static bool segment_ok(uint16_t ar, enum seg_role role)
 
 /* What the control registers and EFER may hold: anything else would make
  * VMRUN fail or give the guest a feature its CPUID does not offer. */
-static bool control_ok(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+bool hvm_control_state_ok(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
 {
     bool paging = cr0 & X86_CR0_PG, long_mode = efer & EFER_LME;
     if (cr0 >> 32 || (paging && !(cr0 & X86_CR0_PE)) || ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD)))
@@ -66,7 +66,7 @@ static bool control_ok(struct vcpu *v, uint64_t cr0, uint64_t cr3, uint64_t cr4,
     return true;
 }
 
-static bool canonical(uint64_t va, uint64_t cr4)
+bool hvm_canonical(uint64_t va, uint64_t cr4)
 {
     unsigned int bits = cr4 & X86_CR4_LA57 ? 57 : 48;
     int64_t s = (int64_t)(va << (64 - bits)) >> (64 - bits);
@@ -134,7 +134,7 @@ static int initialise_32(struct vcpu *v, const struct vcpu_hvm_x86_32 *r)
     if (r->eip > cs_limit || HVM_SEG_ATTR_DPL(ss) != cpl || ((ds & AR_P) && HVM_SEG_ATTR_DPL(ds) > cpl) ||
         ((es & AR_P) && HVM_SEG_ATTR_DPL(es) > cpl))
         return -EINVAL;
-    if (!control_ok(v, r->cr0, r->cr3, r->cr4, r->efer))
+    if (!hvm_control_state_ok(v, r->cr0, r->cr3, r->cr4, r->efer))
         return -EINVAL;
     if ((r->efer & EFER_LME) && (r->cr0 & X86_CR0_PG) && (cs & HVM_SEG_ATTR_L) && (cs & HVM_SEG_ATTR_DB))
         return -EINVAL; /* a 64-bit code segment cannot also be 32-bit */
@@ -152,8 +152,8 @@ static int initialise_32(struct vcpu *v, const struct vcpu_hvm_x86_32 *r)
 
 static int initialise_64(struct vcpu *v, const struct vcpu_hvm_x86_64 *r)
 {
-    if (!canonical(r->rip, r->cr4) || !(r->cr0 & X86_CR0_PG) || !(r->cr4 & X86_CR4_PAE) ||
-        !(r->efer & EFER_LME) || !control_ok(v, r->cr0, r->cr3, r->cr4, r->efer))
+    if (!hvm_canonical(r->rip, r->cr4) || !(r->cr0 & X86_CR0_PG) || !(r->cr4 & X86_CR4_PAE) ||
+        !(r->efer & EFER_LME) || !hvm_control_state_ok(v, r->cr0, r->cr3, r->cr4, r->efer))
         return -EINVAL;
     set_control(v, r->cr0, r->cr3, r->cr4, r->efer);
     /* Flat ring 0 long mode, as Xen defines VCPU_HVM_MODE_64B. */

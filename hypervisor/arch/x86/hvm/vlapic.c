@@ -572,3 +572,53 @@ void vlapic_destroy(struct vcpu *v)
     xfree(l);
     v->arch.vlapic = NULL;
 }
+
+/* Saving and restoring (hvm/vcpu_save.c): the first `len` bytes of the
+ * register page as the guest reads them (TPR and the timer's current count
+ * filled in), the enable bits, and the timer as time left and period. */
+void vlapic_save(struct vcpu *v, uint8_t *regs, size_t len, uint32_t *flags_out,
+                 uint64_t *left_ns, uint64_t *period_ns)
+{
+    struct vlapic *l = vl(v);
+    uint64_t flags = spin_lock_irqsave(&l->lock);
+    memcpy(regs, l->regs, len);
+    ((uint32_t *)regs)[APIC_TPR / 4] = get_tpr(l);
+    ((uint32_t *)regs)[APIC_TMCCT / 4] = timer_current(l);
+    *flags_out = (l->hw_enabled ? 1 : 0) | (l->x2apic ? 2 : 0);
+    *period_ns = l->timer_period_ns;
+    uint64_t elapsed = now_ns() - l->timer_start_ns;
+    *left_ns = l->timer_period_ns && elapsed < l->timer_period_ns ? l->timer_period_ns - elapsed : 0;
+    spin_unlock_irqrestore(&l->lock, flags);
+}
+
+/* The inverse, for a vCPU that is not running. The version and the timer's
+ * count are the hypervisor's own again; a timer period below what
+ * timer_load allows is refused. */
+int vlapic_load(struct vcpu *v, const uint8_t *regs, size_t len, uint32_t lapic_flags,
+                uint64_t left_ns, uint64_t period_ns)
+{
+    struct vlapic *l = vl(v);
+    bool en = lapic_flags & 1, x2 = lapic_flags & 2;
+    if ((lapic_flags & ~3u) || (x2 && !en) || len > PAGE_SIZE || (period_ns && period_ns < 50000) ||
+        left_ns > period_ns)
+        return -EINVAL;
+    uint64_t flags = spin_lock_irqsave(&l->lock);
+    timer_stop(&l->timer);
+    memcpy(l->regs, regs, len);
+    REG(l, APIC_LVR) = VLAPIC_VERSION;
+    REG(l, APIC_TMCCT) = 0;
+    set_tpr(l, REG(l, APIC_TPR));
+    l->hw_enabled = en;
+    l->x2apic = x2;
+    l->pending_esr = 0;
+    l->ipi.send = false;
+    v->arch.apic_base_msr = VLAPIC_BASE | (en ? APIC_BASE_EN : 0) | (x2 ? APIC_BASE_EXTD : 0) |
+                            (v->id == 0 ? APIC_BASE_BSP : 0);
+    l->timer_period_ns = period_ns;
+    if (period_ns) {
+        l->timer_start_ns = now_ns() - (period_ns - left_ns);
+        timer_set(&l->timer, l->timer_start_ns + period_ns);
+    }
+    spin_unlock_irqrestore(&l->lock, flags);
+    return 0;
+}
