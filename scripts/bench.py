@@ -14,7 +14,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
-from basalt_test import BUILD, Qemu, guest  # noqa: E402
+from basalt_test import BUILD, QEMU, Qemu, guest  # noqa: E402
 import console  # noqa: E402
 import guest_net  # noqa: E402
 import sched_shares  # noqa: E402
@@ -32,7 +32,7 @@ def host_conditions():
                     break
     except OSError:
         pass
-    qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    qemu = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     return "%s; %d host CPUs; %s; TCG, -M q35 -cpu max" % (cpu, os.cpu_count(), qemu)
 
 

@@ -15,7 +15,8 @@
 #   --smp N, --mem M QEMU -smp / -m (default 2, 256M)
 #
 # QEMU is killed once the facts line after the marker has arrived. Needs
-# `make -C images` first. Environment: BUILD (default <repo>/build), QEMU.
+# `make -C images` first. Environment: BUILD (default <repo>/build),
+# BASALT_QEMU (default qemu-system-x86_64 on PATH).
 set -euo pipefail
 
 me=boot-direct
@@ -23,7 +24,7 @@ die() { echo "$me: error: $*" >&2; exit 1; }
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$repo/build}
-QEMU=${QEMU:-qemu-system-x86_64}
+QEMU=${BASALT_QEMU:-qemu-system-x86_64}
 img=$BUILD/images
 kernel=$img/vmlinux
 initrd=$img/domu-initramfs.cpio.gz

@@ -20,6 +20,7 @@
 #
 # BASALT_DOM0=busybox boots the busybox Dom0 initramfs instead (no root disk;
 # its persistent ext4 disk build/dom0-disk.img is mounted on /persist).
+# BASALT_QEMU names another QEMU binary than qemu-system-x86_64 on PATH.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
@@ -54,7 +55,7 @@ esac
 
 echo "Basalt under QEMU (TCG). Dom0's shell follows, and it starts the demo guest:" >&2
 echo "'xl console demo' attaches (Ctrl-] back), 'xl list', 'poweroff' ends. Ctrl-A x3: hypervisor keys." >&2
-exec qemu-system-x86_64 -accel tcg -M q35 -cpu max -smp 4 -m 2G \
+exec "${BASALT_QEMU:-qemu-system-x86_64}" -accel tcg -M q35 -cpu max -smp 4 -m 2G \
     -display none -vga none -nodefaults \
     -chardev stdio,id=s0,mux=off,signal=off -serial chardev:s0 \
     "$@" -nic user,model=e1000e \

@@ -23,6 +23,10 @@ LOGS = os.path.join(BUILD, "tests", "logs")
 HYPERVISOR = os.path.join(BUILD, "basalt.elf")
 HYPERVISOR_SYMBOLS = os.path.join(BUILD, "hypervisor", "basalt-syms.elf")
 GUESTS = os.path.join(BUILD, "guests")
+# The QEMU every test boots: BASALT_QEMU (a path or a name on PATH) selects
+# another build, e.g. to compare QEMU versions; scripts/run.sh, bench.py and
+# boot-direct.sh honour it too.
+QEMU = os.environ.get("BASALT_QEMU") or "qemu-system-x86_64"
 
 
 class Timeout(Exception):
@@ -52,7 +56,7 @@ class Qemu:
         # socket paths must be.
         self._monitor_dir = tempfile.mkdtemp(prefix="basalt-mon-")
         self.monitor_path = os.path.join(self._monitor_dir, "m")
-        self.argv = ["qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-cpu", cpu,
+        self.argv = [QEMU, "-accel", "tcg", "-M", "q35", "-cpu", cpu,
                      "-smp", str(smp), "-m", mem, "-display", "none", "-vga", "none",
                      "-nodefaults", "-no-reboot",
                      "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,

@@ -15,11 +15,11 @@ IMAGES = os.path.join(BUILD, "images")
 MODULES = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet root=LABEL=basalt-dom0",
            os.path.join(IMAGES, "dom0-debian-initramfs.cpio.gz")]
 
-# QEMU 7.2's SVM emulation under TCG now and then loses a guest's state at
-# a #VMEXIT (docs/architecture.md, "vCPUs and the run loop"). Dom0 serving
-# its guests' disks makes many exits, so it can hit Dom0 or a guest; the run
-# loop names it when it crashes the domain. Only a session that ends in
-# this fault may be run again.
+# QEMU's SVM emulation under TCG (7.2, and 10.0.2 alike) now and then loses
+# a guest's state at a #VMEXIT (docs/architecture.md, "vCPUs and the run
+# loop"). Dom0 serving its guests' disks makes many exits, so it can hit Dom0
+# or a guest; the run loop names it when it crashes the domain. Only a
+# session that ends in this fault may be run again.
 EMULATOR_FAULT = re.compile(r"basalt: domain \d+ \(\S+\) crashed: vCPU \d+: #VMEXIT returned the "
                             r"host's state, the guest's is lost \(emulator fault\)$", re.M)
 
