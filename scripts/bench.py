@@ -210,13 +210,34 @@ def runtime_figures():
 HCALL_PATH_REFERENCE = 710
 
 
-def hypercall_path_instructions():
-    """Instructions per xen_version hypercall under QEMU -icount shift=0."""
-    n = 20000
+def hypercall_path_instructions(args="", n=20000):
+    """Instructions per hcbench hypercall (op= and its arguments in args)
+    under QEMU -icount shift=0: xen_version by default."""
     with Qemu("bench-hcall-icount", smp=2, extra=["-icount", "shift=0"],
-              modules=[guest("hcbench.elf") + " domain name=hcbench memory=8 -- iterations=%d" % n]) as q:
-        m = q.expect(r"hcbench: (\d+) hypercalls in (\d+) us", timeout=300)
+              modules=[guest("hcbench.elf") + " domain name=hcbench memory=8 -- iterations=%d %s" % (n, args)]) as q:
+        m = q.expect(r"hcbench: (\d+) hypercalls in (\d+) us", timeout=600)
     return int(m.group(2)) * 1000 / int(m.group(1))
+
+
+# The I/O paths' hypervisor side, counted the same way (guests/hcbench.c):
+# a GNTTABOP_copy of 16 segments (a qdisk request is at most 11, netback
+# batches more), whole pages as qdisk copies them and at an odd offset as
+# netback's receive path copies packet data; and an interdomain
+# EVTCHNOP_send. The guest's own loop is in the figure (a few dozen
+# instructions per call; the copy's check is outside the timed loop).
+IO_PATHS = [("GNTTABOP_copy, 16 x 4096 bytes, per segment", "op=copy segs=16", 16),
+            ("GNTTABOP_copy, 16 x 4094 bytes at offset 2, per segment", "op=copy segs=16 offset=2", 16),
+            ("GNTTABOP_copy, 1 x 4096 bytes, per call", "op=copy segs=1", 1),
+            ("EVTCHNOP_send (interdomain, masked), per call", "op=send", 1)]
+
+
+def io_path_instructions():
+    return [(label, hypercall_path_instructions(args, 2000) / per) for label, args, per in IO_PATHS]
+
+
+def print_io_paths(figures):
+    for label, instr in figures:
+        print("%-60s %8.0f    (one run: deterministic)" % (label + " (instructions)", instr))
 
 
 # iperf3 for the guests, without a bigger DomU image: Debian's iperf3 with
@@ -373,6 +394,7 @@ def main():
     print("%-44s %8.0f    (one run: deterministic)" % ("hypervisor path per xen_version hypercall (QEMU -icount, instructions)", path))
     print("  reference: %d before the guest-memory hardening (at 0ee053b^); guest time = instructions, 1 ns each"
           % HCALL_PATH_REFERENCE)
+    print_io_paths(io_path_instructions())
 
     print()
     ratios, shares = [], []
@@ -438,7 +460,10 @@ def storage():
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["storage"]:
+    if sys.argv[1:] == ["paths"]:      # scripts/bench.py paths: the -icount path lengths alone
+        print("%-60s %8.0f" % ("xen_version hypercall (instructions)", hypercall_path_instructions()))
+        print_io_paths(io_path_instructions())
+    elif sys.argv[1:] == ["storage"]:
         storage()
     elif sys.argv[1:] == ["network"]:   # scripts/bench.py network: that part alone
         print_network(*network_figures())
