@@ -2,9 +2,9 @@
  * Hypercall cost, timed with the TSC (under QEMU -icount shift=0 the time is
  * the instructions executed: scripts/bench.py). op= says which path:
  *   version - xen_version (the dispatch and the exit alone; the default);
- *   copy    - GNTTABOP_copy of segs=N segments of 4 KiB each, from a page
- *             this domain granted (to itself) into one of its own frames:
- *             what QEMU's qdisk does per request; with offset=N each segment
+ *   copy    - GNTTABOP_copy of segs=N segments of 4 KiB each, each from
+ *             its own page that this domain granted (to itself) into one of
+ *             its own frames: what QEMU's qdisk does per request; with offset=N each segment
  *             starts N bytes into the source page and moves 4096 - N bytes,
  *             as netback's receive path copies packet data at any offset;
  *   send    - EVTCHNOP_send on one end of an interdomain channel whose other
@@ -19,7 +19,7 @@
 #define MAX_SEGS 64
 #define REF 8
 
-static uint8_t src_page[4096] __attribute__((aligned(4096)));
+static uint8_t src_pages[MAX_SEGS][4096] __attribute__((aligned(4096)));
 static uint8_t dst_pages[MAX_SEGS][4096] __attribute__((aligned(4096)));
 static struct gnttab_copy ops[MAX_SEGS];
 
@@ -39,16 +39,16 @@ static void fill_copy(unsigned int segs, domid_t self)
 {
     for (unsigned int i = 0; i < segs; i++)
         ops[i] = (struct gnttab_copy){
-            .source = { .u.ref = REF, .domid = self, .offset = (uint16_t)offset },
+            .source = { .u.ref = REF + i, .domid = self, .offset = (uint16_t)offset },
             .dest = { .u.gmfn = (uintptr_t)dst_pages[i] >> 12, .domid = DOMID_SELF },
             .len = (uint16_t)(4096 - offset),
             .flags = GNTCOPY_source_gref,
         };
 }
 
-/* Grants src_page to ourselves; returns our domain id (the one a grant
- * entry must name, found by trying: a boot-time domain is not told it),
- * or -1. */
+/* Grants src_pages to ourselves, as refs REF and on; returns our domain id
+ * (the one a grant entry must name, found by trying: a boot-time domain is
+ * not told it), or -1. */
 static int grant_to_self(void)
 {
     if (guest_map_space(XENMAPSPACE_grant_table, 0, GRANT_GFN)) {
@@ -56,12 +56,15 @@ static int grant_to_self(void)
         return -1;
     }
     grant_entry_v1_t *gt = (grant_entry_v1_t *)(GRANT_GFN << 12);
-    for (unsigned int i = 0; i < sizeof(src_page); i++)
-        src_page[i] = (uint8_t)(i * 7 + 3);
+    for (unsigned int i = 0; i < MAX_SEGS; i++)
+        for (unsigned int b = 0; b < 4096; b++)
+            src_pages[i][b] = (uint8_t)(b * 7 + i);
     for (unsigned int id = 0; id < 64; id++) {
-        gt[REF].domid = (domid_t)id;
-        gt[REF].frame = (uint32_t)((uintptr_t)src_page >> 12);
-        __atomic_store_n(&gt[REF].flags, GTF_permit_access, __ATOMIC_RELEASE);
+        for (unsigned int i = 0; i < MAX_SEGS; i++) {
+            gt[REF + i].domid = (domid_t)id;
+            gt[REF + i].frame = (uint32_t)((uintptr_t)src_pages[i] >> 12);
+            __atomic_store_n(&gt[REF + i].flags, GTF_permit_access, __ATOMIC_RELEASE);
+        }
         fill_copy(1, (domid_t)id);
         if (grant_op(GNTTABOP_copy, ops, 1) == 0 && ops[0].status == GNTST_okay)
             return (int)id;
@@ -87,7 +90,7 @@ static bool copied_right(unsigned int segs)
 {
     for (unsigned int i = 0; i < segs; i++)
         for (unsigned int b = 0; b < 4096 - offset; b++)
-            if (dst_pages[i][b] != src_page[b + offset]) {
+            if (dst_pages[i][b] != src_pages[i][b + offset]) {
                 guest_printf("hcbench: segment %u byte %u differs after the copies\n", i, b);
                 return false;
             }
