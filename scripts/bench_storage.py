@@ -157,7 +157,10 @@ def measure(q):
             g, d = guest[(dev, name)], dom0[(target, name)]
             print("  %-12s %-18s guest %9.1f %-4s  Dom0 %9.1f %-4s  ratio %.2f" %
                   (label, name, g, spec[3], d, spec[3], g / d if d else 0.0))
-    print("  (Dom0's qcow2 figure is its fio on %s, a file beside the image)" % PLAIN)
+    print("  (Dom0's qcow2 figure is its fio on %s, a file beside the image on Dom0's root disk: its" % PLAIN)
+    print("  direct I/O is DMA by QEMU's emulated disk, a copy at host speed from the host's page cache,")
+    print("  where the guest's data is also copied by emulated instructions (QEMU's read in Dom0, the grant")
+    print("  copy): under TCG that reference is not what a guest's path can approach)")
     print("  target: the guest at least 0.7x Dom0's sequential figures")
     print("Where the time goes, per guest request (blkfront's requests: at most 11 pages, 44 KiB):")
     for dev in ("xvda", "xvdb"):

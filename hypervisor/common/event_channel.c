@@ -190,7 +190,10 @@ void send_guest_global_virq(struct domain *d, uint32_t virq)
         send_guest_vcpu_virq(d->vcpus[0], virq);
 }
 
-int evtchn_send(struct domain *d, evtchn_port_t port)
+/* A send; by_guest: from EVTCHNOP_send, which may not use a port the
+ * hypervisor receives on (checked under the same hold of the lock as the
+ * send: one lock round trip per notification, not two). */
+static int send(struct domain *d, evtchn_port_t port, bool by_guest)
 {
     uint64_t flags;
     struct evtchn *c;
@@ -199,6 +202,8 @@ int evtchn_send(struct domain *d, evtchn_port_t port)
     for (;;) {
         flags = spin_lock_irqsave(&d->evtchn.lock);
         c = port_used(d, port);
+        if (c && by_guest && c->xen_consumer)
+            c = NULL; /* -EINVAL, as for a port not in use */
         if (!c || c->state != ECS_INTERDOMAIN || c->u.interdomain.dom == d)
             break;
         /* Two domains notifying each other at once take their locks in
@@ -226,6 +231,11 @@ int evtchn_send(struct domain *d, evtchn_port_t port)
     if (consumer)
         consumer(d, port);
     return rc;
+}
+
+int evtchn_send(struct domain *d, evtchn_port_t port)
+{
+    return send(d, port, false);
 }
 
 int evtchn_alloc_hypervisor(struct domain *d, evtchn_consumer_t consumer)
@@ -679,7 +689,7 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
     case EVTCHNOP_send: {
         struct evtchn_send s;
         COPY_IN(arg, s);
-        return guest_port(v->dom, s.port) ? evtchn_send(v->dom, s.port) : -EINVAL;
+        return send(v->dom, s.port, true);
     }
     case EVTCHNOP_status: {
         struct evtchn_status st;
