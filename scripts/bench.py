@@ -210,13 +210,34 @@ def runtime_figures():
 HCALL_PATH_REFERENCE = 710
 
 
-def hypercall_path_instructions():
-    """Instructions per xen_version hypercall under QEMU -icount shift=0."""
-    n = 20000
+def hypercall_path_instructions(args="", n=20000):
+    """Instructions per hcbench hypercall (op= and its arguments in args)
+    under QEMU -icount shift=0: xen_version by default."""
     with Qemu("bench-hcall-icount", smp=2, extra=["-icount", "shift=0"],
-              modules=[guest("hcbench.elf") + " domain name=hcbench memory=8 -- iterations=%d" % n]) as q:
-        m = q.expect(r"hcbench: (\d+) hypercalls in (\d+) us", timeout=300)
+              modules=[guest("hcbench.elf") + " domain name=hcbench memory=8 -- iterations=%d %s" % (n, args)]) as q:
+        m = q.expect(r"hcbench: (\d+) hypercalls in (\d+) us", timeout=600)
     return int(m.group(2)) * 1000 / int(m.group(1))
+
+
+# The I/O paths' hypervisor side, counted the same way (guests/hcbench.c):
+# a GNTTABOP_copy of 16 segments (a qdisk request is at most 11, netback
+# batches more), whole pages as qdisk copies them and at an odd offset as
+# netback's receive path copies packet data; and an interdomain
+# EVTCHNOP_send. The guest's own loop is in the figure (a few dozen
+# instructions per call; the copy's check is outside the timed loop).
+IO_PATHS = [("GNTTABOP_copy, 16 x 4096 bytes, per segment", "op=copy segs=16", 16),
+            ("GNTTABOP_copy, 16 x 4094 bytes at offset 2, per segment", "op=copy segs=16 offset=2", 16),
+            ("GNTTABOP_copy, 1 x 4096 bytes, per call", "op=copy segs=1", 1),
+            ("EVTCHNOP_send (interdomain, masked), per call", "op=send", 1)]
+
+
+def io_path_instructions():
+    return [(label, hypercall_path_instructions(args, 2000) / per) for label, args, per in IO_PATHS]
+
+
+def print_io_paths(figures):
+    for label, instr in figures:
+        print("%-60s %8.0f    (one run: deterministic)" % (label + " (instructions)", instr))
 
 
 # iperf3 for the guests, without a bigger DomU image: Debian's iperf3 with
@@ -270,6 +291,13 @@ def exit_counts(text):
     return res
 
 
+# The directions whose first run is also counted: exits and hypercalls per
+# MB, from the hypervisor's domain dump before and after.
+WHERE = {"u2d": ("DomU -> Dom0", ("d0", "Dom0"), ("d1", "DomU (g1, the sender)")),
+         "d2u": ("Dom0 -> DomU", ("d0", "Dom0"), ("d1", "DomU (g1, the receiver)")),
+         "u2u": ("DomU -> DomU", ("d0", "Dom0"), ("d2", "g2 (the sender)"), ("d1", "g1 (the receiver)"))}
+
+
 def network_figures():
     """iperf3 TCP throughput in one boot of the Debian Dom0 (one vCPU) with
     two one-vCPU guests on xenbr0, each direction RUNS times, in turns;
@@ -279,7 +307,7 @@ def network_figures():
     host = subprocess.Popen(["iperf3", "-s", "-B", "127.0.0.1", "-p", "15201"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     figures = {k: [] for k in ("loop", "u2d", "d2u", "u2u", "nat")}
-    where = None
+    where = {}
     try:
         with Qemu("bench-network", smp=4, mem="3G", cmdline="dom0_mem=1024M",
                   modules=guest_net.DEBIAN_DOM0,
@@ -303,7 +331,7 @@ def network_figures():
                     ("nat", "g1", cmd.replace("-c %s", "-p 15201 -c %s") % "10.0.2.2")]
             for i in range(RUNS):
                 for key, on, command in runs:
-                    measure = key == "u2d" and i == 0
+                    measure = key in WHERE and i == 0
                     if measure:
                         c.dom0()
                         console.input_to(q, "hypervisor")
@@ -318,7 +346,7 @@ def network_figures():
                         console.input_to(q, "hypervisor")
                         d1 = exit_counts(console.domain_dump(q, "g2"))
                         console.input_to(q, 0)
-                        where = (figures[key][-1], d0, d1, cpu_delta(cpu0, cpu1))
+                        where[key] = (figures[key][-1], d0, d1, cpu_delta(cpu0, cpu1))
     finally:
         host.kill()
         host.wait()
@@ -333,17 +361,22 @@ def print_network(figures, where):
     for key, label in rows:
         print("  %-50s %8.1f Mbit/s  (runs: %s)" % (label, med[key], ", ".join("%.1f" % x for x in figures[key])))
     print("  DomU -> Dom0 over Dom0 loopback: %.2fx (target: at least 0.3)" % (med["u2d"] / max(med["loop"], 0.1)))
-    if where:
-        mbits, d0, d1, (ran, waited) = where
+    for key, (label, *doms) in WHERE.items():
+        if key not in where:
+            continue
+        mbits, d0, d1, (ran, waited) = where[key]
         mb = mbits * IPERF_SECONDS / 8 or 1
-        print("  where DomU -> Dom0's time goes (first run, per MB moved):")
-        for dom, label in (("d0", "Dom0"), ("d1", "DomU")):
+        print("  where %s's time goes (first run, %.1f Mbit/s, per MB moved):" % (label, mbits))
+        for dom, name in doms:
+            if dom not in d1:
+                continue
             exits = d1[dom][0] - d0.get(dom, (0, {}))[0]
             hc = {k: d1[dom][1].get(k, 0) - d0.get(dom, (0, {}))[1].get(k, 0) for k in d1[dom][1]}
             print("    %s: %.1f exits, of which %.1f grant-table ops, %.1f event-channel ops, %.1f timer ops"
-                  % (label, exits / mb, hc.get(20, 0) / mb, hc.get(32, 0) / mb, hc.get(24, 0) / mb))
+                  % (name, exits / mb, hc.get(20, 0) / mb, hc.get(32, 0) / mb, hc.get(24, 0) / mb))
         print("    QEMU's threads ran %.1f s and waited %.1f s for a host CPU during the %d s"
               % (ran, waited, IPERF_SECONDS))
+    print("  load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
 
 
 def line(label, value, unit, runs, ref=None):
@@ -373,6 +406,7 @@ def main():
     print("%-44s %8.0f    (one run: deterministic)" % ("hypervisor path per xen_version hypercall (QEMU -icount, instructions)", path))
     print("  reference: %d before the guest-memory hardening (at 0ee053b^); guest time = instructions, 1 ns each"
           % HCALL_PATH_REFERENCE)
+    print_io_paths(io_path_instructions())
 
     print()
     ratios, shares = [], []
@@ -442,7 +476,10 @@ def storage():
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["storage"]:
+    if sys.argv[1:] == ["paths"]:      # scripts/bench.py paths: the -icount path lengths alone
+        print("%-60s %8.0f" % ("xen_version hypercall (instructions)", hypercall_path_instructions()))
+        print_io_paths(io_path_instructions())
+    elif sys.argv[1:] == ["storage"]:
         storage()
     elif sys.argv[1:] == ["network"]:   # scripts/bench.py network: that part alone
         print_network(*network_figures())

@@ -11,6 +11,7 @@
 #include <asm/x86.h>
 #include <basalt/console.h>
 #include <basalt/domain.h>
+#include <basalt/event.h>
 #include <basalt/guest_console.h>
 #include <basalt/lib.h>
 #include <basalt/pv_console.h>
@@ -96,11 +97,14 @@ static void hypervisor_key(char c)
         dump_domains();
         timers_dump();
         break;
+    case 'e':
+        evtchn_dump();
+        break;
     case '\r':
     case '\n':
         break;
     default:
-        pr_notice("keys: h help, d domains, q power off, r reboot; Ctrl-A three times switches input\n");
+        pr_notice("keys: h help, d domains, e event channels, q power off, r reboot; Ctrl-A three times switches input\n");
         break;
     }
 }

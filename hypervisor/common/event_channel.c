@@ -190,7 +190,10 @@ void send_guest_global_virq(struct domain *d, uint32_t virq)
         send_guest_vcpu_virq(d->vcpus[0], virq);
 }
 
-int evtchn_send(struct domain *d, evtchn_port_t port)
+/* A send; by_guest: from EVTCHNOP_send, which may not use a port the
+ * hypervisor receives on (checked under the same hold of the lock as the
+ * send: one lock round trip per notification, not two). */
+static int send(struct domain *d, evtchn_port_t port, bool by_guest)
 {
     uint64_t flags;
     struct evtchn *c;
@@ -199,6 +202,8 @@ int evtchn_send(struct domain *d, evtchn_port_t port)
     for (;;) {
         flags = spin_lock_irqsave(&d->evtchn.lock);
         c = port_used(d, port);
+        if (c && by_guest && c->xen_consumer)
+            c = NULL; /* -EINVAL, as for a port not in use */
         if (!c || c->state != ECS_INTERDOMAIN || c->u.interdomain.dom == d)
             break;
         /* Two domains notifying each other at once take their locks in
@@ -226,6 +231,11 @@ int evtchn_send(struct domain *d, evtchn_port_t port)
     if (consumer)
         consumer(d, port);
     return rc;
+}
+
+int evtchn_send(struct domain *d, evtchn_port_t port)
+{
+    return send(d, port, false);
 }
 
 int evtchn_alloc_hypervisor(struct domain *d, evtchn_consumer_t consumer)
@@ -342,6 +352,51 @@ static bool guest_port(struct domain *d, evtchn_port_t port)
     bool ok = !c || !c->xen_consumer;
     spin_unlock_irqrestore(&d->evtchn.lock, flags);
     return ok;
+}
+
+/*
+ * The console's `e` key: every domain's interdomain and IPI/virq ports that
+ * are pending or masked, and each vCPU's upcall flags, to tell a lost
+ * notification (pending, unmasked, no upcall) from one the guest holds
+ * masked. Read without the locks: a snapshot for a person, not a decision.
+ */
+void evtchn_dump(void)
+{
+    static const char *const states[] = { "free", "unbound", "interdomain", "virq", "ipi", "hypervisor" };
+    for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+        struct domain *d = domain_by_id((domid_t)id);
+        if (!d || !d->shared_info)
+            continue;
+        const struct shared_info *s = d->shared_info;
+        for (unsigned int i = 0; i < d->max_vcpus; i++) {
+            const struct vcpu *v = d->vcpus[i];
+            if (v && v->vcpu_info)
+                printk("  d%u v%u: upcall_pending %u pending_sel %#lx\n", d->id, v->id,
+                       READ_ONCE(v->vcpu_info->evtchn_upcall_pending), READ_ONCE(v->vcpu_info->evtchn_pending_sel));
+        }
+        for (evtchn_port_t p = 1; p < EVTCHN_MAX_PORTS; p++) {
+            if (!d->evtchn.bucket[p / EVTCHN_BUCKET_SIZE]) {
+                p += EVTCHN_BUCKET_SIZE - 1 - p % EVTCHN_BUCKET_SIZE;
+                continue;
+            }
+            const struct evtchn *c = port_used(d, p);
+            if (!c)
+                continue;
+            xen_ulong_t bit = 1UL << (p % BITS_PER_WORD);
+            bool pending = READ_ONCE(s->evtchn_pending[p / BITS_PER_WORD]) & bit;
+            bool masked = READ_ONCE(s->evtchn_mask[p / BITS_PER_WORD]) & bit;
+            if (c->state != ECS_INTERDOMAIN && !pending)
+                continue;
+            if (c->state == ECS_INTERDOMAIN)
+                printk("  d%u port %u: interdomain to d%u port %u, vcpu %u%s%s\n", d->id, p,
+                       c->u.interdomain.dom->id, c->u.interdomain.port, c->notify_vcpu,
+                       pending ? ", pending" : "", masked ? ", masked" : "");
+            else
+                printk("  d%u port %u: %s, vcpu %u%s%s\n", d->id, p,
+                       c->state < ARRAY_SIZE(states) ? states[c->state] : "?", c->notify_vcpu,
+                       pending ? ", pending" : "", masked ? ", masked" : "");
+        }
+    }
 }
 
 void evtchn_domain_destroy(struct domain *d)
@@ -634,7 +689,7 @@ long do_event_channel_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t a3
     case EVTCHNOP_send: {
         struct evtchn_send s;
         COPY_IN(arg, s);
-        return guest_port(v->dom, s.port) ? evtchn_send(v->dom, s.port) : -EINVAL;
+        return send(v->dom, s.port, true);
     }
     case EVTCHNOP_status: {
         struct evtchn_status st;

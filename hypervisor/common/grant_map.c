@@ -307,30 +307,69 @@ void grant_maps_release(struct domain *d)
     d->grant.pins = NULL;
 }
 
-/* One side of a copy: a grant of another domain, or the caller's own frame. */
+/*
+ * One side of a copy: a grant of another domain, or the caller's own frame.
+ * A side stays held from one op of a call to the next while they name the
+ * same frame (netback fills one frontend page from several pieces of a
+ * packet), and its domain while they name the same domain (every op of a
+ * qdisk request): a pin, a page reference and a domain reference each cost
+ * a lock or an atomic operation, the domain's a global one. All of it is
+ * let go before the call returns (copy_sides_release), as Xen does.
+ */
 struct copy_side {
-    struct domain *d;   /* referenced if not the caller */
-    grant_ref_t ref;
+    struct domain *d;   /* referenced if not the caller; NULL if none yet */
     bool by_ref;
-    mfn_t mfn;
+    uint64_t key;       /* the grant reference, or the frame number */
+    mfn_t mfn;          /* INVALID_MFN if nothing is held */
 };
+
+struct copy_sides {
+    struct copy_side src, dst;
+};
+
+static void drop_frame(struct copy_side *s, bool write)
+{
+    if (s->mfn == INVALID_MFN)
+        return;
+    if (s->by_ref)
+        unpin(s->d, (grant_ref_t)s->key, s->mfn, !write);
+    else
+        page_put(s->mfn);
+    s->mfn = INVALID_MFN;
+}
+
+static void drop_side(struct vcpu *v, struct copy_side *s, bool write)
+{
+    drop_frame(s, write);
+    if (s->d && s->d != v->dom)
+        domain_put(s->d);
+    s->d = NULL;
+}
 
 static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool by_ref, bool write,
                        struct copy_side *s)
 {
     struct domain *d = v->dom;
-    s->by_ref = by_ref;
     /* A frame by number: only through DOMID_SELF, privileged or not
      * (Xen: "Only DOMID_SELF may reference via frame"). */
     if (!by_ref && ptr->domid != DOMID_SELF)
         return GNTST_permission_denied;
-    s->d = ptr->domid == DOMID_SELF || ptr->domid == d->id ? d : domain_get(ptr->domid);
+    domid_t id = ptr->domid == DOMID_SELF ? d->id : ptr->domid;
+    uint64_t key = by_ref ? ptr->u.ref : ptr->u.gmfn;
+    if (s->mfn != INVALID_MFN && s->d->id == id && s->by_ref == by_ref && s->key == key)
+        return GNTST_okay; /* held since the op before */
+    drop_frame(s, write);
+    if (s->d && s->d->id != id)
+        drop_side(v, s, write);
+    if (!s->d)
+        s->d = id == d->id ? d : domain_get(id);
     if (!s->d)
         return GNTST_bad_domain;
+    s->by_ref = by_ref;
+    s->key = key;
     if (by_ref) {
         int16_t status;
-        s->ref = ptr->u.ref;
-        s->mfn = pin(s->d, s->ref, d->id, !write, &status);
+        s->mfn = pin(s->d, ptr->u.ref, d->id, !write, &status);
         return status;
     }
     /* Only RAM, with the reference taken in the lookup: a grant-mapped,
@@ -339,60 +378,73 @@ static int16_t resolve(struct vcpu *v, const struct gnttab_copy_ptr *ptr, bool b
     return s->mfn == INVALID_MFN ? GNTST_bad_page : GNTST_okay;
 }
 
-static void release_side(struct vcpu *v, struct copy_side *s, bool write)
+static void copy_sides_release(struct vcpu *v, struct copy_sides *c)
 {
-    if (s->mfn != INVALID_MFN) {
-        if (s->by_ref)
-            unpin(s->d, s->ref, s->mfn, !write);
-        else
-            page_put(s->mfn);
-    }
-    if (s->d && s->d != v->dom)
-        domain_put(s->d);
+    drop_side(v, &c->dst, true);
+    drop_side(v, &c->src, false);
 }
 
-static int16_t copy_one(struct vcpu *v, const struct gnttab_copy *op)
+static int16_t copy_one(struct vcpu *v, const struct gnttab_copy *op, struct copy_sides *c)
 {
     if ((uint32_t)op->source.offset + op->len > PAGE_SIZE || (uint32_t)op->dest.offset + op->len > PAGE_SIZE)
         return GNTST_bad_copy_arg;
-    struct copy_side src = { .mfn = INVALID_MFN }, dst = { .mfn = INVALID_MFN };
-    int16_t st = resolve(v, &op->source, op->flags & GNTCOPY_source_gref, false, &src);
+    int16_t st = resolve(v, &op->source, op->flags & GNTCOPY_source_gref, false, &c->src);
     if (st == GNTST_okay)
-        st = resolve(v, &op->dest, op->flags & GNTCOPY_dest_gref, true, &dst);
+        st = resolve(v, &op->dest, op->flags & GNTCOPY_dest_gref, true, &c->dst);
     if (st == GNTST_okay)
-        memmove((uint8_t *)mfn_to_virt(dst.mfn) + op->dest.offset,
-                (const uint8_t *)mfn_to_virt(src.mfn) + op->source.offset, op->len);
-    release_side(v, &dst, true);
-    release_side(v, &src, false);
+        memmove((uint8_t *)mfn_to_virt(c->dst.mfn) + op->dest.offset,
+                (const uint8_t *)mfn_to_virt(c->src.mfn) + op->source.offset, op->len);
     return st;
 }
+
+/* Ops are read and written back CHUNK at a time, one guest walk for all of
+ * them rather than two per op: those walks were most of a copy's cost. */
+#define CHUNK 16
+
+union op_chunk {
+    struct gnttab_map_grant_ref map[CHUNK];
+    struct gnttab_copy copy[CHUNK];
+};
 
 long grant_map_op(struct vcpu *v, uint64_t cmd, uint64_t arg, uint64_t count)
 {
     if (cmd == GNTTABOP_unmap_grant_ref)
         return unmap_ops(v, arg, count);
-    for (uint64_t i = 0; i < count; i++) {
+    bool copy = cmd == GNTTABOP_copy;
+    size_t size = copy ? sizeof(struct gnttab_copy) : sizeof(struct gnttab_map_grant_ref);
+    union op_chunk ops;
+    struct copy_sides sides = { { .mfn = INVALID_MFN }, { .mfn = INVALID_MFN } };
+    long rc = 0;
+    uint64_t i = 0;
+    while (i < count) {
         if (i == BATCH) {
             hypercall_continue(v, 2, arg);
-            return hypercall_continue(v, 3, count - i);
+            rc = hypercall_continue(v, 3, count - i);
+            break;
         }
-        if (cmd == GNTTABOP_map_grant_ref) {
-            struct gnttab_map_grant_ref op;
-            if (copy_from_guest(v, &op, arg, sizeof(op)))
-                return -EFAULT;
-            op.status = (int16_t)map_one(v, &op);
-            if (copy_to_guest(v, arg, &op, sizeof(op)))
-                return -EFAULT;
-            arg += sizeof(op);
-        } else {
-            struct gnttab_copy op;
-            if (copy_from_guest(v, &op, arg, sizeof(op)))
-                return -EFAULT;
-            op.status = copy_one(v, &op);
-            if (copy_to_guest(v, arg, &op, sizeof(op)))
-                return -EFAULT;
-            arg += sizeof(op);
+        unsigned int n = (unsigned int)MIN(MIN(count - i, (uint64_t)CHUNK), BATCH - i);
+        /* A chunk that runs into a page the guest cannot give us is done op
+         * by op, so that the ops before the bad one still happen. */
+        if (copy_from_guest(v, &ops, arg, n * size)) {
+            n = 1;
+            if (copy_from_guest(v, &ops, arg, size)) {
+                rc = -EFAULT;
+                break;
+            }
         }
+        for (unsigned int k = 0; k < n; k++) {
+            if (copy)
+                ops.copy[k].status = copy_one(v, &ops.copy[k], &sides);
+            else
+                ops.map[k].status = (int16_t)map_one(v, &ops.map[k]);
+        }
+        if (copy_to_guest(v, arg, &ops, n * size)) {
+            rc = -EFAULT;
+            break;
+        }
+        arg += n * size;
+        i += n;
     }
-    return 0;
+    copy_sides_release(v, &sides);
+    return rc;
 }

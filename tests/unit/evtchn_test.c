@@ -204,7 +204,7 @@ static bool closed_without_touching_peer(char *why, size_t len)
 
 int main(void)
 {
-    TAP_PLAN(20);
+    TAP_PLAN(21);
     hv_init();
     pool_total = zone_total_pages(ZONE_POOL);
     a = hv_domain(1, 2, 16);
@@ -274,6 +274,21 @@ int main(void)
     struct evtchn *hc = port_ptr(a, (evtchn_port_t)hport);
     CHECK("reset closes the guest's ports, not the hypervisor's", !rc && st.status == EVTCHNSTAT_closed &&
           !a->vcpus[1]->virq_to_port[VIRQ_TIMER] && hc && hc->state == ECS_HYPERVISOR, "rc %ld", rc);
+
+    /* A port the hypervisor holds for the guest (an ioreq server's): the
+     * peer binds to it, the hypervisor sends on it, the guest may not. */
+    int xport = evtchn_alloc_xen(a, 0, 2);
+    struct evtchn_bind_interdomain xb = { .remote_dom = 1, .remote_port = (evtchn_port_t)xport };
+    long bound = op(b, EVTCHNOP_bind_interdomain, &xb);
+    b->shared_info->evtchn_pending[0] = 0;
+    b->shared_info->evtchn_mask[0] = 0;
+    long by_guest = op(a, EVTCHNOP_send, &(struct evtchn_send){ .port = (evtchn_port_t)xport });
+    bool guest_reached = pending(b, xb.local_port);
+    long by_hv = evtchn_send(a, (evtchn_port_t)xport);
+    CHECK("the guest cannot send on a port the hypervisor holds; the hypervisor can",
+          xport > 0 && !bound && by_guest == -EINVAL && !guest_reached && !by_hv && pending(b, xb.local_port),
+          "port %d bound %ld guest %ld (reached %d) hypervisor %ld", xport, bound, by_guest, guest_reached, by_hv);
+    evtchn_close_xen(a, (evtchn_port_t)xport);
 
     /* FIFO is not offered, but its argument errors are Xen's. */
     struct evtchn_init_control ic = { .control_gfn = 0x10, .offset = 0, .vcpu = 7 };

@@ -54,6 +54,8 @@ struct evtchn_table {
 
 int evtchn_domain_init(struct domain *d);
 void evtchn_domain_destroy(struct domain *d);
+/* Prints the ports that are pending or interdomain, for the console's `e` key. */
+void evtchn_dump(void);
 
 /* The vector to inject for v's pending event upcall, or -1. */
 int evtchn_upcall_vector(struct vcpu *v);
