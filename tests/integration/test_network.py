@@ -39,12 +39,12 @@ HOSTILE = "/usr/lib/basalt/netfront_hostile.elf"
 r = Report(plan=37)
 rc_of = console.exit_status
 
-# QEMU 7.2's SVM emulation under TCG now and then completes a #VMEXIT twice
-# and loses the guest's state; the hypervisor then crashes the domain naming
-# the fault (docs/architecture.md). About once in two million exits: this
-# test makes hundreds of thousands. A session that ends in it is run once
-# more, and the checks of the second one say "# retried". Any other crash
-# fails at once.
+# QEMU's SVM emulation under TCG (7.2, and 10.0.2 alike) now and then
+# completes a #VMEXIT twice and loses the guest's state; the hypervisor then
+# crashes the domain naming the fault (docs/architecture.md). About once in
+# two million exits: this test makes hundreds of thousands. A session that
+# ends in it is run once more, and the checks of the second one say
+# "# retried". Any other crash fails at once.
 EMULATOR_FAULT = re.compile(r"basalt: domain \d+ \(\S+\) crashed: vCPU \d+: #VMEXIT returned the "
                             r"host's state, the guest's is lost \(emulator fault\)")
 
@@ -468,8 +468,9 @@ def main():
     global res
     start = time.monotonic()
     fault = session("network")
-    # The streams make Dom0 take millions of exits: QEMU 7.2's fault ended
-    # the first session in 2 of 3 full runs on record, so up to two more.
+    # The streams make Dom0 take millions of exits: the emulator's fault (QEMU
+    # 7.2 and 10.0.2 alike) ended the first session in 2 of 3 full runs on
+    # record, so up to two more.
     for name in ("network-again", "network-third"):
         if not fault:
             break

@@ -24,14 +24,14 @@ def linux(name, vcpus=2, mem=256, extra=""):
             "%s initrd name=%s" % (INITRD, name)]
 
 
-# QEMU 7.2's SVM emulation under TCG now and then loses a guest's state at a
-# #VMEXIT; with two SMP guests booting at once this hits about one boot in
-# 25 (docs/architecture.md, "vCPUs and the run loop"). The run loop knows
-# it by the state it finds, the host's own RIP and CR3, and crashes the
+# QEMU's SVM emulation under TCG (7.2 and 10.0.2) now and then loses a guest's
+# state at a #VMEXIT; with two SMP guests booting at once this hits about one
+# boot in 25 (docs/architecture.md, "vCPUs and the run loop"). The run loop
+# knows it by the state it finds, the host's own RIP and CR3, and crashes the
 # domain naming it (hypervisor/arch/x86/hvm/run.c). A boot that ends in that
-# fault is tried once more, and the checks of the second boot say
-# "# retried". Any other crash fails at once: a triple fault of a Linux
-# domain is what real NPT, IDT, CPUID or event-channel bugs look like.
+# fault is tried once more, and the checks of the second boot say "# retried".
+# Any other crash fails at once: a triple fault of a Linux domain is what real
+# NPT, IDT, CPUID or event-channel bugs look like.
 EMULATOR_FAULT = (r"basalt: domain \d+ \(linux\d\) crashed: vCPU \d+: #VMEXIT returned the host's state, "
                   r"the guest's is lost \(emulator fault\)$")
 LINUX_CRASHED = r"basalt: domain \d+ \(linux\d\) (crashed|destroyed): .*$"

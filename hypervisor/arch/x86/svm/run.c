@@ -30,14 +30,14 @@ static void assign_asid(struct vcpu *v, struct pcpu *p)
 }
 
 /*
- * QEMU 7.2 under TCG now and then completes one #VMEXIT twice: the second
- * time it saves into the VMCB the host state it had just restored (RIP after
- * our VMRUN, our CR3, int_ctl zeroed), and the guest's RIP, RSP, RAX, flags
- * and control registers are gone. What reaches us looks like a nested page
- * fault on the host's page tables. Entering again from the state of the last
- * VMRUN was tried: the emulator's view of the guest was already broken and
- * the guest crashed soon after. So the domain is crashed with the cause
- * named. Real CPUs do not do this.
+ * QEMU under TCG (7.2, and 10.0.2 alike) now and then completes one #VMEXIT
+ * twice: the second time it saves into the VMCB the host state it had just
+ * restored (RIP after our VMRUN, our CR3, int_ctl zeroed), and the guest's
+ * RIP, RSP, RAX, flags and control registers are gone. What reaches us looks
+ * like a nested page fault on the host's page tables. Entering again from
+ * the state of the last VMRUN was tried: the emulator's view of the guest was
+ * already broken and the guest crashed soon after. So the domain is crashed
+ * with the cause named. Real CPUs do not do this.
  */
 static bool exit_returned_host_state(const struct vmcb *vmcb)
 {
