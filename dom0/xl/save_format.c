@@ -1,9 +1,9 @@
 /* The save file format (see save_format.h, docs/save-format.md). */
 #include "save_format.h"
+#include "cfg_error.h"
 
 #include <errno.h>
 #include <lzma.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,37 +79,26 @@ int sf_page_bit(const uint64_t *bits, unsigned i)
     return (bits[i / 64] >> (i % 64)) & 1;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int check_header(const uint8_t *buf, uint64_t len, char *err, size_t errlen)
 {
     const struct sf_header *h = (const void *)buf;
     if (len < sizeof(h->magic) || memcmp(h->magic, SF_MAGIC, sizeof(h->magic)))
-        return fail(err, errlen, "not a Basalt save file (no '%s' signature)", SF_MAGIC);
+        return cfg_fail(err, errlen, "not a Basalt save file (no '%s' signature)", SF_MAGIC);
     if (len < sizeof(*h))
-        return fail(err, errlen, "truncated: %llu bytes, shorter than its header",
+        return cfg_fail(err, errlen, "truncated: %llu bytes, shorter than its header",
                     (unsigned long long)len);
     if (h->version != SF_VERSION)
-        return fail(err, errlen, "save file format version %u; this xl reads version %u",
+        return cfg_fail(err, errlen, "save file format version %u; this xl reads version %u",
                     h->version, SF_VERSION);
     if (h->header_size != sizeof(*h) || h->page_size != SF_PAGE_SIZE || h->flags)
-        return fail(err, errlen, "header of an unknown layout (size %u, page size %u, flags 0x%x)",
+        return cfg_fail(err, errlen, "header of an unknown layout (size %u, page size %u, flags 0x%x)",
                     h->header_size, h->page_size, h->flags);
     for (size_t i = 0; i < sizeof(h->reserved); i++)
         if (h->reserved[i])
-            return fail(err, errlen, "header of an unknown layout (reserved bytes set)");
+            return cfg_fail(err, errlen, "header of an unknown layout (reserved bytes set)");
     if (h->vcpu_state_size != sizeof(struct basalt_vcpu_state) ||
         h->vcpu_state_version != BASALT_VCPU_STATE_VERSION)
-        return fail(err, errlen,
+        return cfg_fail(err, errlen,
                     "vCPU state version %u (%u bytes); this xl and hypervisor use version %u (%zu bytes)",
                     h->vcpu_state_version, h->vcpu_state_size, BASALT_VCPU_STATE_VERSION,
                     sizeof(struct basalt_vcpu_state));
@@ -123,25 +112,25 @@ static int walk(const uint8_t *buf, uint64_t len, const uint8_t **end_rec, char 
     uint64_t at = sizeof(struct sf_header);
     for (;;) {
         if (len - at < sizeof(struct sf_record))
-            return fail(err, errlen,
+            return cfg_fail(err, errlen,
                         "truncated: the file ends at byte %llu without its end record",
                         (unsigned long long)len);
         const struct sf_record *r = (const void *)(buf + at);
         if (r->type < SF_REC_DOMAIN || r->type > SF_REC_END || r->pad)
-            return fail(err, errlen, "corrupted: unknown record type %u at byte %llu", r->type,
+            return cfg_fail(err, errlen, "corrupted: unknown record type %u at byte %llu", r->type,
                         (unsigned long long)at);
         uint64_t room = len - at - sizeof(*r);
         if (r->length > room || pad8(r->length) > room - r->length)
-            return fail(err, errlen,
+            return cfg_fail(err, errlen,
                         "truncated: a record at byte %llu needs %llu bytes, the file has %llu more",
                         (unsigned long long)at, (unsigned long long)r->length,
                         (unsigned long long)room);
         if (r->type == SF_REC_END) {
             if (r->length != sizeof(struct sf_end))
-                return fail(err, errlen, "corrupted: end record of %llu bytes",
+                return cfg_fail(err, errlen, "corrupted: end record of %llu bytes",
                             (unsigned long long)r->length);
             if (room != r->length)
-                return fail(err, errlen, "corrupted: %llu bytes after the end record",
+                return cfg_fail(err, errlen, "corrupted: %llu bytes after the end record",
                             (unsigned long long)(room - r->length));
             *end_rec = buf + at;
             return 0;
@@ -154,15 +143,15 @@ static int check_domain(const struct sf_record *r, struct sf_file *f, char *err,
 {
     const struct sf_domain *d = (const void *)(r + 1);
     if (r->length != sizeof(*d))
-        return fail(err, errlen, "domain record of %llu bytes, not %zu",
+        return cfg_fail(err, errlen, "domain record of %llu bytes, not %zu",
                     (unsigned long long)r->length, sizeof(*d));
     if (!memchr(d->name, 0, sizeof(d->name)) || !d->name[0])
-        return fail(err, errlen, "domain record without a name");
+        return cfg_fail(err, errlen, "domain record without a name");
     if (d->max_vcpus < 1 || d->max_vcpus > SF_MAX_VCPUS || d->nr_memmap < 1 ||
         d->nr_memmap > SF_MAX_MEMMAP || d->tot_pages > d->max_pages ||
         !memchr(d->on_poweroff, 0, SF_ACTION_LEN) || !memchr(d->on_reboot, 0, SF_ACTION_LEN) ||
         !memchr(d->on_crash, 0, SF_ACTION_LEN))
-        return fail(err, errlen, "domain record of domain '%s' out of range", d->name);
+        return cfg_fail(err, errlen, "domain record of domain '%s' out of range", d->name);
     f->domain = d;
     return 0;
 }
@@ -171,10 +160,10 @@ static int check_vcpu(const struct sf_record *r, struct sf_file *f, char *err, s
 {
     const struct sf_vcpu *v = (const void *)(r + 1);
     if (r->length != sizeof(*v))
-        return fail(err, errlen, "vCPU record of %llu bytes, not %zu", (unsigned long long)r->length,
+        return cfg_fail(err, errlen, "vCPU record of %llu bytes, not %zu", (unsigned long long)r->length,
                     sizeof(*v));
     if (v->vcpu >= f->domain->max_vcpus || f->vcpu[v->vcpu])
-        return fail(err, errlen, "vCPU record for vCPU %u: out of range or twice", v->vcpu);
+        return cfg_fail(err, errlen, "vCPU record for vCPU %u: out of range or twice", v->vcpu);
     f->vcpu[v->vcpu] = v;
     return 0;
 }
@@ -185,19 +174,19 @@ static int check_pages(const struct sf_record *r, uint64_t *next_gfn, struct sf_
     const struct sf_pages *p = (const void *)(r + 1);
     if (r->length < sizeof(*p) || !p->count || p->count > SF_CHUNK_PAGES || p->pad ||
         p->gfn < *next_gfn || p->gfn + p->count < p->gfn)
-        return fail(err, errlen, "page record at gfn 0x%llx: bad header or out of order",
+        return cfg_fail(err, errlen, "page record at gfn 0x%llx: bad header or out of order",
                     (unsigned long long)(r->length < sizeof(*p) ? 0 : p->gfn));
     uint64_t data_pages = 0, present = 0;
     for (unsigned i = 0; i < SF_CHUNK_PAGES; i++) {
         int pr = sf_page_bit(p->present, i), z = sf_page_bit(p->zero, i);
         if ((i >= p->count && (pr || z)) || (z && !pr))
-            return fail(err, errlen, "page record at gfn 0x%llx: inconsistent bitmaps",
+            return cfg_fail(err, errlen, "page record at gfn 0x%llx: inconsistent bitmaps",
                         (unsigned long long)p->gfn);
         present += pr;
         data_pages += pr && !z;
     }
     if (r->length != sizeof(*p) + data_pages * SF_PAGE_SIZE)
-        return fail(err, errlen, "page record at gfn 0x%llx: %llu bytes for %llu pages of data",
+        return cfg_fail(err, errlen, "page record at gfn 0x%llx: %llu bytes for %llu pages of data",
                     (unsigned long long)p->gfn, (unsigned long long)r->length,
                     (unsigned long long)data_pages);
     *next_gfn = p->gfn + p->count;
@@ -214,7 +203,7 @@ int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t
         return -1;
     const struct sf_end *end = (const void *)(end_rec + sizeof(struct sf_record));
     if (lzma_crc64(buf, (size_t)(end_rec - buf), 0) != end->crc64)
-        return fail(err, errlen, "corrupted: the checksum does not match the contents");
+        return cfg_fail(err, errlen, "corrupted: the checksum does not match the contents");
 
     f->header = (const void *)buf;
     f->end = end_rec;
@@ -224,9 +213,9 @@ int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t
     while (at < end_rec) {
         const struct sf_record *r = (const void *)at;
         if (r->type == SF_REC_DOMAIN ? last != 0 : !f->domain)
-            return fail(err, errlen, "the domain record is not the first, or comes twice");
+            return cfg_fail(err, errlen, "the domain record is not the first, or comes twice");
         if (r->type < last || (r->type == SF_REC_XENSTORE && last == SF_REC_XENSTORE))
-            return fail(err, errlen, "records out of order (type %u after %u)", r->type, last);
+            return cfg_fail(err, errlen, "records out of order (type %u after %u)", r->type, last);
         int rc = 0;
         switch (r->type) {
         case SF_REC_DOMAIN:
@@ -236,7 +225,7 @@ int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t
             f->xenstore = (const char *)(r + 1);
             f->xenstore_len = r->length;
             if (r->length && f->xenstore[r->length - 1])
-                rc = fail(err, errlen, "xenstore record not NUL-terminated");
+                rc = cfg_fail(err, errlen, "xenstore record not NUL-terminated");
             break;
         case SF_REC_VCPU:
             rc = check_vcpu(r, f, err, errlen);
@@ -253,12 +242,12 @@ int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t
         at += sizeof(*r) + r->length + pad8(r->length);
     }
     if (!f->domain)
-        return fail(err, errlen, "no domain record");
+        return cfg_fail(err, errlen, "no domain record");
     for (unsigned i = 0; i < f->domain->max_vcpus; i++)
         if (!f->vcpu[i])
-            return fail(err, errlen, "no state for vCPU %u of %u", i, f->domain->max_vcpus);
+            return cfg_fail(err, errlen, "no state for vCPU %u of %u", i, f->domain->max_vcpus);
     if (f->nr_pages != end->nr_pages || f->nr_pages != f->domain->tot_pages || !f->nr_pages)
-        return fail(err, errlen, "%llu pages of memory in the file, %llu recorded",
+        return cfg_fail(err, errlen, "%llu pages of memory in the file, %llu recorded",
                     (unsigned long long)f->nr_pages, (unsigned long long)f->domain->tot_pages);
     if (!f->first_pages)
         f->first_pages = end_rec;

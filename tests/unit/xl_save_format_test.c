@@ -5,6 +5,7 @@
  * anywhere, or one whose records disagree is refused with its reason.
  */
 #include "dom0/xl/save_format.c"
+#include "dom0/xl/cfg_error.c"
 #include "dom0/lib/write_all.c"
 
 #include <stdlib.h>
