@@ -1,35 +1,25 @@
 /* Arguments of the commands that change a running domain (see runtime_args.h). */
 #include "runtime_args.h"
 
+#include "cfg_error.h"
+
 #include <ctype.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #define MAX_MEM_KIB (1ull << 30) /* 1 TiB */
-
-static int fail(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *why, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 int runtime_parse_mem_kib(const char *text, uint64_t *kib, char *why, size_t len)
 {
     const char *p = text;
     uint64_t n = 0;
     if (!isdigit((unsigned char)*p))
-        return fail(why, len, "invalid size '%s': a number with an optional unit (b, k, m, g, t)",
+        return cfg_fail(why, len, "invalid size '%s': a number with an optional unit (b, k, m, g, t)",
                     text);
     for (; isdigit((unsigned char)*p); p++) {
         n = n * 10 + (uint64_t)(*p - '0');
         if (n > MAX_MEM_KIB * 1024)
-            return fail(why, len, "size '%s' is too large: at most 1 TiB", text);
+            return cfg_fail(why, len, "size '%s' is too large: at most 1 TiB", text);
     }
     unsigned shift_up = 10; /* KiB per unit, as a power of two; m by default */
     bool bytes = false;
@@ -41,15 +31,15 @@ int runtime_parse_mem_kib(const char *text, uint64_t *kib, char *why, size_t len
         case 'g': shift_up = 20; break;
         case 't': shift_up = 30; break;
         default:
-            return fail(why, len, "invalid size '%s': unknown unit '%c' (b, k, m, g, t)", text, *p);
+            return cfg_fail(why, len, "invalid size '%s': unknown unit '%c' (b, k, m, g, t)", text, *p);
         }
         if (p[1])
-            return fail(why, len, "invalid size '%s': nothing may follow the unit", text);
+            return cfg_fail(why, len, "invalid size '%s': nothing may follow the unit", text);
     }
     if (bytes)
         n >>= 10;
     else if (n > (MAX_MEM_KIB >> shift_up))
-        return fail(why, len, "size '%s' is too large: at most 1 TiB", text);
+        return cfg_fail(why, len, "size '%s' is too large: at most 1 TiB", text);
     else
         n <<= shift_up;
     *kib = n;
@@ -63,7 +53,7 @@ int runtime_parse_number(const char *text, const char *what, unsigned long min,
     bool over = false;
     const char *p = text;
     if (!isdigit((unsigned char)*p))
-        return fail(why, len, "invalid %s '%s': a whole number is needed", what, text);
+        return cfg_fail(why, len, "invalid %s '%s': a whole number is needed", what, text);
     for (; isdigit((unsigned char)*p); p++) {
         if (v > (ULONG_MAX - 9) / 10)
             over = true;
@@ -71,9 +61,9 @@ int runtime_parse_number(const char *text, const char *what, unsigned long min,
             v = v * 10 + (unsigned long)(*p - '0');
     }
     if (*p)
-        return fail(why, len, "invalid %s '%s': a whole number is needed", what, text);
+        return cfg_fail(why, len, "invalid %s '%s': a whole number is needed", what, text);
     if (over || v < min || v > max)
-        return fail(why, len, "%s %s is out of range: %lu to %lu", what, text, min, max);
+        return cfg_fail(why, len, "%s %s is out of range: %lu to %lu", what, text, min, max);
     *out = v;
     return 0;
 }
@@ -83,14 +73,14 @@ int runtime_check_vcpu_set(const char *name, unsigned long want, unsigned max_vc
                            size_t len)
 {
     if (want == 0)
-        return fail(why, len, "cannot set %s to 0 vCPUs: at least one must stay online", name);
+        return cfg_fail(why, len, "cannot set %s to 0 vCPUs: at least one must stay online", name);
     if (want > max_vcpus)
-        return fail(why, len,
+        return cfg_fail(why, len,
                     "cannot set %s to %lu vCPUs: it has at most %u (maxvcpus=%u in its "
                     "configuration)",
                     name, want, max_vcpus, max_vcpus);
     if (!ignore_host && want > online && want > host_cpus)
-        return fail(why, len,
+        return cfg_fail(why, len,
                     "%s would have %lu vCPUs on a host of %u CPUs; use -i (--ignore-host) to "
                     "overcommit anyway",
                     name, want, host_cpus);
@@ -101,13 +91,13 @@ int runtime_check_mem_target(const char *name, uint64_t target_kib, uint64_t max
                              char *why, size_t len)
 {
     if (target_kib > maxmem_kib)
-        return fail(why, len,
+        return cfg_fail(why, len,
                     "cannot give %s %llu MiB: its maximum is %llu MiB (maxmem; raise it with "
                     "xl mem-max)",
                     name, (unsigned long long)(target_kib >> 10),
                     (unsigned long long)(maxmem_kib >> 10));
     if (target_kib < 1024)
-        return fail(why, len, "cannot give %s less than 1 MiB", name);
+        return cfg_fail(why, len, "cannot give %s less than 1 MiB", name);
     return 0;
 }
 
@@ -115,7 +105,7 @@ int runtime_check_mem_max(const char *name, uint64_t max_kib, uint64_t target_ki
                           size_t len)
 {
     if (max_kib < target_kib)
-        return fail(why, len,
+        return cfg_fail(why, len,
                     "cannot set the maximum of %s to %llu MiB: below its target of %llu MiB "
                     "(lower that first with xl mem-set)",
                     name, (unsigned long long)(max_kib >> 10),
@@ -127,9 +117,9 @@ int runtime_check_sched(unsigned long weight, unsigned long cap, unsigned max_vc
                         size_t len)
 {
     if (weight < 1 || weight > 65535)
-        return fail(why, len, "weight %lu is out of range: 1 to 65535", weight);
+        return cfg_fail(why, len, "weight %lu is out of range: 1 to 65535", weight);
     if (cap > 100ul * max_vcpus)
-        return fail(why, len, "cap %lu is more than 100 per vCPU (%u vCPUs: at most %u)", cap,
+        return cfg_fail(why, len, "cap %lu is more than 100 per vCPU (%u vCPUs: at most %u)", cap,
                     max_vcpus, 100 * max_vcpus);
     return 0;
 }
