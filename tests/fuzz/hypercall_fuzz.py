@@ -51,7 +51,8 @@ def dump_for_post_mortem(q):
 
 def fuzz(q, tag):
     try:
-        q.wait_all([r"basalt: domain 1 \(hcfuzz\) destroyed: .*", r"basalt: domain 2 \(steady\) destroyed: .*"],
+        # Whole lines: ".*" alone can match half of one still arriving.
+        q.wait_all([r"basalt: domain 1 \(hcfuzz\) destroyed: .*\n", r"basalt: domain 2 \(steady\) destroyed: .*\n"],
                    timeout=SECONDS + 180)
         waited = None
     except Timeout as e:

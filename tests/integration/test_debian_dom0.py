@@ -121,7 +121,8 @@ def main():
             with dom0_shell.explained(q):
                 q.expect(r"basalt-dom0: init reached", timeout=600)
                 took = q.elapsed()
-                facts = q.expect(r"basalt-dom0: hypervisor=.*", timeout=30).group(0)
+                # Up to the newline: ".*" alone can match half a line.
+                facts = q.expect(r"(basalt-dom0: hypervisor=.*)\n", timeout=30).group(1)
         except Timeout as e:
             r.check("Debian Dom0 boots to its init", False, str(e))
             r.no_hypervisor_failure(q)

@@ -78,7 +78,9 @@ class Session:
     def wait_for_dom0(self):
         with explained(self.q):
             self.q.expect(r"basalt-dom0: init reached", timeout=600)
-            return self.q.expect(r"basalt-dom0: hypervisor=.*", timeout=30).group(0)
+            # Up to its newline: the serial line can arrive in pieces, and
+            # ".*" alone matches the piece there is.
+            return self.q.expect(r"(basalt-dom0: hypervisor=.*)\n", timeout=30).group(1)
 
     def sh(self, command, timeout=180):
         """Runs command in whichever shell has the console (Dom0's, or a
