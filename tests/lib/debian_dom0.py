@@ -8,21 +8,14 @@ import shutil
 import subprocess
 import time
 
-from basalt_test import BUILD, ROOT, Qemu, Timeout
+from basalt_test import BUILD, EMULATOR_FAULT, ROOT, Qemu, Timeout  # noqa: F401 - EMULATOR_FAULT: for the tests
 import console
+import dom0_shell
+from dom0_shell import Unanswered, explain, explained
 
 IMAGES = os.path.join(BUILD, "images")
 MODULES = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet root=LABEL=basalt-dom0",
            os.path.join(IMAGES, "dom0-debian-initramfs.cpio.gz")]
-
-# QEMU's SVM emulation under TCG (7.2, and 10.0.2 alike) now and then loses
-# a guest's state at a #VMEXIT (docs/architecture.md, "vCPUs and the run
-# loop"). Dom0 serving its guests' disks makes many exits, so it can hit Dom0
-# or a guest; the run loop names it when it crashes the domain. Only a
-# session that ends in this fault may be run again.
-EMULATOR_FAULT = re.compile(r"basalt: domain \d+ \(\S+\) crashed: vCPU \d+: #VMEXIT returned the "
-                            r"host's state, the guest's is lost \(emulator fault\)$", re.M)
-
 
 def rc_of(out):
     """The last "rc=N" a command printed, or None."""
@@ -83,13 +76,16 @@ class Session:
         self.q = q
 
     def wait_for_dom0(self):
-        self.q.expect(r"basalt-dom0: init reached", timeout=600)
-        return self.q.expect(r"basalt-dom0: hypervisor=.*", timeout=30).group(0)
+        with explained(self.q):
+            self.q.expect(r"basalt-dom0: init reached", timeout=600)
+            # Up to its newline: the serial line can arrive in pieces, and
+            # ".*" alone matches the piece there is.
+            return self.q.expect(r"(basalt-dom0: hypervisor=.*)\n", timeout=30).group(1)
 
     def sh(self, command, timeout=180):
         """Runs command in whichever shell has the console (Dom0's, or a
         guest's while attached) and returns what it printed."""
-        return console.run(self.q, 0, command, timeout=timeout)
+        return dom0_shell.sh(self.q, command, timeout=timeout)
 
     def ok(self, command, timeout=180):
         out = self.sh(command + "; echo rc=$?", timeout)
@@ -112,18 +108,20 @@ class Session:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.sh("true", timeout=15)
+                console.run(self.q, 0, "true", timeout=15)
                 return
-            except Timeout:
+            except Timeout as e:
                 if time.monotonic() > deadline:
-                    raise
+                    raise Unanswered(explain(self.q, "the shell on the console did not answer within %d s: %s"
+                                             % (timeout, e))) from e
                 self.q.send("\n")
 
     def boot(self, config, timeout=600):
         """xl create -c: returns once the guest's shell answers."""
         self.q.mark()
         self.q.send("xl create -c %s\n" % config)
-        m = self.q.expect(r"(basalt-guest: init reached)|^((?:xl: |/\S+:\d+: ).*)$", timeout=timeout)
+        with explained(self.q):
+            m = self.q.expect(r"(basalt-guest: init reached)|^((?:xl: |/\S+:\d+: ).*)$", timeout=timeout)
         if m.group(2):
             raise AssertionError("xl create -c %s failed: %s" % (config, m.group(2)))
         self.ready()
@@ -139,7 +137,8 @@ class Session:
         prompt is back."""
         self.q.mark()
         self.q.send("\x1d")
-        self.q.expect(r"root@dom0:\S*# ", timeout=60)
+        with explained(self.q):
+            self.q.expect(r"root@dom0:\S*# ", timeout=60)
         if then:
             self.q.send(then + "\n")
         time.sleep(0.5)
