@@ -168,6 +168,9 @@ void svm_handle_exit(struct vcpu *v)
         break;
     case VMEXIT_SHUTDOWN:
         hvm_dump_guest(v);
+        /* The CPU matters under QEMU's TCG: on CPU 0 a triple fault may be
+         * the emulator's race (svm/run.c), elsewhere it is not. */
+        pr_notice("d%u vCPU %u: triple fault on cpu %u\n", v->dom->id, v->id, this_cpu()->id);
         domain_crash(v->dom, "triple fault");
         break;
     case VMEXIT_TASK_SWITCH:

@@ -30,14 +30,20 @@ static void assign_asid(struct vcpu *v, struct pcpu *p)
 }
 
 /*
- * QEMU under TCG (7.2, and 10.0.2 alike) now and then completes one #VMEXIT
- * twice: the second time it saves into the VMCB the host state it had just
- * restored (RIP after our VMRUN, our CR3, int_ctl zeroed), and the guest's
- * RIP, RSP, RAX, flags and control registers are gone. What reaches us looks
- * like a nested page fault on the host's page tables. Entering again from
- * the state of the last VMRUN was tried: the emulator's view of the guest was
- * already broken and the guest crashed soon after. So the domain is crashed
- * with the cause named. Real CPUs do not do this.
+ * QEMU's TCG (7.2 and 10.0.2 alike) races with itself under multi-threaded
+ * TCG: whenever any vCPU thread executes FLDENV, FRSTOR, FXRSTOR or XRSTOR
+ * (our fpu_load, or any guest's), QEMU clears the IGNNE# flag in the FIRST
+ * CPU's hflags2 with an unlocked read-modify-write from that thread. If CPU
+ * 0 meanwhile passes VMRUN or #VMEXIT, which set and clear nested paging in
+ * the same word, the stale write-back undoes it. Left on after a #VMEXIT,
+ * the host's next instruction fetch walks our page tables through the
+ * guest's NPT and faults, and QEMU takes a second #VMEXIT in host mode: it
+ * saves the host state it had just restored (RIP after our VMRUN, our CR3,
+ * int_ctl zeroed) over the guest's, which is lost. That is what is caught
+ * here; only CPU 0 can see it. (Turned off during a VMRUN, the guest instead
+ * walks its page tables at guest-physical addresses taken as host ones: it
+ * sees garbage and usually triple-faults.) Real CPUs do not do this; the
+ * domain is crashed with the cause named. docs/architecture.md tells more.
  */
 static bool exit_returned_host_state(const struct vmcb *vmcb)
 {
@@ -70,9 +76,14 @@ void hvm_enter_guest(struct vcpu *v)
     v->arch.in_guest = false;
     vmcb->c.tlb_control = TLB_CONTROL_NONE;
     local_irq_enable();
-    if (exit_returned_host_state(vmcb))
+    if (exit_returned_host_state(vmcb)) {
+        /* What the second #VMEXIT left: under the race above, CPU 0 and a
+         * nested page fault in a page walk (EXITINFO1 bit 33) at our CR3. */
+        pr_notice("d%u vCPU %u on cpu %u: exit %#lx, EXITINFO1 %#lx, EXITINFO2 %#lx after VMRUN\n",
+                  v->dom->id, v->id, p->id, vmcb->c.exitcode, vmcb->c.exitinfo1, vmcb->c.exitinfo2);
         domain_crash(v->dom, "vCPU %u: #VMEXIT returned the host's state, the guest's is lost "
                      "(emulator fault)", v->id);
-    else
+    } else {
         svm_handle_exit(v);
+    }
 }
