@@ -55,9 +55,11 @@ esac
 
 echo "Basalt under QEMU (TCG). Dom0's shell follows, and it starts the demo guest:" >&2
 echo "'xl console demo' attaches (Ctrl-] back), 'xl list', 'poweroff' ends. Ctrl-A x3: hypervisor keys." >&2
+# guest_cpus=1-3: no guest on CPU 0, whose state QEMU's multi-threaded TCG
+# corrupts from the other CPUs' threads (docs/architecture.md).
 exec "${BASALT_QEMU:-qemu-system-x86_64}" -accel tcg -M q35 -cpu max -smp 4 -m 2G \
     -display none -vga none -nodefaults \
     -chardev stdio,id=s0,mux=off,signal=off -serial chardev:s0 \
     "$@" -nic user,model=e1000e \
-    -kernel "$BUILD/basalt.elf" -append "${BASALT_CMDLINE:-loglvl=info dom0_mem=768M}" \
+    -kernel "$BUILD/basalt.elf" -append "${BASALT_CMDLINE:-loglvl=info dom0_mem=768M guest_cpus=1-3}" \
     -initrd "$DOM0"

@@ -140,7 +140,8 @@ int cmd_vcpu_pin(int argc, char **argv)
     for (unsigned long v = first; v <= last; v++) {
         rc = ctl_vcpu_set_affinity(info.domid, (uint32_t)v, mask);
         if (rc == -EINVAL) {
-            xl_err("cannot pin vCPU %lu of %s to CPUs %s: none of them is online", v,
+            xl_err("cannot pin vCPU %lu of %s to CPUs %s: none of them is online and open to guests "
+                   "(the hypervisor's guest_cpus=)", v,
                    fmt_domain_name(&info), hard);
             return 1;
         }

@@ -60,33 +60,6 @@ static bool parse_number(const char *s, uint64_t *out)
     return end != s && *end == '\0';
 }
 
-/* "0-3,5" style CPU list into a mask. */
-static bool parse_cpus(const char *s, uint64_t *mask)
-{
-    *mask = 0;
-    while (*s) {
-        const char *end;
-        uint64_t a = strtou64(s, &end, 10), b = a;
-        if (end == s)
-            return false;
-        s = end;
-        if (*s == '-') {
-            b = strtou64(++s, &end, 10);
-            if (end == s)
-                return false;
-            s = end;
-        }
-        if (a > b || b >= MAX_CPUS)
-            return false;
-        for (uint64_t c = a; c <= b; c++)
-            *mask |= BIT(c);
-        if (*s == ',')
-            s++;
-        else if (*s)
-            return false;
-    }
-    return *mask != 0;
-}
 
 static const char *parse_domain_module(unsigned int idx, const char *args, struct boot_domain_spec *spec)
 {
@@ -134,7 +107,7 @@ static const char *parse_domain_module(unsigned int idx, const char *args, struc
                 return "cap must be a percentage of one CPU";
             spec->cap = (uint32_t)n;
         } else if (!strcmp(key, "cpus")) {
-            if (!parse_cpus(val, &spec->cpus))
+            if (!parse_cpu_list(val, &spec->cpus))
                 return "cpus must be a list like 1-3,5";
         } else if (!strcmp(key, "type")) {
             if (strcmp(val, "pvh") && strcmp(val, "hvm"))
@@ -163,7 +136,7 @@ int boot_domain_create(struct boot_domain_spec *spec, uint64_t max_pages, bool h
         .max_pages = max_pages,
         .weight = spec->weight,
         .cap = spec->cap,
-        .affinity = spec->cpus & all_cpus_mask(),
+        .affinity = spec->cpus & guest_cpus_mask(),
         .boot_spec = spec,
         .hvm = hvm,
     };

@@ -1,5 +1,6 @@
 /* The hypervisor command line: space-separated name=value options. */
 #include <basalt/boot.h>
+#include <asm/percpu.h>
 #include <basalt/lib.h>
 
 extern const struct param __param_start[], __param_end[];
@@ -20,6 +21,33 @@ bool parse_size(const char *s, const char **end, uint64_t *out)
     if (end)
         *end = p;
     return true;
+}
+
+bool parse_cpu_list(const char *s, uint64_t *mask)
+{
+    *mask = 0;
+    while (*s) {
+        const char *end;
+        uint64_t a = strtou64(s, &end, 10), b = a;
+        if (end == s)
+            return false;
+        s = end;
+        if (*s == '-') {
+            b = strtou64(++s, &end, 10);
+            if (end == s)
+                return false;
+            s = end;
+        }
+        if (a > b || b >= MAX_CPUS)
+            return false;
+        for (uint64_t c = a; c <= b; c++)
+            *mask |= BIT(c);
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return false;
+    }
+    return *mask != 0;
 }
 
 static void apply(const struct param *prm, const char *value, size_t vlen)

@@ -109,7 +109,7 @@ int domain_create(const struct domain_config *cfg, struct domain **out)
     if (!rc && (shared_info_init(d) || evtchn_domain_init(d) || grant_table_init(d)))
         rc = -ENOMEM;
     for (unsigned int i = 0; i < cfg->max_vcpus && !rc; i++) {
-        uint64_t affinity = cfg->hardware_domain ? BIT(i % nr_pcpus)
+        uint64_t affinity = cfg->hardware_domain ? BIT(nth_cpu(guest_cpus_mask(), i))
                             : cfg->affinity ? cfg->affinity : domu_cpu_mask;
         if (!vcpu_create(d, i, affinity))
             rc = -ENOMEM;

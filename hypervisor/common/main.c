@@ -14,11 +14,13 @@
 
 void __noreturn start_domains(void)
 {
-    domu_cpu_mask = all_cpus_mask();
+    domu_cpu_mask = guest_cpus_mask();
+    if (domu_cpu_mask != all_cpus_mask())
+        printk("guest vCPUs run on CPU mask %lx of %lx (guest_cpus=)\n", domu_cpu_mask, all_cpus_mask());
     if (dom0_plan.present) {
-        /* Dom0's vCPUs get the first CPUs to themselves; DomUs the rest. */
+        /* Dom0's vCPUs get the first guest CPUs to themselves; DomUs the rest. */
         for (unsigned int i = 0; i < dom0_plan.nr_vcpus; i++)
-            dom0_plan.cpus |= BIT(i % nr_pcpus);
+            dom0_plan.cpus |= BIT(nth_cpu(domu_cpu_mask, i));
         if (domu_cpu_mask & ~dom0_plan.cpus)
             domu_cpu_mask &= ~dom0_plan.cpus;
     }

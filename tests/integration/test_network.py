@@ -430,7 +430,9 @@ def session(name):
     ips = {}
     # A second NIC that no bridge may hold.
     nics = ["-nic", "user,model=e1000e", "-nic", "user,model=e1000e"]
-    with NetQemu(name, cmdline="dom0_mem=1024M dom0_vcpus=2", modules=DEBIAN_DOM0, mem="3G",
+    # Five CPUs: CPU 0 runs no guest (basalt_test.with_guest_cpus), Dom0's two
+    # vCPUs have CPUs 1 and 2, and the guests 3 and 4.
+    with NetQemu(name, cmdline="dom0_mem=1024M dom0_vcpus=2", modules=DEBIAN_DOM0, mem="3G", smp=5,
               extra=debian_dom0_root(WORK) + nics) as q:
         c = Consoles(q, lambda: check_session(q))
         q.expect(r"basalt-dom0: init reached", timeout=600)

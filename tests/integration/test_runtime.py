@@ -25,7 +25,7 @@ DOM0 = [os.path.join(IMAGES, "vmlinux") + " console=hvc0 pci=nomsi quiet",
 VCPUOP = guest("vcpuop.elf") + " domain name=vcpuop vcpus=3 memory=8 -- storm=1000"
 SHARE_SECONDS = 20
 
-r = Report(plan=31)
+r = Report(plan=32)
 
 
 def wait_until(what, fn, timeout):
@@ -237,6 +237,14 @@ def scheduler(q):
     r.check("xl vcpu-pin rt all 2 pins every vCPU to CPU 2; a CPU the masks cannot hold is refused",
             rc_of(out) == 0 and len(states) == 3 and all(s[2] == "2" for s in states.values()) and
             rc_of(out, "rc2") not in (None, 0), "%s %s" % (out, states))
+    # The session's guest_cpus=1-3 (basalt_test.with_guest_cpus): CPU 0 runs
+    # no guest, Dom0's vCPU included.
+    out = sh(q, "xl vcpu-pin rt 0 0; echo rc=$?")
+    states = vcpu_states(q, "rt")
+    r.check("guest_cpus=1-3: the hypervisor keeps guests to CPUs 1-3, and xl vcpu-pin to CPU 0 is refused",
+            "guest vCPUs run on CPU mask e of f (guest_cpus=)" in q.text() and
+            rc_of(out) not in (None, 0) and "guest_cpus=" in out and
+            states.get(0, ("", "", ""))[2] == "2", "%s %s" % (out, states))
 
     # Loose shares (make bench has the figures): weights 512:256 on one CPU,
     # then a cap of 25 against an uncapped guest alone on another CPU. A

@@ -36,6 +36,7 @@ void domain_unpause(struct domain *d)
 }
 
 uint64_t all_cpus_mask(void) { return 3; }
+uint64_t guest_cpus_mask(void) { return 3; }
 void vcpu_start(struct vcpu *v) { }
 void sched_raise_resched(unsigned int cpu) { }
 void arch_vcpu_set_pvh_entry(struct vcpu *v, uint32_t entry, uint32_t start_info) { }

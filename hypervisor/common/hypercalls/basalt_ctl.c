@@ -75,7 +75,7 @@ static long domain_create_op(struct basalt_ctl *op)
     if (!valid_name(c->name, sizeof(c->name)) || c->max_vcpus < 1 ||
         c->max_vcpus > MAX_VCPUS_PER_DOMAIN || c->max_mem_kb < 1024 || c->max_mem_kb > (1ULL << 40) ||
         c->weight > 65535 || c->cap > 100 * c->max_vcpus || (c->flags & ~BCTL_CREATE_HVM) ||
-        (c->cpu_affinity && !(c->cpu_affinity & all_cpus_mask())))
+        (c->cpu_affinity && !(c->cpu_affinity & guest_cpus_mask())))
         return -EINVAL;
 
     struct domain_config cfg = {
@@ -87,7 +87,7 @@ static long domain_create_op(struct basalt_ctl *op)
         .max_pages = c->max_mem_kb >> 2,
         .weight = c->weight,
         .cap = c->cap,
-        .affinity = c->cpu_affinity & all_cpus_mask(),
+        .affinity = c->cpu_affinity & guest_cpus_mask(),
         .hvm = c->flags & BCTL_CREATE_HVM,
     };
     struct domain *d;
@@ -289,11 +289,11 @@ static long dispatch(struct vcpu *v, struct basalt_ctl *op)
             break;
         }
         if (op->cmd == BCTL_VCPU_SET_AFFINITY) {
-            if (!(vi->affinity & all_cpus_mask())) {
+            if (!(vi->affinity & guest_cpus_mask())) {
                 rc = -EINVAL;
                 break;
             }
-            vcpu_set_affinity(t, vi->affinity & all_cpus_mask());
+            vcpu_set_affinity(t, vi->affinity & guest_cpus_mask());
         }
         vi->state = t->state;
         vi->running = t->running;

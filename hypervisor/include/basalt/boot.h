@@ -56,6 +56,8 @@ struct param {
 void cmdline_parse(const char *cmdline);
 /* "64M", "1G", "4096K", "12345" (bytes) -> bytes; false if malformed. */
 bool parse_size(const char *s, const char **end, uint64_t *out);
+/* "0-3,5" -> a mask of CPUs below MAX_CPUS; false if malformed or empty. */
+bool parse_cpu_list(const char *s, uint64_t *mask);
 
 /* The common end of the boot (common/main.c), called by the architecture's
  * boot sequence on the bootstrap CPU once every CPU is up. */

@@ -76,5 +76,9 @@ long sched_poll(struct vcpu *v, uint64_t arg);
 /* Mask of physical CPUs that DomU vCPUs may use. */
 extern uint64_t domu_cpu_mask;
 uint64_t all_cpus_mask(void);
+/* The online CPUs guest vCPUs may use (guest_cpus=; all if it names none). */
+uint64_t guest_cpus_mask(void);
+/* The n-th CPU of a non-empty mask, counting round it as often as needed. */
+unsigned int nth_cpu(uint64_t mask, unsigned int n);
 
 #endif

@@ -298,6 +298,8 @@ WEAK bool dom0_owns_ram(paddr_t start, paddr_t end) { return false; }
 WEAK void machine_shutdown_from_dom0(bool reboot, const char *why) { }
 
 WEAK void sched_domain_init(struct domain *d) { }
+WEAK uint64_t guest_cpus_mask(void) { return 1; }
+WEAK unsigned int nth_cpu(uint64_t mask, unsigned int n) { return 0; }
 WEAK void sched_add_vcpu(struct vcpu *v) { }
 WEAK void sched_remove_vcpu(struct vcpu *v) { }
 WEAK void sched_watchdog(uint64_t now) { }
