@@ -56,6 +56,10 @@ struct build_request {
     unsigned n_disks;
     const struct vif_spec *vifs; /* vif=, checked (vif_config.c); in the configuration */
     size_t n_vifs;
+    /* The configuration as given (domain_userdata.h), kept for the domain
+     * it builds; not owned (NULL: none). */
+    const char *saved_config;
+    size_t saved_config_len;
 };
 
 /*

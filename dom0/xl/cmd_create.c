@@ -27,6 +27,7 @@
 #include "console.h"
 #include "ctl.h"
 #include "disk_devices.h"
+#include "domain_userdata.h"
 #include "monitor.h"
 #include "prepare.h"
 #include "util.h"
@@ -201,6 +202,14 @@ int cmd_create(int argc, char **argv)
         return 1;
     }
     r.start_paused = args_has(&a, 'p');
+    /* Kept while the domain exists, for xl save (domain_userdata.h). */
+    char *saved_config = NULL;
+    char err[1024];
+    if (!args_has(&a, 'n') &&
+        userdata_config_make(file, a.operand + first, a.n_operands - first, &saved_config,
+                             &r.saved_config_len, err, sizeof(err)))
+        fprintf(stderr, "xl: %s; a save of this domain will not hold its configuration\n", err);
+    r.saved_config = saved_config;
     if (args_has(&a, 'n')) {
         if (r.hvm)
             printf("Dry run: HVM domain %s: %u vCPUs, %llu MiB, hvmloader and SeaBIOS, "
@@ -212,11 +221,11 @@ int cmd_create(int argc, char **argv)
         build_images_free(im);
         free(im);
         build_request_free(&r);
+        free(saved_config);
         xl_config_free(&c);
         return 0;
     }
 
-    char err[1024];
     if (vif_devices_check_host(&c, &r, err, sizeof(err))) {
         fprintf(stderr, "%s\n", err);
         goto fail;
@@ -250,9 +259,13 @@ int cmd_create(int argc, char **argv)
     if (rc) {
         xl_err("cannot create domain %s: %s", r.name, err);
         build_request_free(&r);
+        free(saved_config);
         xl_config_free(&c);
         return 1;
     }
+    if (r.saved_config && (rc = userdata_store(domid, r.uuid, r.saved_config, r.saved_config_len)))
+        fprintf(stderr, "xl: cannot keep domain %u's configuration in " USERDATA_DIR ": %s; a save "
+                "of it will not hold its configuration\n", domid, strerror(-rc));
     xl_info("domain %s created with id %u in %llu ms", r.name, domid,
             (unsigned long long)(xl_now_ms() - t0));
 
@@ -282,6 +295,7 @@ int cmd_create(int argc, char **argv)
             status = console_attach(domid);
     }
     build_request_free(&r);
+    free(saved_config);
     xl_config_free(&c);
     return status;
 
@@ -289,6 +303,7 @@ fail:
     build_images_free(im);
     free(im);
     build_request_free(&r);
+    free(saved_config);
     xl_config_free(&c);
     return 1;
 }

@@ -4,7 +4,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "dom0/lib/domid.h"
 
@@ -14,6 +16,7 @@
 #include "domains.h"
 #include "format.h"
 #include "util.h"
+#include "xs_store.h"
 
 /* Runs fn on the domains named in the operands, or on all of them. */
 static int for_each_operand(const struct args *a,
@@ -111,13 +114,38 @@ int cmd_vcpu_list(int argc, char **argv)
 struct uptime_format {
     const struct basalt_host_info *host;
     bool short_form;
+    struct xs_handle *xs;       /* NULL: xenstored unreachable */
 };
+
+/* Seconds since the guest's /vm/UUID/start_time (wall clock, as Xen's xl
+ * reads it): a restored domain keeps the saved one, so it counts from the
+ * guest's boot, not from the restore. -1 if there is none. */
+static long long since_start_time(struct xs_handle *xs, uint32_t domid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+    char *vm = xs ? xsh_read(xs, path) : NULL;
+    if (!vm)
+        return -1;
+    char key[256];
+    snprintf(key, sizeof(key), "%s/start_time", vm);
+    free(vm);
+    char *t = xsh_read(xs, key);
+    struct timeval now;
+    long long start = t && *t ? strtoll(t, NULL, 10) : -1;
+    free(t);
+    gettimeofday(&now, NULL);
+    return start < 0 || start > now.tv_sec ? -1 : now.tv_sec - start;
+}
 
 static int print_uptime_row(const struct basalt_domain_info *info, void *arg)
 {
     const struct uptime_format *u = arg;
-    /* Dom0 is as old as the machine; others count from their creation. */
+    /* Dom0 is as old as the machine; others count from their start time,
+     * or without one from their creation. */
+    long long since = info->domid == 0 ? -1 : since_start_time(u->xs, info->domid);
     uint64_t ns = info->domid == 0 ? u->host->uptime_ns
+                : since >= 0 ? (uint64_t)since * 1000000000ull
                 : u->host->uptime_ns > info->created_ns ? u->host->uptime_ns - info->created_ns
                                                         : 0;
     char up[64];
@@ -138,10 +166,12 @@ int cmd_uptime(int argc, char **argv)
     struct basalt_host_info host;
     if (ctl_host_info_reported(&host))
         return 1;
-    struct uptime_format u = { &host, args_has(&a, 's') };
+    struct uptime_format u = { &host, args_has(&a, 's'), xsh_open() };
     if (!u.short_form)
         printf("%-33s %4s %s\n", "Name", "ID", "Uptime");
-    return for_each_operand(&a, print_uptime_row, &u);
+    rc = for_each_operand(&a, print_uptime_row, &u);
+    xsh_close(u.xs);
+    return rc;
 }
 
 int cmd_domid(int argc, char **argv)

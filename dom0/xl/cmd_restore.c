@@ -9,8 +9,10 @@
  * "resumed in a new domain"), fresh xenstore and console event channels
  * in the HVM parameters where Linux's resume path reads them, the
  * xenstore entries and the guest's own keys, xenstored told of the
- * domain; then it runs, with a monitor as after xl create. -p leaves it
- * paused, -e starts no monitor.
+ * domain, its disks and NICs attached (the guest's frontends reconnect as
+ * it resumes); then it runs, with a monitor as after xl create that has
+ * the saved configuration (so on_reboot=restart restarts it). -p leaves
+ * it paused, -e starts no monitor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,18 +32,29 @@
 #include "commands.h"
 #include "ctl.h"
 #include "ctl_save.h"
+#include "disk_devices.h"
 #include "domains.h"
+#include "domain_userdata.h"
 #include "guestmem.h"
 #include "monitor.h"
 #include "save_format.h"
 #include "teardown.h"
 #include "util.h"
+#include "vif_devices.h"
 #include "xen_ops.h"
 #include "xs_entries.h"
 #include "xs_store.h"
+#include "xl_config.h"
 
 struct restore_state {
     const struct sf_file *f;
+    struct vbd *disks;          /* from the DISK records */
+    unsigned n_disks;
+    /* From the CONFIG record (has_config): what a restart builds, and the
+     * NICs (vif=) attached to the restored domain. */
+    bool has_config;
+    struct xl_config cfg;
+    struct build_request req;
     struct xs_handle *xs;
     uint32_t domid;
     uint8_t *buf;               /* BASALT_WRITE_MAX of hypercall memory */
@@ -244,6 +257,119 @@ static int publish(struct restore_state *s, uint32_t store_port, uint32_t consol
     return 0;
 }
 
+/* vbd_from_record's key reader over a DISK record's pairs. */
+struct pairs {
+    const char *at, *end;
+};
+
+static const char *pair_value(void *ctx, const char *key)
+{
+    const struct pairs *p = ctx;
+    for (const char *k = p->at; k < p->end;) {
+        const char *v = k + strlen(k) + 1;
+        if (v >= p->end)
+            return NULL;
+        if (!strcmp(k, key))
+            return v;
+        k = v + strlen(v) + 1;
+    }
+    return NULL;
+}
+
+/* The saved disks, checked as xl create checks a configuration's: each
+ * target there and not another domain's. */
+static int read_disks(struct restore_state *s, struct xs_handle *xs)
+{
+    char why[512];
+    s->disks = calloc(s->f->n_disks ? s->f->n_disks : 1, sizeof(*s->disks));
+    if (!s->disks)
+        return -1;
+    for (unsigned i = 0; i < s->f->n_disks; i++) {
+        const struct sf_record *r = s->f->disk[i];
+        const struct sf_disk *d = (const void *)(r + 1);
+        struct pairs p = { (const char *)(d + 1), (const char *)(r + 1) + r->length };
+        if (vbd_from_record(d->devid, pair_value, &p, &s->disks[i], why, sizeof(why))) {
+            xl_err("cannot restore: disk %u: %s", d->devid, why);
+            return -1;
+        }
+        s->disks[i].source = "the save file";
+        s->n_disks++;
+    }
+    if (disks_check(xs, s->disks, s->n_disks, why, sizeof(why))) {
+        xl_err("cannot restore: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The disks, served to the new domain by a QEMU of its own: the guest's
+ * block frontends reconnect to them as they resume. */
+static int attach_disks(struct restore_state *s)
+{
+    char why[768];
+    if (!s->n_disks)
+        return 0;
+    if (disks_attach(s->xs, s->domid, s->f->domain->name, s->f->domain->max_pages >> 8, s->disks,
+                     s->n_disks, why, sizeof(why))) {
+        xl_err("cannot restore: attaching disks: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The saved configuration, read as xl create reads it. One this xl cannot
+ * read (a file from another version) is named and left out: the domain is
+ * restored without NICs and cannot restart. */
+static void read_config(struct restore_state *s)
+{
+    struct sf_config sc;
+    struct strlist notes = { 0 };
+    char err[1024];
+    if (!s->f->config || sf_config_split(s->f->config, s->f->config_len, &sc))
+        return;
+    if (xl_config_parse_buffer(sc.source, sc.text, sc.text_len, sc.overrides, sc.n_overrides,
+                               &s->cfg, err, sizeof(err))) {
+        fprintf(stderr, "xl: the saved configuration does not read (%s); restoring without its "
+                "NICs, and the domain cannot restart\n", err);
+        return;
+    }
+    if (build_request_from_config(&s->cfg, &s->req, &notes, err, sizeof(err))) {
+        fprintf(stderr, "xl: the saved configuration is not usable (%s); restoring without its "
+                "NICs, and the domain cannot restart\n", err);
+        xl_config_free(&s->cfg);
+        strlist_free(&notes);
+        return;
+    }
+    strlist_free(&notes);
+    s->req.saved_config = s->f->config;
+    s->req.saved_config_len = s->f->config_len;
+    s->has_config = true;
+}
+
+static void free_config(struct restore_state *s)
+{
+    if (!s->has_config)
+        return;
+    build_request_free(&s->req);
+    xl_config_free(&s->cfg);
+    s->has_config = false;
+}
+
+/* The NICs of the saved configuration, as xl create adds them (the MAC
+ * of one without mac= comes from the UUID, which is the saved one): the
+ * guest's netfront reconnects to them as it resumes. */
+static int attach_vifs(struct restore_state *s)
+{
+    char why[768];
+    if (!s->has_config || !s->req.n_vifs)
+        return 0;
+    if (vif_devices_add_all(s->xs, s->domid, &s->req, why, sizeof(why))) {
+        xl_err("cannot restore: attaching NICs: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 static enum shutdown_action action_named(const char *name)
 {
     static const enum shutdown_action all[] = {
@@ -255,32 +381,45 @@ static enum shutdown_action action_named(const char *name)
     return SHUTDOWN_ACTION_DESTROY;
 }
 
-/* The monitor of a restored domain: the saved actions, except that a
- * restart needs the configuration (kernel, disks), which a save file does
- * not hold: restart, rename-restart and soft-reset destroy it. */
-static void start_monitor(const struct sf_domain *d, uint32_t domid)
+/* The monitor of a restored domain: with the saved configuration, that of
+ * the domain xl create made (a restart builds it from the configuration,
+ * with the disks the domain has then); without one (a file of version 1,
+ * or a domain this xl did not create) the saved actions, except that
+ * restart, rename-restart and soft-reset destroy it. */
+static void start_monitor(struct restore_state *s, uint32_t domid)
 {
-    struct build_request r;
-    memset(&r, 0, sizeof(r));
-    snprintf(r.name, sizeof(r.name), "%s", d->name);
-    memcpy(r.uuid, d->uuid, sizeof(r.uuid));
-    r.on_poweroff = action_named(d->on_poweroff);
-    r.on_reboot = action_named(d->on_reboot);
-    r.on_crash = action_named(d->on_crash);
-    r.on_watchdog = SHUTDOWN_ACTION_DESTROY;
-    r.on_soft_reset = SHUTDOWN_ACTION_DESTROY;
+    const struct sf_domain *d = s->f->domain;
+    struct build_request bare, *r = &s->req;
+    if (!s->has_config) {
+        r = &bare;
+        memset(r, 0, sizeof(*r));
+        snprintf(r->name, sizeof(r->name), "%s", d->name);
+        memcpy(r->uuid, d->uuid, sizeof(r->uuid));
+        r->on_poweroff = action_named(d->on_poweroff);
+        r->on_reboot = action_named(d->on_reboot);
+        r->on_crash = action_named(d->on_crash);
+        r->on_watchdog = SHUTDOWN_ACTION_DESTROY;
+        r->on_soft_reset = SHUTDOWN_ACTION_DESTROY;
+    }
     ctl_close(); /* the children open their own */
-    pid_t pid = monitor_spawn(&r, domid);
+    pid_t pid = monitor_spawn(r, domid);
     if (pid < 0)
         xl_err("cannot start the monitor for domain %u: %s", domid, strerror(errno));
     else
         waitpid(pid, NULL, 0);
 }
 
-static int restore(const struct sf_file *f, struct xs_handle *xs, bool paused, uint32_t *domid)
+static int restore(struct restore_state *s, bool paused, uint32_t *domid)
 {
-    struct restore_state s = { .f = f, .xs = xs };
+    const struct sf_file *f = s->f;
+    struct xs_handle *xs = s->xs;
     struct basalt_host_info host;
+    struct basalt_domain_info other;
+    /* Named first: the disks of a domain of that name are its own. */
+    if (dom_find_name(f->domain->name, &other) > 0) {
+        xl_err("cannot restore: a domain named '%s' already exists", f->domain->name);
+        return -1;
+    }
     int rc = ctl_host_info(&host);
     if (rc)
         return fail("asking the hypervisor", rc);
@@ -290,34 +429,46 @@ static int restore(const struct sf_file *f, struct xs_handle *xs, bool paused, u
                (unsigned long long)(host.free_pages >> 8));
         return -1;
     }
-    s.buf = ctl_save_buffer(BASALT_WRITE_MAX);
-    if (!s.buf) {
-        xl_err("out of memory");
-        return -1;
-    }
+    s->buf = ctl_save_buffer(BASALT_WRITE_MAX);
     uint32_t store_port = 0, console_port = 0;
-    if (create(&s)) {
-        ctl_save_buffer_free(s.buf, BASALT_WRITE_MAX);
+    if (!s->buf)
+        xl_err("out of memory");
+    char why[1024];
+    if (s->buf && s->has_config && vif_devices_check_host(&s->cfg, &s->req, why, sizeof(why))) {
+        xl_err("cannot restore: %s", why);
+        ctl_save_buffer_free(s->buf, BASALT_WRITE_MAX);
         return -1;
     }
-    s.step_start = xl_now_ms();
-    if (timed(&s, "populating memory", populate(&s)) || timed(&s, "writing memory", write_pages(&s)) ||
-        timed(&s, "setting vCPU states", set_vcpus(&s)) ||
-        timed(&s, "setting up rings", set_up_rings(&s, &store_port, &console_port)) ||
-        timed(&s, "writing xenstore entries", publish(&s, store_port, console_port)))
+    if (!s->buf || read_disks(s, xs) || create(s)) {
+        ctl_save_buffer_free(s->buf, BASALT_WRITE_MAX);
+        disks_free(s->disks, s->n_disks);
+        return -1;
+    }
+    s->step_start = xl_now_ms();
+    if (timed(s, "populating memory", populate(s)) || timed(s, "writing memory", write_pages(s)) ||
+        timed(s, "setting vCPU states", set_vcpus(s)) ||
+        timed(s, "setting up rings", set_up_rings(s, &store_port, &console_port)) ||
+        timed(s, "writing xenstore entries", publish(s, store_port, console_port)) ||
+        timed(s, "attaching disks", attach_disks(s)) ||
+        timed(s, "attaching NICs", attach_vifs(s)))
         goto fail;
-    if (!paused && (rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s.domid))) {
+    if (!paused && (rc = ctl_domain_op(BCTL_DOMAIN_UNPAUSE, s->domid))) {
         fail("starting the domain", rc);
         goto fail;
     }
-    ctl_save_buffer_free(s.buf, BASALT_WRITE_MAX);
-    *domid = s.domid;
+    ctl_save_buffer_free(s->buf, BASALT_WRITE_MAX);
+    disks_free(s->disks, s->n_disks);
+    if (f->config && (rc = userdata_store(s->domid, f->domain->uuid, f->config, f->config_len)))
+        fprintf(stderr, "xl: cannot keep domain %u's configuration in " USERDATA_DIR ": %s; a save "
+                "of it will not hold its configuration\n", s->domid, strerror(-rc));
+    *domid = s->domid;
     return 0;
 fail:
-    ctl_save_buffer_free(s.buf, BASALT_WRITE_MAX);
-    rc = domain_teardown(s.domid, xs);
+    ctl_save_buffer_free(s->buf, BASALT_WRITE_MAX);
+    disks_free(s->disks, s->n_disks);
+    rc = domain_teardown(s->domid, xs);
     if (rc)
-        xl_err("cannot destroy the half-restored domain %u: %s", s.domid, ctl_strerror(rc));
+        xl_err("cannot destroy the half-restored domain %u: %s", s->domid, ctl_strerror(rc));
     return -1;
 }
 
@@ -358,6 +509,7 @@ int cmd_restore(int argc, char **argv)
         return rc;
     const char *file = a.operand[0];
     struct sf_file f;
+    struct restore_state s = { .f = &f };
     size_t len;
     uint64_t t0 = xl_now_ms();
     void *map = load(file, &len, &f);
@@ -375,7 +527,9 @@ int cmd_restore(int argc, char **argv)
         goto out;
     }
     uint32_t domid;
-    if (restore(&f, xs, args_has(&a, 'p'), &domid))
+    s.xs = xs;
+    read_config(&s);
+    if (restore(&s, args_has(&a, 'p'), &domid))
         goto out;
     uint64_t t2 = xl_now_ms();
     fprintf(stderr, "Restored domain %s as domain %u: %llu pages in %llu.%03llu s (checking the "
@@ -385,9 +539,10 @@ int cmd_restore(int argc, char **argv)
     xsh_close(xs);
     xs = NULL;
     if (!args_has(&a, 'e'))
-        start_monitor(f.domain, domid);
+        start_monitor(&s, domid);
     status = 0;
 out:
+    free_config(&s);
     if (xs)
         xsh_close(xs);
     munmap(map, len);

@@ -26,6 +26,7 @@
 #include "ctl.h"
 #include "ctl_save.h"
 #include "domains.h"
+#include "domain_userdata.h"
 #include "save_format.h"
 #include "teardown.h"
 #include "util.h"
@@ -41,6 +42,14 @@ struct save_state {
     struct sf_domain dom;
     char *xenstore;             /* the guest's keys: "path\0value\0"... */
     size_t xenstore_len;
+    struct saved_disk {
+        struct sf_disk head;
+        char *pairs;            /* its /libxl record: "key\0value\0"... */
+        size_t len;
+    } disks[SF_MAX_DISKS];
+    unsigned n_disks;
+    char *config;               /* what xl create was given (domain_userdata.h), or NULL */
+    size_t config_len;
     struct sf_writer w;
     uint8_t *buf;               /* BASALT_WRITE_MAX of hypercall memory */
     struct basalt_vcpu_state *state;
@@ -71,17 +80,54 @@ static void copy_action(struct save_state *s, const char *key, char *out)
     free(v);
 }
 
-static int add_key(struct save_state *s, const char *rel, const char *value)
+/* Appends "key\0value\0" to *buf (*len bytes). */
+static int add_pair(char **buf, size_t *len, const char *key, const char *value)
 {
-    size_t a = strlen(rel) + 1, b = strlen(value) + 1;
-    char *n = realloc(s->xenstore, s->xenstore_len + a + b);
+    size_t a = strlen(key) + 1, b = strlen(value) + 1;
+    char *n = realloc(*buf, *len + a + b);
     if (!n)
         return -1;
-    memcpy(n + s->xenstore_len, rel, a);
-    memcpy(n + s->xenstore_len + a, value, b);
-    s->xenstore = n;
-    s->xenstore_len += a + b;
+    memcpy(n + *len, key, a);
+    memcpy(n + *len + a, value, b);
+    *buf = n;
+    *len += a + b;
     return 0;
+}
+
+static int add_key(struct save_state *s, const char *rel, const char *value)
+{
+    return add_pair(&s->xenstore, &s->xenstore_len, rel, value);
+}
+
+/* The domain's disks as xl keeps them (/libxl/DOMID/device/vbd/DEVID),
+ * key by key: a restore attaches them to the new domain from that record. */
+static int gather_disks(struct save_state *s)
+{
+    char dir[64];
+    unsigned n = 0;
+    snprintf(dir, sizeof(dir), "/libxl/%u/device/vbd", s->domid);
+    char **devs = xs_directory(s->xs, XBT_NULL, dir, &n);
+    int rc = 0;
+    for (unsigned i = 0; devs && i < n && !rc; i++) {
+        if (s->n_disks == SF_MAX_DISKS)
+            break;
+        struct saved_disk *d = &s->disks[s->n_disks++];
+        d->head.devid = (uint32_t)strtoul(devs[i], NULL, 10);
+        char path[256];
+        unsigned nk = 0;
+        snprintf(path, sizeof(path), "%s/%s", dir, devs[i]);
+        char **keys = xs_directory(s->xs, XBT_NULL, path, &nk);
+        for (unsigned k = 0; keys && k < nk && !rc; k++) {
+            char kp[512];
+            snprintf(kp, sizeof(kp), "%s/%s", path, keys[k]);
+            char *v = xsh_read(s->xs, kp);
+            rc = v ? add_pair(&d->pairs, &d->len, keys[k], v) : 0;
+            free(v);
+        }
+        free(keys);
+    }
+    free(devs);
+    return rc;
 }
 
 /* What the guest wrote for itself and keeps across a restore: the
@@ -151,7 +197,12 @@ static int gather_settings(struct save_state *s, const struct basalt_domain_info
     copy_action(s, "on_poweroff", d->on_poweroff);
     copy_action(s, "on_reboot", d->on_reboot);
     copy_action(s, "on_crash", d->on_crash);
-    return gather_guest_keys(s);
+    int rc = userdata_load(s->domid, d->uuid, &s->config, &s->config_len);
+    if (rc)
+        fprintf(stderr, "xl: domain %u's configuration is not kept (%s): the file will not hold "
+                "it, and a restored domain cannot restart\n", s->domid,
+                rc == -ENOENT ? "not created by this xl" : strerror(-rc));
+    return gather_guest_keys(s) || gather_disks(s) ? -1 : 0;
 }
 
 /* Asks the guest to suspend and waits until it has. */
@@ -224,6 +275,15 @@ static int write_settings(struct save_state *s)
         rc = sf_write_record(&s->w, SF_REC_DOMAIN, d, dl, 1);
     if (!rc)
         rc = sf_write_record(&s->w, SF_REC_XENSTORE, x, xl, 1);
+    const void *c[] = { s->config };
+    size_t cl[] = { s->config_len };
+    if (!rc && s->config)
+        rc = sf_write_record(&s->w, SF_REC_CONFIG, c, cl, 1);
+    for (unsigned i = 0; !rc && i < s->n_disks; i++) {
+        const void *p[] = { &s->disks[i].head, s->disks[i].pairs };
+        size_t l[] = { sizeof(s->disks[i].head), s->disks[i].len };
+        rc = sf_write_record(&s->w, SF_REC_DISK, p, l, 2);
+    }
     if (rc)
         xl_err("cannot write the save file: %s", strerror(-rc));
     return rc ? -1 : 0;
@@ -467,6 +527,9 @@ out:
     ctl_save_buffer_free(s.buf, BASALT_WRITE_MAX);
     ctl_save_buffer_free(s.state, sizeof(*s.state));
     free(s.xenstore);
+    free(s.config);
+    for (unsigned i = 0; i < s.n_disks; i++)
+        free(s.disks[i].pairs);
     xsh_close(s.xs);
     return status;
 }

@@ -24,6 +24,7 @@
 #include "build_pvh.h"
 #include "ctl.h"
 #include "disk_devices.h"
+#include "domain_userdata.h"
 #include "format.h"
 #include "qemu_dm.h"
 #include "teardown.h"
@@ -161,6 +162,7 @@ int monitor_run(struct build_request *r, uint32_t domid)
              * make sure nothing of it stays, its QEMU included. */
             monitor_log("Domain %u has been destroyed.", domid);
             qemu_dm_stop(domid);
+            userdata_remove(domid);
             if (m.xs) {
                 vif_devices_remove_all(m.xs, domid);
                 xsh_remove_domain(m.xs, domid);
@@ -245,6 +247,9 @@ int monitor_run(struct build_request *r, uint32_t domid)
             break;
         }
         monitor_log("Domain %s restarted with id %u", r->name, newid);
+        if (r->saved_config && (rc = userdata_store(newid, r->uuid, r->saved_config,
+                                                    r->saved_config_len)))
+            monitor_log("cannot keep domain %u's configuration: %s", newid, strerror(-rc));
         domid = newid;
     }
     close_event_sources(&m);

@@ -87,9 +87,9 @@ static int check_header(const uint8_t *buf, uint64_t len, char *err, size_t errl
     if (len < sizeof(*h))
         return cfg_fail(err, errlen, "truncated: %llu bytes, shorter than its header",
                     (unsigned long long)len);
-    if (h->version != SF_VERSION)
-        return cfg_fail(err, errlen, "save file format version %u; this xl reads version %u",
-                    h->version, SF_VERSION);
+    if (h->version < SF_VERSION_MIN || h->version > SF_VERSION)
+        return cfg_fail(err, errlen, "save file format version %u; this xl reads versions %u to %u",
+                    h->version, SF_VERSION_MIN, SF_VERSION);
     if (h->header_size != sizeof(*h) || h->page_size != SF_PAGE_SIZE || h->flags)
         return cfg_fail(err, errlen, "header of an unknown layout (size %u, page size %u, flags 0x%x)",
                     h->header_size, h->page_size, h->flags);
@@ -110,13 +110,15 @@ static int check_header(const uint8_t *buf, uint64_t len, char *err, size_t errl
 static int walk(const uint8_t *buf, uint64_t len, const uint8_t **end_rec, char *err, size_t errlen)
 {
     uint64_t at = sizeof(struct sf_header);
+    /* Version 1 knew the first five record types only. */
+    uint32_t last_type = ((const struct sf_header *)buf)->version == 1 ? SF_REC_END : SF_REC_CONFIG;
     for (;;) {
         if (len - at < sizeof(struct sf_record))
             return cfg_fail(err, errlen,
                         "truncated: the file ends at byte %llu without its end record",
                         (unsigned long long)len);
         const struct sf_record *r = (const void *)(buf + at);
-        if (r->type < SF_REC_DOMAIN || r->type > SF_REC_END || r->pad)
+        if (r->type < SF_REC_DOMAIN || r->type > last_type || r->pad)
             return cfg_fail(err, errlen, "corrupted: unknown record type %u at byte %llu", r->type,
                         (unsigned long long)at);
         uint64_t room = len - at - sizeof(*r);
@@ -194,6 +196,61 @@ static int check_pages(const struct sf_record *r, uint64_t *next_gfn, struct sf_
     return 0;
 }
 
+/* Where a record type stands in the file's order. */
+static unsigned rank(uint32_t type)
+{
+    switch (type) {
+    case 0: return 0; /* before the first record */
+    case SF_REC_DOMAIN: return 1;
+    case SF_REC_XENSTORE: return 2;
+    case SF_REC_CONFIG: return 3;
+    case SF_REC_DISK: return 4;
+    case SF_REC_VCPU: return 5;
+    case SF_REC_PAGES: return 6;
+    default: return 7;
+    }
+}
+
+static int check_disk(const struct sf_record *r, struct sf_file *f, char *err, size_t errlen)
+{
+    const struct sf_disk *d = (const void *)(r + 1);
+    if (r->length < sizeof(*d) || d->pad || f->n_disks == SF_MAX_DISKS ||
+        (r->length > sizeof(*d) && ((const char *)(r + 1))[r->length - 1]))
+        return cfg_fail(err, errlen, "disk record at byte %llu out of range",
+                    (unsigned long long)((const uint8_t *)r - (const uint8_t *)f->header));
+    f->disk[f->n_disks++] = r;
+    return 0;
+}
+
+int sf_config_split(const char *buf, uint64_t len, struct sf_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (!len || buf[len - 1])
+        return -1;
+    const char *end = buf + len, *text = buf + strlen(buf) + 1;
+    if (text >= end)
+        return -1;
+    c->source = buf;
+    c->text = text;
+    c->text_len = strlen(text);
+    for (const char *o = text + c->text_len + 1; o < end; o += strlen(o) + 1) {
+        if (c->n_overrides == SF_MAX_OVERRIDES)
+            return -1;
+        c->overrides[c->n_overrides++] = o;
+    }
+    return 0;
+}
+
+static int check_config(const struct sf_record *r, struct sf_file *f, char *err, size_t errlen)
+{
+    struct sf_config c;
+    if (f->config || sf_config_split((const char *)(r + 1), r->length, &c))
+        return cfg_fail(err, errlen, "configuration record twice, or not of its form");
+    f->config = (const char *)(r + 1);
+    f->config_len = r->length;
+    return 0;
+}
+
 int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t errlen)
 {
     const uint8_t *buf = buf_;
@@ -209,12 +266,12 @@ int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t
     f->end = end_rec;
     uint64_t next_gfn = 0;
     const uint8_t *at = buf + sizeof(struct sf_header);
-    enum sf_record_type last = 0;
+    uint32_t last = 0;
     while (at < end_rec) {
         const struct sf_record *r = (const void *)at;
         if (r->type == SF_REC_DOMAIN ? last != 0 : !f->domain)
             return cfg_fail(err, errlen, "the domain record is not the first, or comes twice");
-        if (r->type < last || (r->type == SF_REC_XENSTORE && last == SF_REC_XENSTORE))
+        if (rank(r->type) < rank(last) || (r->type == SF_REC_XENSTORE && last == SF_REC_XENSTORE))
             return cfg_fail(err, errlen, "records out of order (type %u after %u)", r->type, last);
         int rc = 0;
         switch (r->type) {
@@ -226,6 +283,12 @@ int sf_read(const void *buf_, uint64_t len, struct sf_file *f, char *err, size_t
             f->xenstore_len = r->length;
             if (r->length && f->xenstore[r->length - 1])
                 rc = cfg_fail(err, errlen, "xenstore record not NUL-terminated");
+            break;
+        case SF_REC_DISK:
+            rc = check_disk(r, f, err, errlen);
+            break;
+        case SF_REC_CONFIG:
+            rc = check_config(r, f, err, errlen);
             break;
         case SF_REC_VCPU:
             rc = check_vcpu(r, f, err, errlen);

@@ -1,6 +1,7 @@
 /*
  * The save file of `xl save` / `xl restore` (docs/save-format.md): a
- * header, then records (domain, xenstore, one per vCPU, pages, end), each
+ * header, then records (domain, xenstore, configuration, disks, one per
+ * vCPU, pages, end), each
  * 8-byte aligned, the end record holding a CRC-64 of everything before
  * it. Writing streams to a file descriptor; reading checks a whole file in
  * memory (its structure, the checksum, then what each record says) before
@@ -16,12 +17,15 @@
 #include "lib/basalt_ctl.h"
 
 #define SF_MAGIC "BASALTSV"
-#define SF_VERSION 1
+#define SF_VERSION 2            /* written; version 1 (no CONFIG or DISK records) is read too */
+#define SF_VERSION_MIN 1
 #define SF_PAGE_SIZE 4096u
 #define SF_CHUNK_PAGES 256u    /* pages per PAGES record at most */
 #define SF_MAX_MEMMAP 16
 #define SF_ACTION_LEN 24
 #define SF_MAX_VCPUS 64        /* BCTL_DOMAIN_CREATE's limit */
+#define SF_MAX_DISKS 64
+#define SF_MAX_OVERRIDES 256    /* KEY=VALUE operands of xl create (ARGS_MAX_OPERANDS) */
 
 enum sf_record_type {
     SF_REC_DOMAIN = 1,
@@ -29,6 +33,8 @@ enum sf_record_type {
     SF_REC_VCPU = 3,
     SF_REC_PAGES = 4,
     SF_REC_END = 5,
+    SF_REC_DISK = 6,           /* version 2: after XENSTORE and CONFIG, before the first VCPU */
+    SF_REC_CONFIG = 7,         /* version 2: at most once, after XENSTORE */
 };
 
 struct sf_header {
@@ -65,6 +71,13 @@ struct sf_domain {
     uint32_t pad;
     char on_poweroff[SF_ACTION_LEN], on_reboot[SF_ACTION_LEN], on_crash[SF_ACTION_LEN];
     struct hvm_memmap_table_entry memmap[SF_MAX_MEMMAP];
+};
+
+/* Followed by the disk's record as the toolstack keeps it in xenstore
+ * (/libxl/DOMID/device/vbd/DEVID): "key\0value\0" pairs. */
+struct sf_disk {
+    uint32_t devid;
+    uint32_t pad;
 };
 
 struct sf_vcpu {
@@ -110,6 +123,10 @@ struct sf_file {
     const char *xenstore;       /* "path\0value\0" pairs, paths relative to the domain */
     uint64_t xenstore_len;
     const struct sf_vcpu *vcpu[SF_MAX_VCPUS];
+    const struct sf_record *disk[SF_MAX_DISKS]; /* DISK records */
+    unsigned n_disks;
+    const char *config;         /* the CONFIG record's payload (NULL: none), see sf_config_split */
+    uint64_t config_len;
     const uint8_t *first_pages, *end; /* the PAGES records: [first_pages, end) */
     uint64_t nr_pages;
 };
@@ -123,6 +140,22 @@ struct sf_file {
  * 0 with f filled in, or -1 with a sentence in err.
  */
 int sf_read(const void *buf, uint64_t len, struct sf_file *f, char *err, size_t errlen);
+
+/*
+ * The domain's configuration as xl create was given it (a CONFIG record,
+ * and the file domain_userdata.c keeps): the configuration file's name,
+ * its text, then each KEY=VALUE of the command line, each NUL-terminated.
+ */
+struct sf_config {
+    const char *source;         /* the file's name, for messages */
+    const char *text;
+    size_t text_len;
+    const char *overrides[SF_MAX_OVERRIDES];
+    size_t n_overrides;
+};
+
+/* Splits such bytes; returns 0, or -1 if they are not of that form. */
+int sf_config_split(const char *buf, uint64_t len, struct sf_config *c);
 
 /* The PAGES records in order: *at starts at f->first_pages; returns 1 with
  * the chunk and its data (present, non-zero pages back to back), 0 at the

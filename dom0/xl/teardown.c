@@ -6,6 +6,7 @@
 #include <xenstore.h>
 
 #include "ctl.h"
+#include "domain_userdata.h"
 #include "qemu_dm.h"
 #include "util.h"
 #include "vif_devices.h"
@@ -37,6 +38,7 @@ int domain_teardown(uint32_t domid, struct xs_handle *xs)
         xsh_close(own);
         return rc;
     }
+    userdata_remove(domid);
     if (!xs) {
         xl_err("domain %u destroyed, but its xenstore entries stay: cannot reach xenstored "
                "(%s)",

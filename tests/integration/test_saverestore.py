@@ -107,8 +107,8 @@ def refusals(q, state):
          "checksum"),
         ("a file of another kind", "cp /etc/basalt/demo.cfg /tmp/bad", "not a Basalt save file"),
         ("a file of another format version",
-         "cp /tmp/sr-c.save /tmp/bad; printf '\\002' | dd of=/tmp/bad bs=1 seek=8 conv=notrunc 2>/dev/null",
-         "format version 2"),
+         "cp /tmp/sr-c.save /tmp/bad; printf '\\003' | dd of=/tmp/bad bs=1 seek=8 conv=notrunc 2>/dev/null",
+         "format version 3"),
     ]
     for what, make, reason in cases:
         out = sh(q, "%s; xl restore /tmp/bad; echo rc=$?" % make, timeout=300)
