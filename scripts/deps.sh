@@ -23,6 +23,8 @@ libclang-rt-14-dev
 mmdebstrap
 debian-archive-keyring
 iperf3
+grub-common
+xorriso
 "
 
 missing=""

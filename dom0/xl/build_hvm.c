@@ -10,6 +10,7 @@
 
 #include "build_steps.h"
 #include "ctl.h"
+#include "disk_devices.h"
 #include "lib/hvm_layout.h"
 #include "lib/pvh_elf.h"
 #include "lib/pvh_layout.h"
@@ -208,6 +209,26 @@ static int start_device_model(struct build_state *s)
     return 0;
 }
 
+/* With the platform device, each disk (not the CD-ROMs) is also a vbd
+ * that QEMU serves as qdisk, as libxl does: the guest's PV drivers unplug
+ * the IDE disk through the platform device and blkfront takes over. */
+static int attach_pv_disks(struct build_state *s)
+{
+    const struct build_request *r = s->r;
+    struct vbd pv[BUILD_HVM_MAX_IDE]; /* read_ide_disks allows no more */
+    unsigned n = 0;
+    char why[768];
+    for (unsigned i = 0; r->hvm_opts.platform_pci && i < r->n_disks && n < BUILD_HVM_MAX_IDE; i++)
+        if (!r->disks[i].is_cdrom)
+            pv[n++] = r->disks[i];
+    if (!n)
+        return 0;
+    start_step(s, "attaching the disks' PV vbds");
+    if (disks_attach(s->xs, s->domid, r->name, r->maxmem_mib, pv, n, why, sizeof(why)))
+        return fail_step(s, 0, "%s", why);
+    return 0;
+}
+
 int build_hvm(const struct build_request *r, struct xs_handle *xs, uint32_t *domid, char *err,
               size_t errlen)
 {
@@ -230,7 +251,7 @@ int build_hvm(const struct build_request *r, struct xs_handle *xs, uint32_t *dom
                 build_set_up_rings(&s, &console_port, &store_port) || set_ioreq_params(&s) ||
                 build_set_entry_point(&s, f.img.entry, si_gpa) ||
                 build_publish_in_xenstore(&s, console_port, store_port) ||
-                start_device_model(&s));
+                start_device_model(&s) || attach_pv_disks(&s));
     free(f.loader);
     free(f.bios);
     return build_finish(&s, ok, domid);

@@ -33,6 +33,7 @@ struct build_hvm {
     const char *serial;         /* -serial's value ("pty", "file:/path", "null"), NULL: none */
     char boot[8];               /* boot order, "cda" by default */
     bool acpi;                  /* platform/acpi for hvmloader */
+    bool platform_pci;          /* QEMU's Xen platform device: -machine xenfv, else pc,accel=xen */
     int ide_index[DOMAIN_MAX_DISKS]; /* disk i's IDE index (0-3) */
 };
 

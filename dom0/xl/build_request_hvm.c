@@ -187,5 +187,6 @@ int build_request_hvm(const struct xl_config *c, struct build_request *r, struct
                        boot, sizeof(h->boot) - 1);
     snprintf(h->boot, sizeof(h->boot), "%s", boot);
     h->acpi = c->dc.acpi != TRISTATE_FALSE;
+    h->platform_pci = c->dc.hvm.xen_platform_pci != TRISTATE_FALSE;
     return 0;
 }

@@ -73,6 +73,7 @@ struct domain_hvm_options {
     char *boot;                 /* boot order, letters from "acdn"; NULL: default */
     enum tristate usb;
     struct strlist usbdevice;   /* usbdevice="X" or usbdevice=["X", ...] */
+    enum tristate xen_platform_pci; /* QEMU's Xen platform device (PV drivers); default on */
 };
 
 /* A setting that nothing in the domain configuration read (xl ignores

@@ -91,6 +91,7 @@ int dc_build_hvm(struct dc_build *b)
         copy_strings(b, "serial", &hvm->serial) ||
         read_boot(b) ||
         read_tristate(b, "usb", &hvm->usb) ||
+        read_tristate(b, "xen_platform_pci", &hvm->xen_platform_pci) ||
         copy_strings(b, "usbdevice", &hvm->usbdevice))
         return -1;
     return 0;

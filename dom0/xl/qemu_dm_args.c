@@ -91,8 +91,11 @@ int qemu_dm_args_build_hvm(struct qemu_dm_args *a, uint32_t domid, const struct 
          add(a, "-boot") || add(a, "order=%s", h->boot);
     if (!rc && r->max_vcpus > 1)
         rc = add(a, "-smp") || add(a, "%u,maxcpus=%u", r->vcpus, r->max_vcpus);
+    /* Without the platform device (xen_platform_pci=0) the guest has no
+     * PV drivers' way in (nor the unplug of its emulated disks and NICs):
+     * libxl's plain PC machine under Xen then. */
     rc = rc || add(a, "-net") || add(a, "none") || add(a, "-machine") ||
-         add(a, "xenfv,suppress-vmdesc=on") || add(a, "-m") ||
+         add(a, "%s,suppress-vmdesc=on", h->platform_pci ? "xenfv" : "pc,accel=xen") || add(a, "-m") ||
          add(a, "%llu", (unsigned long long)r->memory_mib);
     for (unsigned i = 0; !rc && i < r->n_disks; i++) {
         const struct vbd *v = &r->disks[i];

@@ -31,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from basalt_test import BUILD, Report  # noqa: E402
+from basalt_test import BUILD, Held, held_sessions, Report  # noqa: E402
 from debian_dom0 import EMULATOR_FAULT, Session, guest_config, machine, rc_of  # noqa: E402
 
 WORK = os.path.join(BUILD, "tests", "storage")
@@ -44,28 +44,6 @@ REPORT = Report(plan=75)
 
 # A session that ends in the emulator's named fault (EMULATOR_FAULT), and
 # only that one, is run once more.
-
-
-class Held(Report):
-    """The checks of one session, held back until it is known whether the
-    session counts (it does not when it ended in the emulator's fault)."""
-
-    def __init__(self):
-        # Not Report's: that prints the plan, which REPORT has printed.
-        self.failed = 0
-        self.retry_note = None
-        self.results = []
-
-    def check(self, name, cond, why=""):
-        self.results.append((name, bool(cond), why))
-        if not cond:
-            self.failed += 1
-            print("# (held) not ok - %s" % name, flush=True)
-        return cond
-
-    def release(self, report):
-        for name, cond, why in self.results:
-            report.check(name, cond, why)
 
 
 r = Held()
@@ -487,15 +465,9 @@ def steps_of(q):
             print("# %s done at %.0f s" % (name, q.elapsed()), flush=True)
 
 
-def main():
+def use(held):
     global r
-    fault = session("storage")
-    if fault and r.failed:
-        REPORT.retrying("the first session ended in %r" % fault)
-        r = Held()
-        session("storage-again")
-    r.release(REPORT)
-    REPORT.exit()
+    r = held
 
 
-main()
+held_sessions(REPORT, session, "storage", use)

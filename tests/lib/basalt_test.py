@@ -329,6 +329,46 @@ class Report:
         sys.exit(1 if self.failed else 0)
 
 
+class Held(Report):
+    """The checks of one session, held back until it is known whether the
+    session counts (it does not when it ended in the emulator's fault)."""
+
+    def __init__(self):
+        # Not Report's: that prints the plan, which REPORT has printed.
+        self.failed = 0
+        self.retry_note = None
+        self.results = []
+
+    def check(self, name, cond, why=""):
+        self.results.append((name, bool(cond), why))
+        if not cond:
+            self.failed += 1
+            print("# (held) not ok - %s" % name, flush=True)
+        return cond
+
+    def release(self, report):
+        for name, cond, why in self.results:
+            report.check(name, cond, why)
+
+
+def held_sessions(report, session, name, use):
+    """Runs session(name) with its checks held (use(held) makes a Held the
+    one the checks go to); a session that failed and ended in the
+    emulator's named fault (session returns that line, else None) is run
+    once more as NAME-again, and only that one's checks count, as retried.
+    Then reports them and exits."""
+    held = Held()
+    use(held)
+    fault = session(name)
+    if fault and held.failed:
+        report.retrying("the first session ended in %r" % fault)
+        held = Held()
+        use(held)
+        session(name + "-again")
+    held.release(report)
+    report.exit()
+
+
 def stop_process(proc, timeout=60):
     """SIGTERM, then SIGKILL if it has not exited within timeout seconds;
     returns the exit status."""

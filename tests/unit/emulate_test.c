@@ -247,6 +247,8 @@ L64(l_rep_stosq_nr, "rep stosq")
 L64(l_xchg8, "xchgb %r11b, (%rax)")
 L64(l_bt64_neg, "btq %rcx, (%rax)")
 L64(l_noncanon, "movl (%rax), %eax")
+L64(l_la57, "movzwl (%rbx), %ecx") /* Linux's vgacon_startup under 5-level paging */
+L64(l_la57_noncanon, "movl (%rax), %eax")
 L64(l_ld32_zx, "movl (%rax), %ecx")
 L64(l_mul, "mull (%rax)")
 L64(l_vex, "vmovdqu (%rax), %ymm0")
@@ -262,6 +264,7 @@ struct ecase {
     const char *name;
     const uint8_t *code, *end;
     enum insn_mode mode;
+    bool la57;
     const struct emul_ops *ops;
     uint64_t reg[16];
     uint64_t rflags;
@@ -499,6 +502,12 @@ static const struct ecase cases[] = {
       .naccess = 1, .rip_delta = LEN },
     { C(l_noncanon), .mode = INSN_MODE_LONG64, .reg = { [RAX] = 0x0000800000000000ULL }, .rc = EMUL_EXCEPTION,
       .exc_vector = 13, .naccess = 0 },
+    /* With CR4.LA57 an address canonical in 57 bits (not in 48) reaches the
+     * page walk (here: #PF at that address); one not canonical in 57 is #GP. */
+    { C(l_la57), .mode = INSN_MODE_LONG64, .la57 = true, .reg = { [RBX] = 0xff22ca02800b8000ULL },
+      .rc = EMUL_EXCEPTION, .exc_vector = 14, .exc_cr2 = 0xff22ca02800b8000ULL, .naccess = 0 },
+    { C(l_la57_noncanon), .mode = INSN_MODE_LONG64, .la57 = true, .reg = { [RAX] = 0x0100000000000000ULL },
+      .rc = EMUL_EXCEPTION, .exc_vector = 13, .naccess = 0 },
     { C(l_ld32_zx), .mode = INSN_MODE_LONG64, .reg = { [RAX] = 0x80000, [RCX] = ~0ULL }, .init_addr = 0x80000,
       .init_val = 0xfedcba9876543210ULL, .nexp = 1, .exp = { E(RCX, 0x76543210) }, .naccess = 1, .rip_delta = LEN },
     { C(l_outs_rexw), .mode = INSN_MODE_LONG64, .reg = { [RDX] = 0xe9, [RSI] = 0x1000 }, .init_addr = 0x1000,
@@ -518,6 +527,7 @@ static void setup_state(struct emul_state *s, const struct ecase *c)
     s->rip = c->rip;
     s->rflags = c->rflags ? c->rflags : 2;
     s->mode = c->mode;
+    s->la57 = c->la57;
     s->ops = c->ops ? c->ops : &plain_ops;
     for (unsigned int i = 0; i < EMUL_NR_SEGS; i++) {
         s->seg[i].base = c->seg_base[i];

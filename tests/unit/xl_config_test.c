@@ -361,6 +361,16 @@ static void test_hvm(void)
                         "cache=writeback,id=ide-2"),
           "%d %s: %s", rc, err, line);
 
+    /* Without the platform device: libxl's plain PC machine under Xen. */
+    rc = req(HVM "xen_platform_pci=0\n", NULL, 0);
+    line[0] = '\0';
+    if (rc == 0 && !qemu_dm_args_build_hvm(&a, 7, &r))
+        for (unsigned i = 1; i < a.argc; i++)
+            snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", i > 1 ? " " : "", a.argv[i]);
+    CHECK("xen_platform_pci=0: QEMU's machine is pc,accel=xen (no platform device)",
+          strstr(line, " -machine pc,accel=xen,suppress-vmdesc=on -m 128") && !strstr(line, "xenfv"),
+          "%d %s: %s", rc, err, line);
+
     struct xs_domain_desc d = { .domid = 7, .name = "win", .uuid = r.uuid, .max_vcpus = 1, .vcpus = 1,
                                 .type = "hvm", .hvm = true, .acpi = true, .on_poweroff = "destroy",
                                 .on_reboot = "restart", .on_crash = "destroy" };
@@ -381,7 +391,7 @@ static void test_hvm(void)
 
 int main(void)
 {
-    TAP_PLAN(46 + 16);
+    TAP_PLAN(46 + 17);
     setenv("XL_KERNEL_CACHE", "off", 1); /* nothing of this host's /var/cache */
     test_request();
     test_prepare();

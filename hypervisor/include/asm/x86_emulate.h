@@ -73,6 +73,7 @@ struct emul_state {
     uint64_t rip, rflags;
     /* in */
     enum insn_mode mode;
+    bool la57;                  /* CR4.LA57: 64-bit addresses are canonical in 57 bits, not 48 */
     struct emul_segment seg[EMUL_NR_SEGS];
     const struct emul_ops *ops;
     void *priv;                 /* the callbacks' own */

@@ -410,7 +410,8 @@ void hvm_emulate_insn(struct vcpu *v, const char *what)
         return;
     }
 
-    struct emul_state s = { .mode = mode, .ops = &hvm_emul_ops, .priv = v };
+    struct emul_state s = { .mode = mode, .la57 = !!(hvm_get_cr(v, 4) & X86_CR4_LA57), .ops = &hvm_emul_ops,
+                            .priv = v };
     for (unsigned int r = 0; r < 16; r++)
         s.gpr[r] = hvm_get_gpr(v, r);
     s.rip = hvm_get_rip(v);

@@ -108,7 +108,7 @@ static void set_addr_reg(struct emul_state *s, unsigned int reg, unsigned int as
 
 /* Offset within a segment -> linear address, with the checks the CPU
  * makes: in 64-bit mode only FS and GS have a base and the address must be
- * canonical; elsewhere the cached limit (also in real mode, which may be
+ * canonical (in 48 bits, or 57 with 5-level paging); elsewhere the cached limit (also in real mode, which may be
  * "unreal") and, in protected mode, presence and writability. */
 static int linearize(struct emul_state *s, unsigned int seg, uint64_t off, unsigned int size, bool write,
                      uint64_t *la)
@@ -117,7 +117,9 @@ static int linearize(struct emul_state *s, unsigned int seg, uint64_t off, unsig
     if (s->mode == INSN_MODE_LONG64) {
         uint64_t a = off + (seg == EMUL_FS || seg == EMUL_GS ? s->seg[seg].base : 0);
         uint64_t last = a + size - 1;
-        if ((uint64_t)((int64_t)(a << 16) >> 16) != a || (uint64_t)((int64_t)(last << 16) >> 16) != last)
+        unsigned int spare = s->la57 ? 64 - 57 : 64 - 48; /* bits above the canonical width */
+        if ((uint64_t)((int64_t)(a << spare) >> spare) != a ||
+            (uint64_t)((int64_t)(last << spare) >> spare) != last)
             return fault(s, vector, true, 0);
         *la = a;
         return EMUL_OK;
