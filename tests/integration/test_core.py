@@ -94,7 +94,7 @@ def guests_and_hostiles():
 def shutdown_reasons():
     mods = [guest("hello.elf") + " domain name=crasher memory=8 -- reason=crash",
             guest("hello.elf") + " domain name=rebooter memory=8 -- reason=reboot"]
-    with Qemu("core-shutdown", modules=mods, smp=2) as q:
+    with Qemu("core-shutdown", modules=mods, smp=3) as q:
         q.expect(r"domain 1 \(crasher\) destroyed: crash", timeout=120)
         r.check("shutdown(crash) destroys with reason crash", True)
         q.expect(r"domain 2 \(rebooter\) destroyed: reboot", timeout=120)

@@ -48,7 +48,7 @@ def domain(name, args, opts="vcpus=2 memory=32"):
 
 
 def checks():
-    with Qemu("hvm-checks", modules=[domain("hvmcheck", "")], smp=2) as q:
+    with Qemu("hvm-checks", modules=[domain("hvmcheck", "")], smp=3) as q:
         q.expect(r"domain 1 \(hvmcheck\) destroyed", timeout=300)
         out = q.text()
         r.check("the HVM domain starts at its ELF entry in 32-bit protected mode",
@@ -67,7 +67,7 @@ def checks():
 
 def hostile():
     mods = [domain(n, "mode=" + n, "vcpus=2 memory=16") for n in HOSTILE]
-    with Qemu("hvm-hostile", modules=mods, smp=2) as q:
+    with Qemu("hvm-hostile", modules=mods, smp=3) as q:
         q.wait_all([r"domain %d \(%s\) destroyed: [^\n]*\n" % (i + 1, n) for i, n in enumerate(HOSTILE)],
                    timeout=300)
         out = q.text()
@@ -127,7 +127,7 @@ def device_model():
 def hvmloader():
     mods = [os.path.join(IMAGES, "hvmloader") + " domain name=hvmloader type=hvm vcpus=1 memory=64 --",
             os.path.join(IMAGES, "seabios.bin") + " firmware name=hvmloader"]
-    with Qemu("hvm-hvmloader", modules=mods, smp=2) as q:
+    with Qemu("hvm-hvmloader", modules=mods, smp=3) as q:
         q.expect(r"\(d1\) HVM Loader", timeout=120)
         r.check("Debian's hvmloader runs as a boot-time HVM domain and prints its banner", True)
         m = q.expect(r"\(d1\) Detected Xen v(\S+)", timeout=60)

@@ -27,7 +27,7 @@ def checks_grants_and_debug_registers():
             domain("walker", "mode=adwalk peer=2"),
             domain("dr-a", "mode=drkeep pattern=1 seconds=3", "memory=16 cpus=1"),
             domain("dr-b", "mode=drkeep pattern=2 seconds=3", "memory=16 cpus=1")]
-    with Qemu("hvm-faults", modules=mods, smp=2) as q:
+    with Qemu("hvm-faults", modules=mods, smp=3) as q:
         q.wait_all([r"domain %d \(%s\) destroyed" % (i + 1, n)
                     for i, n in enumerate(("checks", "granter", "walker", "dr-a", "dr-b"))], timeout=240)
         out = q.text()
