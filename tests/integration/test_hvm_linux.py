@@ -12,8 +12,7 @@ the other:
   - hvmdisk (guest 1): SeaBIOS boots GRUB from the emulated IDE disk, GRUB
     loads Linux and its initramfs from the ext2 partition, Linux reaches
     init and drives the IDE disk itself (ata_piix's sda);
-    xen_platform_pci = 0, so no platform device unplugs it (only with
-    HVM_LINUX_ALL=1: see ALL below);
+    xen_platform_pci = 0, so no platform device unplugs it;
   - hvmpv (guest 3): the same disk with the platform device there: Linux
     sees Xen, unplugs the emulated disk, and blkfront takes the disk as a
     vbd that the guest's QEMU serves (qdisk). The ISO is on its CD-ROM too,
@@ -52,13 +51,8 @@ GUESTS = {
 }
 IMAGE_DISKS = (("basalt-hvm-disk", "img"), ("basalt-hvm-cd", "iso"))
 
-# make test boots hvmpv alone: each guest costs about 9 minutes of the
-# 45-minute budget, and hvmpv takes the same path through SeaBIOS, GRUB and
-# the IDE disk before its PV drivers take over. HVM_LINUX_ALL=1 boots
-# hvmdisk first, as well.
-ALL = os.environ.get("HVM_LINUX_ALL") == "1"
 # hvmdisk: 5; hvmpv: 6; no hypervisor failure: 1.
-REPORT = Report(plan=(5 if ALL else 0) + 6 + 1)
+REPORT = Report(plan=5 + 6 + 1)
 # A session that ends in the emulator's named fault (EMULATOR_FAULT), and
 # only that one, is run once more; its checks are held until then.
 r = Held()
@@ -171,8 +165,7 @@ def session(name):
         s = Session(q)
         if r.run("Dom0 boots", s.wait_for_dom0):
             s.sh("mkdir -p /var/log/xen")
-            if ALL:
-                r.run("hvmdisk: GRUB and Linux from the emulated IDE disk", lambda: guest_disk(s, q))
+            r.run("hvmdisk: GRUB and Linux from the emulated IDE disk", lambda: guest_disk(s, q))
             r.run("hvmpv: GRUB and Linux from the disk, PV drivers taking it over", lambda: guest_pv(s, q))
         r.no_hypervisor_failure(q)
         m = EMULATOR_FAULT.search(q.text())
