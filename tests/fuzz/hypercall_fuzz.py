@@ -18,6 +18,7 @@ import os
 import random
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from basalt_test import EMULATOR_FAULT, Qemu, Report, Timeout, guest  # noqa: E402
@@ -54,6 +55,11 @@ def fuzz(q, tag):
         # Whole lines: ".*" alone can match half of one still arriving.
         q.wait_all([r"basalt: domain 1 \(hcfuzz\) destroyed: .*\n", r"basalt: domain 2 \(steady\) destroyed: .*\n"],
                    timeout=SECONDS + 180)
+        # Each reap's memory line follows its "destroyed" line: the last
+        # may still be on its way (a full run once checked before it came).
+        deadline = time.monotonic() + 60
+        while len(MEMORY.findall(q.text())) < 3 and time.monotonic() < deadline and q.running():
+            time.sleep(0.2)
         waited = None
     except Timeout as e:
         waited = str(e)
