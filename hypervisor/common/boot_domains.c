@@ -60,7 +60,6 @@ static bool parse_number(const char *s, uint64_t *out)
     return end != s && *end == '\0';
 }
 
-
 static const char *parse_domain_module(unsigned int idx, const char *args, struct boot_domain_spec *spec)
 {
     char word[256];

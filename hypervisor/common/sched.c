@@ -54,7 +54,11 @@ static uint64_t guest_cpus_option = ~0ull;
 
 static int set_guest_cpus(const char *value)
 {
-    return parse_cpu_list(value, &guest_cpus_option) ? 0 : -1;
+    uint64_t mask;
+    if (!parse_cpu_list(value, &mask))
+        return -1; /* reported and ignored: every CPU stays open */
+    guest_cpus_option = mask;
+    return 0;
 }
 CUSTOM_PARAM("guest_cpus", set_guest_cpus);
 
