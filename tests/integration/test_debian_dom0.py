@@ -118,16 +118,13 @@ def main():
     kver = open(os.path.join(IMAGES, "kernel-version")).read().strip()
     with Qemu("debian-dom0", cmdline="dom0_mem=768M", modules=DOM0, mem="3G", extra=disks()) as q:
         try:
-            with dom0_shell.explained(q):
-                q.expect(r"basalt-dom0: init reached", timeout=600)
-                took = q.elapsed()
-                # Up to the newline: ".*" alone can match half a line.
-                facts = q.expect(r"(basalt-dom0: hypervisor=.*)\n", timeout=30).group(1)
+            facts = debian_dom0.Session(q).wait_for_dom0()
+            took = q.elapsed()
         except Timeout as e:
             r.check("Debian Dom0 boots to its init", False, str(e))
             r.no_hypervisor_failure(q)
             return
-        print("# Debian Dom0 reached its init marker after %.1f s" % took)
+        print("# Debian Dom0 reached its init and printed its facts after %.1f s" % took)
         # The root is found by its label; AHCI probes its ports in parallel,
         # so it may be sda or sdb.
         r.check("Dom0 runs on the Debian root (root=/dev/sdX) under Xen's ABI",

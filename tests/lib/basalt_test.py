@@ -44,11 +44,11 @@ class Timeout(Exception):
 HYPERVISOR_FAILURE = re.compile(r"basalt: (PANIC: .*|system halted|cpu \d+: fatal .*|cpu \d+ stopped"
                                 r"|cpu \d+ \(APIC id \d+\) did not start)")
 
-# QEMU's SVM emulation under TCG (7.2, and 10.0.2 alike) now and then loses
-# a guest's state at a #VMEXIT (docs/architecture.md, "vCPUs and the run
-# loop"): the run loop's words when it crashes the domain for it. Only a
-# session that ends in this fault may be run again, and a check it fails
-# names it in these words.
+# The run loop's words when it crashes a domain whose state QEMU's
+# multi-threaded TCG lost at a #VMEXIT on CPU 0 (a race inside QEMU 7.2 and
+# 10.0.2: docs/architecture.md, "One fault of QEMU's TCG"). Only a session
+# that ends in this fault may be run again, and a check it fails names it
+# in these words.
 EMULATOR_FAULT = re.compile(r"basalt: domain \d+ \(\S+\) crashed: vCPU \d+: #VMEXIT returned the "
                             r"host's state, the guest's is lost \(emulator fault\)$", re.M)
 
