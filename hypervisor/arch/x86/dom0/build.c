@@ -3,7 +3,7 @@
  * RAM chosen by dom0_prepare(), mapped 1:1; its memory map is the machine's
  * with the RAM it does not own marked unusable; the firmware's ACPI tables
  * plus a MADT/XSDT/RSDP of ours that list its vCPUs; the kernel at its ELF
- * addresses; vCPUs pinned to the first physical CPUs.
+ * addresses; vCPUs pinned to the first CPUs open to guests (guest_cpus=).
  */
 #include <asm/acpi.h>
 #include <asm/apic.h>
@@ -147,7 +147,7 @@ static paddr_t find_room(paddr_t from, uint64_t size)
 int dom0_build(void)
 {
     const struct boot_module *km = &boot_info.modules[dom0_plan.kernel_module];
-    /* Its vCPUs are pinned to the first CPUs (start_domains(), common/main.c). */
+    /* Its vCPUs are pinned to the first guest CPUs (start_domains(), common/main.c). */
     struct domain_config cfg = {
         .id = 0, .name = "Domain-0", .max_vcpus = dom0_plan.nr_vcpus, .hardware_domain = true,
     };
